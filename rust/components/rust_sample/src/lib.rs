@@ -1,0 +1,32 @@
+//! `rust_sample`: a Rust collector extension that serves its own status as JSON.
+//!
+//! When enabled, `start` binds `endpoint` and answers `GET /` with the component id, the host's
+//! build version and the uptime; `shutdown` stops the server and frees the port within
+//! `timeout_ms`. It exists to show the SDK end to end and to make the lifecycle observable.
+
+mod config;
+mod server;
+
+use otelcol_rust_sdk::{ComponentId, Error, ExtensionFactory};
+
+pub use config::SampleConfig;
+pub use server::SampleExtension;
+
+/// Creates `rust_sample` extensions.
+pub struct SampleFactory;
+
+impl ExtensionFactory for SampleFactory {
+    const TYPE: &'static str = "rust_sample";
+    type Config = SampleConfig;
+    type Extension = SampleExtension;
+
+    fn create(&self, id: &ComponentId, config: SampleConfig) -> Result<SampleExtension, Error> {
+        Ok(SampleExtension::new(id.clone(), config))
+    }
+
+    fn dependencies(&self, config: &SampleConfig) -> Vec<String> {
+        config.depends_on.clone()
+    }
+}
+
+otelcol_rust_sdk::register_extension!(SampleFactory);

@@ -1,0 +1,259 @@
+//! The `rust_sample` extension: an HTTP status endpoint with a bounded shutdown.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use otelcol_rust_sdk::{ComponentId, Error, Extension, Host, LifecycleContext};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::SampleConfig;
+
+/// A `rust_sample` instance.
+pub struct SampleExtension {
+    id: ComponentId,
+    config: SampleConfig,
+    server: Option<RunningServer>,
+}
+
+struct RunningServer {
+    local_addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+/// What `GET /` reports; shared by every connection of one instance.
+struct Status {
+    component_id: String,
+    host_version: String,
+    started: Instant,
+}
+
+impl SampleExtension {
+    pub(crate) fn new(id: ComponentId, config: SampleConfig) -> Self {
+        Self {
+            id,
+            config,
+            server: None,
+        }
+    }
+
+    /// The address the endpoint is bound to, while it runs.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.server.as_ref().map(|server| server.local_addr)
+    }
+}
+
+impl Extension for SampleExtension {
+    async fn start(&mut self, _ctx: &LifecycleContext, host: &Host) -> Result<(), Error> {
+        if !self.config.enabled {
+            return Ok(());
+        }
+        let listener = TcpListener::bind(&self.config.endpoint)
+            .await
+            .map_err(|err| {
+                Error::lifecycle(format!(
+                    "cannot listen on {:?}: {err}",
+                    self.config.endpoint
+                ))
+            })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|err| Error::lifecycle(format!("listener has no address: {err}")))?;
+        let status = Arc::new(Status {
+            component_id: self.id.to_string(),
+            host_version: host.build.version.clone(),
+            started: Instant::now(),
+        });
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, status, stopped));
+        self.server = Some(RunningServer {
+            local_addr,
+            stop,
+            task,
+        });
+        Ok(())
+    }
+
+    async fn shutdown(&mut self, _ctx: &LifecycleContext) -> Result<(), Error> {
+        let Some(RunningServer { stop, mut task, .. }) = self.server.take() else {
+            return Ok(());
+        };
+        // The serve loop drops the listener as soon as it sees this, so the port is free
+        // before open connections have drained.
+        let _ = stop.send(());
+        let grace = Duration::from_millis(self.config.timeout_ms);
+        if tokio::time::timeout(grace, &mut task).await.is_err() {
+            task.abort();
+            let _ = task.await;
+        }
+        Ok(())
+    }
+}
+
+async fn serve(listener: TcpListener, status: Arc<Status>, mut stopped: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => {
+                // A failed accept (e.g. out of file descriptors) affects one connection only.
+                let Ok((stream, _)) = accepted else { continue };
+                let status = Arc::clone(&status);
+                let service = hyper::service::service_fn(move |request| {
+                    let status = Arc::clone(&status);
+                    async move { Ok::<_, Infallible>(respond(&status, &request)) }
+                });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(connection);
+            }
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+fn respond(status: &Status, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let (code, body) = match (request.method(), request.uri().path()) {
+        (&Method::GET, "/") => (
+            StatusCode::OK,
+            serde_json::json!({
+                "component_id": status.component_id,
+                "host_version": status.host_version,
+                "uptime_seconds": status.started.elapsed().as_secs_f64(),
+            }),
+        ),
+        (_, "/") => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            serde_json::json!({"error": "only GET is supported"}),
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": "not found"}),
+        ),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = code;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use otelcol_rust_sdk::BuildInfo;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::*;
+
+    fn context() -> LifecycleContext {
+        LifecycleContext {
+            id: ComponentId {
+                kind: "rust_sample".to_owned(),
+                name: "t".to_owned(),
+            },
+            deadline: None,
+        }
+    }
+
+    fn host() -> Host {
+        Host {
+            build: BuildInfo {
+                version: "9.9.9".to_owned(),
+                ..BuildInfo::default()
+            },
+            extensions: Vec::new(),
+        }
+    }
+
+    fn extension(endpoint: &str) -> SampleExtension {
+        SampleExtension::new(
+            context().id,
+            SampleConfig {
+                endpoint: endpoint.to_owned(),
+                timeout_ms: 1000,
+                ..SampleConfig::default()
+            },
+        )
+    }
+
+    async fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = TcpStream::connect(addr).await.expect("connects");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("writes");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.expect("reads");
+        response
+    }
+
+    /// Scenario: start, query, shut down.
+    /// Guarantees: `GET /` reports id and host version; after shutdown the port is free.
+    #[tokio::test]
+    async fn serves_status_and_frees_port_on_shutdown() {
+        let mut ext = extension("127.0.0.1:0");
+        ext.start(&context(), &host()).await.expect("starts");
+        let addr = ext.local_addr().expect("listening");
+
+        let response = get(addr, "/").await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains(r#""component_id":"rust_sample/t""#), "{response}");
+        assert!(response.contains(r#""host_version":"9.9.9""#), "{response}");
+        assert!(get(addr, "/nope").await.starts_with("HTTP/1.1 404"));
+
+        ext.shutdown(&context()).await.expect("stops");
+        assert!(ext.local_addr().is_none());
+        TcpListener::bind(addr).await.expect("port is free again");
+    }
+
+    /// Guarantees: a busy port fails start with the endpoint in the message.
+    #[tokio::test]
+    async fn busy_port_fails_start() {
+        let taken = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let endpoint = taken.local_addr().expect("addr").to_string();
+        let mut ext = extension(&endpoint);
+        let err = ext.start(&context(), &host()).await.expect_err("port busy");
+        let text = err.to_string();
+        assert!(text.starts_with(&format!("cannot listen on {endpoint:?}")), "{text}");
+    }
+
+    /// Guarantees: an idle keep-alive connection cannot hold shutdown past `timeout_ms`.
+    #[tokio::test]
+    async fn shutdown_is_bounded_by_timeout() {
+        let mut ext = extension("127.0.0.1:0");
+        ext.config.timeout_ms = 200;
+        ext.start(&context(), &host()).await.expect("starts");
+        let addr = ext.local_addr().expect("listening");
+        // A connection that sends half a request keeps its handler busy.
+        let mut stalled = TcpStream::connect(addr).await.expect("connects");
+        stalled.write_all(b"GET / HTTP/1.1\r\n").await.expect("writes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let began = Instant::now();
+        ext.shutdown(&context()).await.expect("stops");
+        assert!(began.elapsed() < Duration::from_secs(2), "{:?}", began.elapsed());
+    }
+
+    /// Guarantees: disabled means no port and a no-op lifecycle; shutdown without start is fine.
+    #[tokio::test]
+    async fn disabled_and_unstarted_are_no_ops() {
+        let mut ext = extension("127.0.0.1:0");
+        ext.shutdown(&context()).await.expect("shutdown without start");
+        ext.config.enabled = false;
+        ext.start(&context(), &host()).await.expect("starts");
+        assert!(ext.local_addr().is_none());
+        ext.shutdown(&context()).await.expect("stops");
+    }
+}

@@ -1,0 +1,29 @@
+//! The SDK for writing OpenTelemetry Collector extensions in Rust.
+//!
+//! A component author
+//! 1. writes a serde config struct and implements [`Config`] (its `validate`),
+//! 2. implements [`Extension`] (start, shutdown) and [`ExtensionFactory`] (type, create),
+//! 3. registers the factory with one line: `otelcol_rust_sdk::register_extension!(MyFactory);`
+//!
+//! The `otelcol-rust-ffi` crate links every registered factory into the one static library the
+//! Go collector links, and Go turns each into a collector `extension.Factory`.
+//! See `docs/writing-an-extension.md` for the walk-through.
+
+mod config;
+pub mod duration;
+mod error;
+mod lifecycle;
+mod registry;
+
+pub use config::{Config, decode as decode_config, encode as encode_config};
+pub use error::Error;
+pub use lifecycle::{
+    BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext,
+};
+pub use registry::{
+    BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,
+    find_extension_factory,
+};
+
+#[doc(hidden)]
+pub use linkme;

@@ -1,0 +1,221 @@
+//! The link-time registry of extension factories and the type-erased view the host uses.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use linkme::distributed_slice;
+
+use crate::lifecycle::{ComponentId, Extension, ExtensionFactory, Host, LifecycleContext};
+use crate::{Error, config};
+
+/// A boxed, sendable future, as returned by the erased lifecycle calls.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Every extension factory linked into the library. Fill it with
+/// [`register_extension!`](crate::register_extension), never by hand.
+// Allowed: linkme places the slice in a linker section (`unsafe_code` flags `link_section`); the
+// slice is only ever read through linkme's safe API.
+#[allow(unsafe_code)]
+#[distributed_slice]
+pub static EXTENSION_FACTORIES: [&'static dyn ErasedExtensionFactory];
+
+/// Registers an [`ExtensionFactory`] value in [`EXTENSION_FACTORIES`].
+///
+/// ```ignore
+/// otelcol_rust_sdk::register_extension!(SampleFactory);
+/// ```
+#[macro_export]
+macro_rules! register_extension {
+    ($factory:expr) => {
+        const _: () = {
+            // Allowed: linkme's element is a `link_section` static; it holds a plain reference.
+            #[allow(unsafe_code)]
+            #[$crate::linkme::distributed_slice($crate::EXTENSION_FACTORIES)]
+            #[linkme(crate = $crate::linkme)]
+            static REGISTRATION: &'static dyn $crate::ErasedExtensionFactory = &$factory;
+        };
+    };
+}
+
+/// An [`ExtensionFactory`] seen through JSON, so factories of different config types share one
+/// registry. Implemented for every `ExtensionFactory`; do not implement it yourself.
+pub trait ErasedExtensionFactory: Send + Sync {
+    /// The component type.
+    fn component_type(&self) -> &'static str;
+    /// The default config as JSON.
+    fn default_config(&self) -> Result<serde_json::Value, Error>;
+    /// Decodes and validates a JSON config; returns it normalized (every key present).
+    fn validate_config(&self, json: &str) -> Result<serde_json::Value, Error>;
+    /// The ids of the extensions an instance with this config depends on.
+    fn dependencies(&self, json: &str) -> Result<Vec<String>, Error>;
+    /// Decodes, validates again (the config may not have come through config load) and creates.
+    fn create(&self, id: &ComponentId, json: &str) -> Result<Box<dyn ErasedExtension>, Error>;
+}
+
+impl<F: ExtensionFactory> ErasedExtensionFactory for F {
+    fn component_type(&self) -> &'static str {
+        F::TYPE
+    }
+
+    fn default_config(&self) -> Result<serde_json::Value, Error> {
+        config::encode(&F::Config::default())
+    }
+
+    fn validate_config(&self, json: &str) -> Result<serde_json::Value, Error> {
+        config::encode(&config::decode::<F::Config>(json)?)
+    }
+
+    fn dependencies(&self, json: &str) -> Result<Vec<String>, Error> {
+        Ok(ExtensionFactory::dependencies(
+            self,
+            &config::decode::<F::Config>(json)?,
+        ))
+    }
+
+    fn create(&self, id: &ComponentId, json: &str) -> Result<Box<dyn ErasedExtension>, Error> {
+        let config = config::decode::<F::Config>(json)?;
+        Ok(Box::new(ExtensionFactory::create(self, id, config)?))
+    }
+}
+
+/// An [`Extension`] behind a pointer. Implemented for every `Extension`.
+pub trait ErasedExtension: Send {
+    /// See [`Extension::start`].
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    /// See [`Extension::shutdown`].
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+impl<E: Extension> ErasedExtension for E {
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Extension::start(self, ctx, host))
+    }
+
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Extension::shutdown(self, ctx))
+    }
+}
+
+/// The registered factories, checked: types are lower_snake_case and unique.
+pub fn extension_factories() -> Result<Vec<&'static dyn ErasedExtensionFactory>, Error> {
+    check_factories(&EXTENSION_FACTORIES)
+}
+
+/// The factory registered for `component_type`.
+pub fn find_extension_factory(
+    component_type: &str,
+) -> Result<&'static dyn ErasedExtensionFactory, Error> {
+    extension_factories()?
+        .into_iter()
+        .find(|factory| factory.component_type() == component_type)
+        .ok_or_else(|| Error::UnknownType(component_type.to_owned()))
+}
+
+fn check_factories(
+    factories: &[&'static dyn ErasedExtensionFactory],
+) -> Result<Vec<&'static dyn ErasedExtensionFactory>, Error> {
+    let mut checked: Vec<&'static dyn ErasedExtensionFactory> = Vec::new();
+    for &factory in factories {
+        let kind = factory.component_type();
+        if !is_lower_snake_case(kind) {
+            return Err(Error::BadTypeName(kind.to_owned()));
+        }
+        if checked.iter().any(|seen| seen.component_type() == kind) {
+            return Err(Error::DuplicateType(kind.to_owned()));
+        }
+        checked.push(factory);
+    }
+    checked.sort_by_key(|factory| factory.component_type());
+    Ok(checked)
+}
+
+fn is_lower_snake_case(kind: &str) -> bool {
+    kind.starts_with(|c: char| c.is_ascii_lowercase())
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::Config;
+
+    #[derive(Default, Serialize, Deserialize)]
+    struct NoConfig {}
+
+    impl Config for NoConfig {
+        fn validate(&self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    struct Idle;
+
+    impl Extension for Idle {
+        async fn start(&mut self, _: &LifecycleContext, _: &Host) -> Result<(), Error> {
+            Ok(())
+        }
+        async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    macro_rules! factory {
+        ($name:ident, $kind:literal) => {
+            struct $name;
+            impl ExtensionFactory for $name {
+                const TYPE: &'static str = $kind;
+                type Config = NoConfig;
+                type Extension = Idle;
+                fn create(&self, _: &ComponentId, _: NoConfig) -> Result<Idle, Error> {
+                    Ok(Idle)
+                }
+            }
+        };
+    }
+
+    factory!(Alpha, "alpha");
+    factory!(AlphaAgain, "alpha");
+    factory!(Shouty, "Shouty");
+
+    register_extension!(Alpha);
+
+    /// Guarantees: the macro puts a factory in the slice and lookups find it by type.
+    #[test]
+    fn registered_factory_is_found() {
+        let factory = find_extension_factory("alpha").expect("registered");
+        assert_eq!(factory.component_type(), "alpha");
+        assert_eq!(
+            find_extension_factory("beta").err(),
+            Some(Error::UnknownType("beta".to_owned()))
+        );
+    }
+
+    /// Guarantees: two factories of one type are refused loudly, not shadowed.
+    #[test]
+    fn duplicate_types_are_rejected() {
+        let err = check_factories(&[&Alpha, &AlphaAgain]).err();
+        assert_eq!(err, Some(Error::DuplicateType("alpha".to_owned())));
+    }
+
+    /// Guarantees: types the collector would refuse are refused here first.
+    #[test]
+    fn non_snake_case_types_are_rejected() {
+        let err = check_factories(&[&Shouty]).err();
+        assert_eq!(err, Some(Error::BadTypeName("Shouty".to_owned())));
+        assert!(is_lower_snake_case("rust_sample2"));
+        assert!(!is_lower_snake_case("2fast"));
+        assert!(!is_lower_snake_case("rust-sample"));
+    }
+}
