@@ -1,0 +1,151 @@
+//! THE BOUNDARY: everything Go can call, in one rust2go `g2r` trait (Go calls Rust).
+//!
+//! `make generate` runs rust2go-cli over this file to write `go/rustffi/boundary_gen.go`; the
+//! `#[rust2go::g2r]` macro writes the matching `extern "C"` exports (`c_RustExtensions_*`).
+//!
+//! Rules of the road, written once here and in docs/boundary.md:
+//! - OWNERSHIP: request strings are borrowed from Go for the duration of the call and copied
+//!   into owned Rust values before use; a `Reply` is owned by Rust until Go has copied it, then
+//!   Go calls rust2go's drop export. No pointer of either side outlives a call.
+//! - Errors: every call answers a `Reply`; `ok == false` carries a lower-case message.
+//! - Panics: every method catches unwinding and answers an error; nothing unwinds into Go.
+//! - Threading: every method is `#[cgo_call]` (an ordinary cgo call, so the Go scheduler and GC
+//!   keep running while Rust blocks) and may be called from many goroutines at once.
+//! - Instances are named by `u64` handles from a table, never by pointers. Handle 0 is never
+//!   issued.
+#![allow(unsafe_code)] // The g2r macro expands to the unsafe `extern "C"` shims; nothing else here is unsafe.
+#![allow(missing_docs)] // The macro also emits undocumented items; the trait itself is documented.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::host;
+
+/// A lookup by extension type, optionally with a config (JSON object text).
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct ConfigRequest {
+    pub extension_type: String,
+    pub config_json: String,
+}
+
+/// Create an instance and start it.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct StartRequest {
+    pub extension_type: String,
+    pub config_json: String,
+    /// `{"id":{"type":..,"name":..},"cancelled":bool,"deadline_remaining_ns":u64|null}`
+    pub context_json: String,
+    /// `{"build":{"command":..,"description":..,"version":..},"extensions":[ids]}`
+    pub host_json: String,
+}
+
+/// Shut an instance down.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct ShutdownRequest {
+    pub handle: u64,
+    /// Same shape as `StartRequest::context_json`.
+    pub context_json: String,
+}
+
+/// The answer to every call. On success `json` and/or `handle` carry the result.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct Reply {
+    pub ok: bool,
+    pub error: String,
+    pub json: String,
+    pub handle: u64,
+}
+
+/// What Go may ask of the Rust library.
+#[rust2go::g2r]
+pub trait RustExtensions {
+    /// The registered extension types, as a JSON array of strings.
+    #[cgo_call]
+    fn extension_types() -> Reply;
+    /// The default config of `extension_type`, as a JSON object.
+    #[cgo_call]
+    fn default_config(req: ConfigRequest) -> Reply;
+    /// Decodes and validates `config_json`; answers it normalized (all keys present).
+    #[cgo_call]
+    fn validate_config(req: ConfigRequest) -> Reply;
+    /// The ids of the extensions an instance with this config depends on, as a JSON array.
+    #[cgo_call]
+    fn dependencies(req: ConfigRequest) -> Reply;
+    /// Validates again, creates the instance, starts it within the context's deadline and
+    /// answers its handle. On failure nothing stays registered.
+    #[cgo_call]
+    fn create_and_start(req: StartRequest) -> Reply;
+    /// Shuts the instance down within the context's deadline and forgets its handle, also
+    /// when shutdown fails.
+    #[cgo_call]
+    fn shutdown(req: ShutdownRequest) -> Reply;
+    /// How many instances are started and not yet shut down (for leak checks).
+    #[cgo_call]
+    fn live_instances() -> Reply;
+}
+
+impl RustExtensions for RustExtensionsImpl {
+    fn extension_types() -> Reply {
+        answer(|| host::extension_types().map(json))
+    }
+
+    fn default_config(req: ConfigRequest) -> Reply {
+        answer(|| host::default_config(&req.extension_type).map(json))
+    }
+
+    fn validate_config(req: ConfigRequest) -> Reply {
+        answer(|| host::validate_config(&req.extension_type, &req.config_json).map(json))
+    }
+
+    fn dependencies(req: ConfigRequest) -> Reply {
+        answer(|| host::dependencies(&req.extension_type, &req.config_json).map(json))
+    }
+
+    fn create_and_start(req: StartRequest) -> Reply {
+        answer(|| {
+            host::create_and_start(
+                &req.extension_type,
+                &req.config_json,
+                &req.context_json,
+                &req.host_json,
+            )
+            .map(handle)
+        })
+    }
+
+    fn shutdown(req: ShutdownRequest) -> Reply {
+        answer(|| host::shutdown(req.handle, &req.context_json).map(|()| Reply::default()))
+    }
+
+    fn live_instances() -> Reply {
+        answer(|| Ok(handle(host::live_instances())))
+    }
+}
+
+fn json(value: impl serde::Serialize) -> Reply {
+    Reply {
+        json: serde_json::to_string(&value).unwrap_or_default(),
+        ..Reply::default()
+    }
+}
+
+fn handle(handle: u64) -> Reply {
+    Reply {
+        handle,
+        ..Reply::default()
+    }
+}
+
+/// Runs one call, turning an error or a panic into a failed `Reply`.
+fn answer(call: impl FnOnce() -> Result<Reply, host::Error>) -> Reply {
+    let outcome = catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|payload| {
+        Err(host::Error::Panic(host::panic_message(payload.as_ref())))
+    });
+    match outcome {
+        Ok(reply) => Reply { ok: true, ..reply },
+        Err(err) => Reply {
+            ok: false,
+            error: err.to_string(),
+            ..Reply::default()
+        },
+    }
+}
