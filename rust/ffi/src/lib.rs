@@ -8,11 +8,11 @@
 pub mod boundary;
 pub mod host;
 
-// Component crates. `use ... as _` alone is not enough: Go's external linker only pulls archive
-// members that resolve an undefined symbol, so a crate nothing refers to would have its linkme
-// registration dropped. The Go link therefore takes the archive whole (`--whole-archive` in
-// go/rustffi/link.go), and a test in go/rustextension fails if any crate under
-// rust/components/ is missing from the Go binary. Add a line here for every new component.
+// Component crates: nothing calls into them, they only register factories, so without this
+// line rustc would not link them at all. Go's external linker could still drop their objects;
+// the release profile's fat LTO prevents that (see rust/Cargo.toml), and
+// go/rustextension's TestEveryRustComponentIsLinked fails if any crate under rust/components/
+// is missing from the Go binary. Add a line here for every new component.
 use rust_sample as _;
 
 #[cfg(test)]

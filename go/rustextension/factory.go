@@ -1,0 +1,62 @@
+package rustextension
+
+import (
+	"context"
+	"fmt"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension"
+
+	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+)
+
+// NewFactories returns one extension.Factory per extension type registered in the Rust library.
+func NewFactories() ([]extension.Factory, error) {
+	types, err := rustffi.ExtensionTypes()
+	if err != nil {
+		return nil, fmt.Errorf("cannot list Rust extensions: %w", err)
+	}
+	factories := make([]extension.Factory, 0, len(types))
+	for _, name := range types {
+		factory, err := newFactory(name)
+		if err != nil {
+			return nil, err
+		}
+		factories = append(factories, factory)
+	}
+	return factories, nil
+}
+
+func newFactory(name string) (extension.Factory, error) {
+	typ, err := component.NewType(name)
+	if err != nil {
+		return nil, fmt.Errorf("rust extension type %q: %w", name, err)
+	}
+	defaults, err := rustffi.DefaultConfig(name)
+	if err != nil {
+		return nil, fmt.Errorf("rust extension %q: default config: %w", name, err)
+	}
+	createDefaultConfig := func() component.Config {
+		return &RustComponentConfig{extensionType: name, values: deepCopy(defaults)}
+	}
+	return extension.NewFactory(typ, createDefaultConfig, create, component.StabilityLevelDevelopment), nil
+}
+
+// create builds only the Go wrapper; the Rust instance is created by Start.
+func create(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
+	config, ok := cfg.(*RustComponentConfig)
+	if !ok {
+		return nil, fmt.Errorf("rust extension %q: unexpected config type %T", set.ID, cfg)
+	}
+	dependencies, err := config.dependencies()
+	if err != nil {
+		return nil, err
+	}
+	return &rustExtension{
+		id:           set.ID,
+		config:       config,
+		dependencies: dependencies,
+		logger:       set.Logger, // already carries otelcol.component.id
+		build:        set.BuildInfo,
+	}, nil
+}

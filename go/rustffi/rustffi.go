@@ -1,0 +1,129 @@
+//go:build cgo
+
+package rustffi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Every string sent to Rust is non-empty: rust2go rebuilds strings with slice::from_raw_parts,
+// and Go may represent "" with a nil pointer.
+
+// ExtensionTypes lists the extension types registered in the Rust library, sorted.
+func ExtensionTypes() ([]string, error) {
+	var types []string
+	return types, decode(RustExtensionsImpl{}.extension_types(), &types)
+}
+
+// DefaultConfig returns the default config of extensionType.
+func DefaultConfig(extensionType string) (map[string]any, error) {
+	req, err := makeConfigRequest(extensionType, map[string]any{})
+	if err != nil {
+		return nil, err
+	}
+	var config map[string]any
+	return config, decode(RustExtensionsImpl{}.default_config(&req), &config)
+}
+
+// ValidateConfig validates config in Rust and returns it normalized (every key present).
+func ValidateConfig(extensionType string, config map[string]any) (map[string]any, error) {
+	req, err := makeConfigRequest(extensionType, config)
+	if err != nil {
+		return nil, err
+	}
+	var normalized map[string]any
+	return normalized, decode(RustExtensionsImpl{}.validate_config(&req), &normalized)
+}
+
+// Dependencies returns the ids of the extensions an instance with config depends on.
+func Dependencies(extensionType string, config map[string]any) ([]string, error) {
+	req, err := makeConfigRequest(extensionType, config)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	return ids, decode(RustExtensionsImpl{}.dependencies(&req), &ids)
+}
+
+// CreateAndStart creates the Rust instance for id and starts it within ctx's deadline. Rust
+// validates config again first. On error no instance exists.
+func CreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
+	cfgReq, err := makeConfigRequest(id.Type, config)
+	if err != nil {
+		return 0, err
+	}
+	contextJSON, err := encode(newCallContext(ctx, id))
+	if err != nil {
+		return 0, err
+	}
+	hostJSON, err := encode(host)
+	if err != nil {
+		return 0, err
+	}
+	req := StartRequest{
+		extension_type: cfgReq.extension_type,
+		config_json:    cfgReq.config_json,
+		context_json:   contextJSON,
+		host_json:      hostJSON,
+	}
+	reply := RustExtensionsImpl{}.create_and_start(&req)
+	if !reply.ok {
+		return 0, errors.New(reply.error)
+	}
+	return Handle(reply.handle), nil
+}
+
+// Shutdown shuts the instance behind h down within ctx's deadline. The handle is invalid
+// afterwards, also when an error is returned.
+func Shutdown(ctx context.Context, id ComponentID, h Handle) error {
+	contextJSON, err := encode(newCallContext(ctx, id))
+	if err != nil {
+		return err
+	}
+	req := ShutdownRequest{handle: uint64(h), context_json: contextJSON}
+	if reply := (RustExtensionsImpl{}).shutdown(&req); !reply.ok {
+		return errors.New(reply.error)
+	}
+	return nil
+}
+
+// LiveInstances counts started Rust instances not yet shut down.
+func LiveInstances() (uint64, error) {
+	reply := RustExtensionsImpl{}.live_instances()
+	if !reply.ok {
+		return 0, errors.New(reply.error)
+	}
+	return reply.handle, nil
+}
+
+func makeConfigRequest(extensionType string, config map[string]any) (ConfigRequest, error) {
+	if extensionType == "" {
+		return ConfigRequest{}, errors.New("extension type is empty")
+	}
+	if config == nil {
+		config = map[string]any{}
+	}
+	configJSON, err := encode(config)
+	return ConfigRequest{extension_type: extensionType, config_json: configJSON}, err
+}
+
+func encode(value any) (string, error) {
+	data, err := json.Marshal(value)
+	if err != nil {
+		return "", fmt.Errorf("cannot encode for Rust: %w", err)
+	}
+	return string(data), nil
+}
+
+func decode(reply Reply, out any) error {
+	if !reply.ok {
+		return errors.New(reply.error)
+	}
+	if err := json.Unmarshal([]byte(reply.json), out); err != nil {
+		return fmt.Errorf("malformed reply from Rust: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+//go:build !cgo
+
+package rustffi
+
+import "context"
+
+// ExtensionTypes lists the extension types registered in the Rust library.
+func ExtensionTypes() ([]string, error) { return nil, ErrNoCgo }
+
+// DefaultConfig returns the default config of extensionType.
+func DefaultConfig(string) (map[string]any, error) { return nil, ErrNoCgo }
+
+// ValidateConfig validates config in Rust and returns it normalized.
+func ValidateConfig(string, map[string]any) (map[string]any, error) { return nil, ErrNoCgo }
+
+// Dependencies returns the ids of the extensions an instance with config depends on.
+func Dependencies(string, map[string]any) ([]string, error) { return nil, ErrNoCgo }
+
+// CreateAndStart creates a Rust instance and starts it.
+func CreateAndStart(context.Context, ComponentID, map[string]any, HostInfo) (Handle, error) {
+	return 0, ErrNoCgo
+}
+
+// Shutdown shuts the instance behind h down.
+func Shutdown(context.Context, ComponentID, Handle) error { return ErrNoCgo }
+
+// LiveInstances counts started Rust instances not yet shut down.
+func LiveInstances() (uint64, error) { return 0, ErrNoCgo }
