@@ -59,6 +59,9 @@ func CreateAndStart(ctx context.Context, id ComponentID, config map[string]any, 
 	if err != nil {
 		return 0, err
 	}
+	if host.Extensions == nil {
+		host.Extensions = []string{}
+	}
 	hostJSON, err := encode(host)
 	if err != nil {
 		return 0, err

@@ -137,9 +137,8 @@ fn handle(handle: u64) -> Reply {
 
 /// Runs one call, turning an error or a panic into a failed `Reply`.
 fn answer(call: impl FnOnce() -> Result<Reply, host::Error>) -> Reply {
-    let outcome = catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|payload| {
-        Err(host::Error::Panic(host::panic_message(payload.as_ref())))
-    });
+    let outcome = catch_unwind(AssertUnwindSafe(call))
+        .unwrap_or_else(|payload| Err(host::Error::Panic(host::panic_message(payload.as_ref()))));
     match outcome {
         Ok(reply) => Reply { ok: true, ..reply },
         Err(err) => Reply {

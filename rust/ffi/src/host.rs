@@ -9,8 +9,8 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    ComponentId, ErasedExtension, Host, LifecycleContext, extension_factories,
-    find_extension_factory,
+    extension_factories, find_extension_factory, ComponentId, ErasedExtension, Host,
+    LifecycleContext,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
@@ -26,7 +26,7 @@ pub enum Error {
     #[error(transparent)]
     Sdk(#[from] otelcol_rust_sdk::Error),
     /// Go sent JSON this side cannot read: a bug on the Go side, reported rather than guessed.
-    #[error("malformed {what} from the host: {reason}")]
+    #[error("malformed {what} sent by Go: {reason}")]
     BadRequest {
         /// Which request field.
         what: &'static str,
@@ -152,7 +152,7 @@ pub fn create_and_start(
 ) -> Result<u64, Error> {
     let factory = find_extension_factory(kind)?;
     let context = lifecycle_context(context_json)?;
-    let host: Host = parse("host", host_json)?;
+    let host: Host = parse("host info", host_json)?;
     let mut extension = factory.create(&context.id, config_json)?;
     let runtime = runtime()?;
 

@@ -8,8 +8,7 @@ use otelcol_rust_sdk::{
 use serde::{Deserialize, Serialize};
 
 use crate::boundary::{
-    ConfigRequest, Reply, RustExtensions, RustExtensionsImpl as Rust, ShutdownRequest,
-    StartRequest,
+    ConfigRequest, Reply, RustExtensions, RustExtensionsImpl as Rust, ShutdownRequest, StartRequest,
 };
 
 /// Test-only fixture: a component that misbehaves on request. Registered only in this test
@@ -147,10 +146,16 @@ fn handle_table_lifecycle() {
     assert!(shutdown(first.handle).ok);
     let again = shutdown(first.handle);
     assert!(!again.ok);
-    assert_eq!(again.error, format!("unknown extension handle {}", first.handle));
+    assert_eq!(
+        again.error,
+        format!("unknown extension handle {}", first.handle)
+    );
     assert!(!shutdown(0).ok);
     assert!(!shutdown(u64::MAX).ok);
-    assert!(shutdown(second.handle).ok, "the other instance is untouched");
+    assert!(
+        shutdown(second.handle).ok,
+        "the other instance is untouched"
+    );
 }
 
 /// Guarantees: start re-validates, so a config that skipped config load still fails.
@@ -167,15 +172,32 @@ fn start_revalidates_config() {
 fn panics_are_contained() {
     let reply = Rust::validate_config(config_request("test_fixture", r#"{"panic_in":"validate"}"#));
     assert!(!reply.ok);
-    assert_eq!(reply.error, "rust component panicked: fixture panics in validate");
+    assert_eq!(
+        reply.error,
+        "rust component panicked: fixture panics in validate"
+    );
 
-    let reply = start("test_fixture", r#"{"panic_in":"start"}"#, context(Some(5_000)));
-    assert_eq!(reply.error, "rust component panicked: fixture panics in start");
+    let reply = start(
+        "test_fixture",
+        r#"{"panic_in":"start"}"#,
+        context(Some(5_000)),
+    );
+    assert_eq!(
+        reply.error,
+        "rust component panicked: fixture panics in start"
+    );
 
-    let started = start("test_fixture", r#"{"panic_in":"shutdown"}"#, context(Some(5_000)));
+    let started = start(
+        "test_fixture",
+        r#"{"panic_in":"shutdown"}"#,
+        context(Some(5_000)),
+    );
     assert!(started.ok, "{}", started.error);
     let reply = shutdown(started.handle);
-    assert_eq!(reply.error, "rust component panicked: fixture panics in shutdown");
+    assert_eq!(
+        reply.error,
+        "rust component panicked: fixture panics in shutdown"
+    );
     assert!(!shutdown(started.handle).ok, "a panicked instance is gone");
 }
 
@@ -183,10 +205,18 @@ fn panics_are_contained() {
 #[test]
 fn blocked_start_honours_deadline() {
     let began = Instant::now();
-    let reply = start("test_fixture", r#"{"block_start":true}"#, context(Some(200)));
+    let reply = start(
+        "test_fixture",
+        r#"{"block_start":true}"#,
+        context(Some(200)),
+    );
     let took = began.elapsed();
     assert!(!reply.ok);
-    assert!(reply.error.starts_with("deadline exceeded"), "{}", reply.error);
+    assert!(
+        reply.error.starts_with("deadline exceeded"),
+        "{}",
+        reply.error
+    );
     assert!(took >= Duration::from_millis(200), "{took:?}");
     assert!(took < Duration::from_secs(3), "{took:?}");
 }
@@ -199,5 +229,9 @@ fn cancelled_and_malformed_requests() {
     assert_eq!(reply.error, "context cancelled");
 
     let reply = start("rust_sample", "{}", "not json".to_owned());
-    assert!(reply.error.starts_with("malformed context from the host"), "{}", reply.error);
+    assert!(
+        reply.error.starts_with("malformed context sent by Go"),
+        "{}",
+        reply.error
+    );
 }

@@ -108,7 +108,10 @@ mod tests {
     fn wrong_type_names_the_key() {
         let err = decode::<Probe>(r#"{"limits":{"max":"many"}}"#).expect_err("wrong type");
         let text = err.to_string();
-        assert!(text.starts_with("limits.max: invalid type: string \"many\""), "{text}");
+        assert!(
+            text.starts_with("limits.max: invalid type: string \"many\""),
+            "{text}"
+        );
     }
 
     /// Guarantees: validate() runs after decoding.

@@ -24,7 +24,8 @@ use serde::{Deserialize, Deserializer, Serializer};
 
 /// Parses a Go duration string. Negative durations are rejected: a config has no use for them.
 pub fn parse(text: &str) -> Result<Duration, String> {
-    let invalid = || format!("invalid duration {text:?} (expected e.g. \"5s\", \"1m30s\", \"250ms\")");
+    let invalid =
+        || format!("invalid duration {text:?} (expected e.g. \"5s\", \"1m30s\", \"250ms\")");
     if text == "0" {
         return Ok(Duration::ZERO);
     }
@@ -52,7 +53,8 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             _ => return Err(invalid()),
         };
         let value: f64 = number.parse().map_err(|_| invalid())?;
-        let part = Duration::try_from_secs_f64(value * nanos_per_unit / 1e9).map_err(|_| invalid())?;
+        let part =
+            Duration::try_from_secs_f64(value * nanos_per_unit / 1e9).map_err(|_| invalid())?;
         total = total.checked_add(part).ok_or_else(invalid)?;
         rest = tail;
     }

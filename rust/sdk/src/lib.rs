@@ -17,9 +17,7 @@ mod registry;
 
 pub use config::{Config, decode as decode_config, encode as encode_config};
 pub use error::Error;
-pub use lifecycle::{
-    BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext,
-};
+pub use lifecycle::{BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext};
 pub use registry::{
     BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,
     find_extension_factory,

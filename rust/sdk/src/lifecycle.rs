@@ -83,7 +83,10 @@ pub trait Extension: Send + 'static {
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Stops the extension and releases everything it holds.
-    fn shutdown(&mut self, ctx: &LifecycleContext) -> impl Future<Output = Result<(), Error>> + Send;
+    fn shutdown(
+        &mut self,
+        ctx: &LifecycleContext,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 /// Creates extensions of one type. Register an implementation with

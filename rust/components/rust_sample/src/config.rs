@@ -86,8 +86,14 @@ mod tests {
         let err = decode_config::<SampleConfig>(r#"{"endpont":"x:1"}"#).expect_err("unknown");
         assert_eq!(err.to_string(), "endpont: unknown configuration key");
         let err = decode_config::<SampleConfig>(r#"{"timeout_ms":"soon"}"#).expect_err("type");
-        assert!(err.to_string().starts_with("timeout_ms: invalid type"), "{err}");
+        assert!(
+            err.to_string().starts_with("timeout_ms: invalid type"),
+            "{err}"
+        );
         let err = decode_config::<SampleConfig>(r#"{"timeout_ms":-1}"#).expect_err("negative");
-        assert!(err.to_string().starts_with("timeout_ms: invalid value"), "{err}");
+        assert!(
+            err.to_string().starts_with("timeout_ms: invalid value"),
+            "{err}"
+        );
     }
 }

@@ -209,7 +209,10 @@ mod tests {
 
         let response = get(addr, "/").await;
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-        assert!(response.contains(r#""component_id":"rust_sample/t""#), "{response}");
+        assert!(
+            response.contains(r#""component_id":"rust_sample/t""#),
+            "{response}"
+        );
         assert!(response.contains(r#""host_version":"9.9.9""#), "{response}");
         assert!(get(addr, "/nope").await.starts_with("HTTP/1.1 404"));
 
@@ -226,7 +229,10 @@ mod tests {
         let mut ext = extension(&endpoint);
         let err = ext.start(&context(), &host()).await.expect_err("port busy");
         let text = err.to_string();
-        assert!(text.starts_with(&format!("cannot listen on {endpoint:?}")), "{text}");
+        assert!(
+            text.starts_with(&format!("cannot listen on {endpoint:?}")),
+            "{text}"
+        );
     }
 
     /// Guarantees: an idle keep-alive connection cannot hold shutdown past `timeout_ms`.
@@ -238,19 +244,28 @@ mod tests {
         let addr = ext.local_addr().expect("listening");
         // A connection that sends half a request keeps its handler busy.
         let mut stalled = TcpStream::connect(addr).await.expect("connects");
-        stalled.write_all(b"GET / HTTP/1.1\r\n").await.expect("writes");
+        stalled
+            .write_all(b"GET / HTTP/1.1\r\n")
+            .await
+            .expect("writes");
         tokio::time::sleep(Duration::from_millis(50)).await;
 
         let began = Instant::now();
         ext.shutdown(&context()).await.expect("stops");
-        assert!(began.elapsed() < Duration::from_secs(2), "{:?}", began.elapsed());
+        assert!(
+            began.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            began.elapsed()
+        );
     }
 
     /// Guarantees: disabled means no port and a no-op lifecycle; shutdown without start is fine.
     #[tokio::test]
     async fn disabled_and_unstarted_are_no_ops() {
         let mut ext = extension("127.0.0.1:0");
-        ext.shutdown(&context()).await.expect("shutdown without start");
+        ext.shutdown(&context())
+            .await
+            .expect("shutdown without start");
         ext.config.enabled = false;
         ext.start(&context(), &host()).await.expect("starts");
         assert!(ext.local_addr().is_none());
