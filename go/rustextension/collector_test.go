@@ -1,0 +1,229 @@
+package rustextension
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+)
+
+const pipeline = `
+receivers:
+  nop:
+exporters:
+  nop:
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    traces:
+      receivers: [nop]
+      exporters: [nop]
+`
+
+// newCollector builds an in-process collector from an extensions section, the ids to enable
+// and a nop pipeline, with the Rust factories plus extra Go ones.
+func newCollector(t *testing.T, extensionsYAML string, enabled []string, extra ...extension.Factory) *otelcol.Collector {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	service := "service:\n  extensions: [" + strings.Join(enabled, ", ") + "]\n"
+	config := extensionsYAML + strings.Replace(pipeline, "service:\n", service, 1)
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	factories := func() (otelcol.Factories, error) {
+		rust, err := NewFactories()
+		if err != nil {
+			return otelcol.Factories{}, err
+		}
+		extensions, err := otelcol.MakeFactoryMap(append(rust, extra...)...)
+		if err != nil {
+			return otelcol.Factories{}, err
+		}
+		receivers, _ := otelcol.MakeFactoryMap[receiver.Factory](receivertest.NewNopFactory())
+		exporters, _ := otelcol.MakeFactoryMap[exporter.Factory](exportertest.NewNopFactory())
+		return otelcol.Factories{
+			Extensions: extensions,
+			Receivers:  receivers,
+			Exporters:  exporters,
+			Telemetry:  otelconftelemetry.NewFactory(),
+		}, nil
+	}
+	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
+		BuildInfo: component.BuildInfo{Command: "otelcol-rust-test", Version: "1.2.3-test"},
+		Factories: factories,
+		ConfigProviderSettings: otelcol.ConfigProviderSettings{
+			ResolverSettings: confmap.ResolverSettings{
+				URIs:              []string{"file:" + path},
+				ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()},
+			},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return col
+}
+
+// runUntilReady runs col and waits until it is running; it returns Run's result channel.
+func runUntilReady(t *testing.T, col *otelcol.Collector) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- col.Run(context.Background()) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for col.GetState() != otelcol.StateRunning {
+		select {
+		case err := <-done:
+			t.Fatalf("collector stopped before running: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("collector did not reach Running within 20s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return done
+}
+
+func stop(t *testing.T, col *otelcol.Collector, done <-chan error) {
+	t.Helper()
+	col.Shutdown()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("collector run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("collector did not stop within 20s")
+	}
+}
+
+// Scenario: a collector with rust_sample and rust_sample/2 (the latter configured partially).
+// Guarantees: both instances start and answer with their own ids and the host's version; the
+// partial config keeps the other defaults (enabled); shutdown frees both ports.
+func TestCollectorRunsRustExtensions(t *testing.T) {
+	first, second := freeEndpoint(t), freeEndpoint(t)
+	col := newCollector(t, `
+extensions:
+  rust_sample:
+    endpoint: `+first+`
+    timeout_ms: 1000
+  rust_sample/2:
+    endpoint: `+second+`
+`, []string{"rust_sample", "rust_sample/2"})
+	done := runUntilReady(t, col)
+	for endpoint, id := range map[string]string{first: "rust_sample", second: "rust_sample/2"} {
+		body, err := status(endpoint)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if body["component_id"] != id || body["host_version"] != "1.2.3-test" {
+			t.Fatalf("%s: status %v", id, body)
+		}
+	}
+	stop(t, col, done)
+	requirePortFree(t, first)
+	requirePortFree(t, second)
+	if n := liveInstances(t); n != 0 {
+		t.Fatalf("%d Rust instances left after shutdown", n)
+	}
+}
+
+// Guarantees: a bad Rust config fails collector start-up at config load, with Rust's message
+// and the config path of the component.
+func TestCollectorRejectsBadRustConfig(t *testing.T) {
+	cases := map[string]struct{ section, want string }{
+		"zero timeout": {"timeout_ms: 0", "timeout_ms must be greater than 0"},
+		"unknown key":  {"endpont: localhost:1", "endpont: unknown configuration key"},
+		"wrong type":   {"enabled: [1]", "enabled: invalid type: sequence, expected a boolean"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			col := newCollector(t, `
+extensions:
+  rust_sample/bad:
+    `+tc.section+`
+`, []string{"rust_sample/bad"})
+			err := col.Run(context.Background())
+			if err == nil {
+				t.Fatal("collector ran with a bad config")
+			}
+			for _, want := range []string{tc.want, "rust_sample/bad"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+// probe is a Go extension that checks, at its own Start and Shutdown, whether a Rust
+// endpoint is up.
+type probe struct {
+	endpoint string
+	mu       sync.Mutex
+	seen     []string
+}
+
+func (p *probe) look(phase string) {
+	conn, err := net.DialTimeout("tcp", p.endpoint, time.Second)
+	state := "down"
+	if err == nil {
+		conn.Close()
+		state = "up"
+	}
+	p.mu.Lock()
+	p.seen = append(p.seen, phase+":"+state)
+	p.mu.Unlock()
+}
+
+func (p *probe) factory() extension.Factory {
+	return extension.NewFactory(component.MustNewType("probe"),
+		func() component.Config { return &struct{}{} },
+		func(context.Context, extension.Settings, component.Config) (extension.Extension, error) {
+			return probeExtension{p}, nil
+		}, component.StabilityLevelDevelopment)
+}
+
+type probeExtension struct{ *probe }
+
+func (p probeExtension) Start(context.Context, component.Host) error { p.look("start"); return nil }
+func (p probeExtension) Shutdown(context.Context) error          { p.look("shutdown"); return nil }
+
+// Scenario: rust_sample declares depends_on: [probe]; probe records whether rust_sample's
+// endpoint is up when probe starts and when it shuts down.
+// Guarantees: the Rust extension starts after its dependency and shuts down before it.
+func TestCollectorOrdersRustDependencies(t *testing.T) {
+	endpoint := freeEndpoint(t)
+	p := &probe{endpoint: endpoint}
+	col := newCollector(t, `
+extensions:
+  probe:
+  rust_sample:
+    endpoint: `+endpoint+`
+    depends_on: [probe]
+`, []string{"rust_sample", "probe"}, p.factory())
+	done := runUntilReady(t, col)
+	stop(t, col, done)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if strings.Join(p.seen, ",") != "start:down,shutdown:down" {
+		t.Fatalf("probe saw rust_sample %v; want it down at both (started after, stopped before)", p.seen)
+	}
+}
