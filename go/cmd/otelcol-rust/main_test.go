@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildCollector builds this command into a temp dir. It inherits GOFLAGS, so the Makefile's
+// archive digest reaches this link too.
+func buildCollector(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "otelcol-rust")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func freeEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func config(rustEndpoint, otlpEndpoint, rustSection string) string {
+	return `
+extensions:
+  rust_sample:
+    endpoint: ` + rustEndpoint + `
+` + rustSection + `
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: ` + otlpEndpoint + `
+processors:
+  batch:
+exporters:
+  debug:
+service:
+  extensions: [rust_sample]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [debug]
+`
+}
+
+// Guarantees: the built binary's `components`, `validate` and run + SIGTERM behave as a
+// collector user expects, with the Rust extension inside.
+func TestBuiltBinary(t *testing.T) {
+	bin := buildCollector(t)
+
+	t.Run("components lists rust_sample", func(t *testing.T) {
+		out, err := exec.Command(bin, "components").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "name: rust_sample") {
+			t.Fatalf("rust_sample missing:\n%s", out)
+		}
+	})
+
+	t.Run("validate rejects a bad Rust config", func(t *testing.T) {
+		path := writeConfig(t, config(freeEndpoint(t), freeEndpoint(t), "    timeout_ms: 0\n"))
+		out, err := exec.Command(bin, "validate", "--config", path).CombinedOutput()
+		if err == nil {
+			t.Fatalf("validate accepted timeout_ms: 0\n%s", out)
+		}
+		if !strings.Contains(string(out), "timeout_ms must be greater than 0") {
+			t.Fatalf("Rust's message missing:\n%s", out)
+		}
+	})
+
+	t.Run("validate accepts the example config", func(t *testing.T) {
+		out, err := exec.Command(bin, "validate", "--config", "../../../examples/config.yaml").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	})
+
+	t.Run("runs and exits cleanly on SIGTERM", func(t *testing.T) {
+		endpoint := freeEndpoint(t)
+		cmd := exec.Command(bin, "--config", writeConfig(t, config(endpoint, freeEndpoint(t), "")))
+		var output bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &output, &output
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cmd.Process.Kill()
+		var answered bool
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if resp, err := http.Get("http://" + endpoint + "/"); err == nil {
+				resp.Body.Close()
+				answered = resp.StatusCode == http.StatusOK
+				break
+			}
+		}
+		if !answered {
+			t.Fatalf("rust_sample never answered\n%s", output.String())
+		}
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("exit after SIGTERM: %v\n%s", err, output.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no exit within 20s of SIGTERM\n%s", output.String())
+		}
+		if !strings.Contains(output.String(), "Rust extension stopped") {
+			t.Fatalf("no Rust shutdown logged\n%s", output.String())
+		}
+		l, err := net.Listen("tcp", endpoint)
+		if err != nil {
+			t.Fatalf("port still taken after exit: %v", err)
+		}
+		l.Close()
+	})
+}
