@@ -204,7 +204,7 @@ func (p *probe) factory() extension.Factory {
 type probeExtension struct{ *probe }
 
 func (p probeExtension) Start(context.Context, component.Host) error { p.look("start"); return nil }
-func (p probeExtension) Shutdown(context.Context) error          { p.look("shutdown"); return nil }
+func (p probeExtension) Shutdown(context.Context) error              { p.look("shutdown"); return nil }
 
 // Scenario: rust_sample declares depends_on: [probe]; probe records whether rust_sample's
 // endpoint is up when probe starts and when it shuts down.
