@@ -51,7 +51,7 @@ lint:
 	cd rust && cargo clippy --locked --workspace --all-targets -- -D warnings
 	test -z "$$(gofmt -l go third_party)" || { gofmt -l go third_party; exit 1; }
 	cd go && go vet ./...
-	cd go && CGO_ENABLED=0 go build ./...
+	cd go && CGO_ENABLED=0 go build ./... && CGO_ENABLED=0 go test ./rustffi/
 
 tools: $(RUST2GO_CLI)
 

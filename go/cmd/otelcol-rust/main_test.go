@@ -105,6 +105,19 @@ func TestBuiltBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("print-config shows the Rust config merged over its defaults", func(t *testing.T) {
+		path := writeConfig(t, config(freeEndpoint(t), freeEndpoint(t), "    timeout_ms: 1234\n"))
+		out, err := exec.Command(bin, "print-config", "--config", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		for _, want := range []string{"timeout_ms: 1234", "enabled: true", "depends_on: []"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("print-config lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
 	t.Run("runs and exits cleanly on SIGTERM", func(t *testing.T) {
 		endpoint := freeEndpoint(t)
 		cmd := exec.Command(bin, "--config", writeConfig(t, config(endpoint, freeEndpoint(t), "")))

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
@@ -60,7 +60,7 @@ struct Instance {
 }
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-static INSTANCES: Mutex<Option<HashMap<u64, Instance>>> = Mutex::new(None);
+static INSTANCES: LazyLock<Mutex<HashMap<u64, Instance>>> = LazyLock::new(Mutex::default);
 /// Handles start at 1 and are never reused within a process.
 static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 
@@ -79,7 +79,7 @@ fn runtime() -> Result<&'static Runtime, Error> {
     Ok(RUNTIME.get_or_init(|| built))
 }
 
-fn instances() -> MutexGuard<'static, Option<HashMap<u64, Instance>>> {
+fn instances() -> MutexGuard<'static, HashMap<u64, Instance>> {
     // No component code runs under this lock, so a poisoned lock still holds a sound table.
     INSTANCES.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -169,9 +169,7 @@ pub fn create_and_start(
     }
 
     let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
-    instances()
-        .get_or_insert_with(HashMap::new)
-        .insert(handle, Instance { context, extension });
+    instances().insert(handle, Instance { context, extension });
     Ok(handle)
 }
 
@@ -182,8 +180,7 @@ pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
         context: started_with,
         mut extension,
     } = instances()
-        .as_mut()
-        .and_then(|table| table.remove(&handle))
+        .remove(&handle)
         .ok_or(Error::UnknownHandle(handle))?;
     // A cancelled or expired context still shuts down: the instance was already removed and
     // must not keep running. It gets the cleanup bound instead.
@@ -198,7 +195,7 @@ pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
 
 /// How many instances are started and not shut down.
 pub fn live_instances() -> u64 {
-    instances().as_ref().map_or(0, |table| table.len() as u64)
+    instances().len() as u64
 }
 
 /// The text of a caught panic.

@@ -1,0 +1,25 @@
+//go:build !cgo
+
+package rustffi
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// Guarantees: built without cgo, every call fails with ErrNoCgo instead of failing to compile.
+func TestEveryCallFailsClearlyWithoutCgo(t *testing.T) {
+	_, err1 := ExtensionTypes()
+	_, err2 := DefaultConfig("rust_sample")
+	_, err3 := ValidateConfig("rust_sample", nil)
+	_, err4 := Dependencies("rust_sample", nil)
+	_, err5 := CreateAndStart(context.Background(), ComponentID{Type: "rust_sample"}, nil, HostInfo{})
+	err6 := Shutdown(context.Background(), ComponentID{Type: "rust_sample"}, 1)
+	_, err7 := LiveInstances()
+	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
+		if !errors.Is(err, ErrNoCgo) {
+			t.Errorf("call %d: got %v, want ErrNoCgo", i+1, err)
+		}
+	}
+}
