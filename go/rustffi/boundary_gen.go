@@ -44,7 +44,7 @@ typedef struct StartRequestRef {
   struct StringRef host_json;
 } StartRequestRef;
 
-const void c_rust2go_internal_drop(void*);
+void otelcol_rust_drop_reply(void*);
 const void c_RustExtensions_extension_types(const void*);
 const void c_RustExtensions_default_config(const void*, const void*);
 const void c_RustExtensions_validate_config(const void*, const void*);
@@ -350,7 +350,7 @@ func (RustExtensionsImpl) extension_types() Reply {
 	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_extension_types), unsafe.Pointer(&_internal_slot))
 	runtime.KeepAlive(_internal_slot)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_rust2go_internal_drop), unsafe.Pointer(_internal_slot[1]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
 }
 func (RustExtensionsImpl) default_config(req *ConfigRequest) Reply {
@@ -363,7 +363,7 @@ func (RustExtensionsImpl) default_config(req *ConfigRequest) Reply {
 	runtime.KeepAlive(_internal_params)
 	runtime.KeepAlive(req_buffer)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_rust2go_internal_drop), unsafe.Pointer(_internal_slot[1]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
 }
 func (RustExtensionsImpl) validate_config(req *ConfigRequest) Reply {
@@ -376,7 +376,7 @@ func (RustExtensionsImpl) validate_config(req *ConfigRequest) Reply {
 	runtime.KeepAlive(_internal_params)
 	runtime.KeepAlive(req_buffer)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_rust2go_internal_drop), unsafe.Pointer(_internal_slot[1]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
 }
 func (RustExtensionsImpl) dependencies(req *ConfigRequest) Reply {
@@ -389,7 +389,7 @@ func (RustExtensionsImpl) dependencies(req *ConfigRequest) Reply {
 	runtime.KeepAlive(_internal_params)
 	runtime.KeepAlive(req_buffer)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_rust2go_internal_drop), unsafe.Pointer(_internal_slot[1]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
 }
 func (RustExtensionsImpl) create_and_start(req *StartRequest) Reply {
@@ -402,7 +402,7 @@ func (RustExtensionsImpl) create_and_start(req *StartRequest) Reply {
 	runtime.KeepAlive(_internal_params)
 	runtime.KeepAlive(req_buffer)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_rust2go_internal_drop), unsafe.Pointer(_internal_slot[1]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
 }
 func (RustExtensionsImpl) shutdown(req *ShutdownRequest) Reply {
@@ -415,7 +415,7 @@ func (RustExtensionsImpl) shutdown(req *ShutdownRequest) Reply {
 	runtime.KeepAlive(_internal_params)
 	runtime.KeepAlive(req_buffer)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_rust2go_internal_drop), unsafe.Pointer(_internal_slot[1]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
 }
 func (RustExtensionsImpl) live_instances() Reply {
@@ -423,6 +423,6 @@ func (RustExtensionsImpl) live_instances() Reply {
 	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_live_instances), unsafe.Pointer(&_internal_slot))
 	runtime.KeepAlive(_internal_slot)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_rust2go_internal_drop), unsafe.Pointer(_internal_slot[1]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
 }

@@ -9,9 +9,6 @@ import (
 	"fmt"
 )
 
-// Every string sent to Rust is non-empty: rust2go rebuilds strings with slice::from_raw_parts,
-// and Go may represent "" with a nil pointer.
-
 // ExtensionTypes lists the extension types registered in the Rust library, sorted.
 func ExtensionTypes() ([]string, error) {
 	var types []string

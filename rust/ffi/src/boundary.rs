@@ -6,7 +6,7 @@
 //! Rules of the road, written once here and in docs/boundary.md:
 //! - OWNERSHIP: request strings are borrowed from Go for the duration of the call and copied
 //!   into owned Rust values before use; a `Reply` is owned by Rust until Go has copied it, then
-//!   Go calls rust2go's drop export. No pointer of either side outlives a call.
+//!   Go frees it with `otelcol_rust_drop_reply`. No pointer of either side outlives a call.
 //! - Errors: every call answers a `Reply`; `ok == false` carries a lower-case message.
 //! - Panics: every method catches unwinding and answers an error; nothing unwinds into Go.
 //! - Threading: every method is `#[cgo_call]` (an ordinary cgo call, so the Go scheduler and GC
@@ -16,7 +16,10 @@
 #![allow(unsafe_code)] // The g2r macro expands to the unsafe `extern "C"` shims; nothing else here is unsafe.
 #![allow(missing_docs)] // The macro also emits undocumented items; the trait itself is documented.
 
+use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use rust2go::ToRef;
 
 use crate::host;
 
@@ -147,4 +150,30 @@ fn answer(call: impl FnOnce() -> Result<Reply, host::Error>) -> Reply {
             ..Reply::default()
         },
     }
+}
+
+/// The storage the g2r exports box for every reply: the reply, its C view and the buffer the
+/// view points into (see rust2go's generated `c_RustExtensions_*`). Every method of
+/// [`RustExtensions`] returns [`Reply`], so this is the only type a reply pointer can have.
+type ReplyStorage = (Reply, <Reply as ToRef>::Ref, Vec<u8>);
+
+/// Frees a reply Go has finished copying.
+///
+/// Replaces rust2go 0.4.3's `c_rust2go_internal_drop`, which rebuilds the box with the vtable
+/// of `()` and so frees nothing (every reply leaked). `tools/generate-boundary.sh` points the
+/// generated Go code here instead.
+///
+/// # Safety
+/// `storage` must be the second reply slot written by one of this boundary's exports, passed
+/// here exactly once.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_drop_reply(storage: *mut c_void) {
+    if storage.is_null() {
+        return;
+    }
+    // SAFETY: per the contract above, `storage` came from `Box::leak` of a `ReplyStorage` in
+    // the generated export and has not been freed yet.
+    let reply = unsafe { Box::from_raw(storage.cast::<ReplyStorage>()) };
+    // Dropping strings cannot panic, but nothing may unwind into Go.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(reply)));
 }

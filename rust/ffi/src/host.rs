@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -156,16 +157,24 @@ pub fn create_and_start(
     let mut extension = factory.create(&context.id, config_json)?;
     let runtime = runtime()?;
 
-    let started = runtime.block_on(within_deadline(&context, extension.start(&context, &host)));
+    // A panicking start is caught here, not only at the boundary, so that the instance still
+    // gets its cleanup shutdown (the Extension contract promises one after any failed start).
+    let started = catch_unwind(AssertUnwindSafe(|| {
+        runtime
+            .block_on(within_deadline(&context, extension.start(&context, &host)))
+            .map_err(Error::from)
+    }))
+    .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))));
     if let Err(err) = started {
         runtime.spawn(async move {
             let cleanup = LifecycleContext {
                 deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
                 ..context
             };
+            // A panic here ends only this task (tokio contains it).
             let _ = within_deadline(&cleanup, extension.shutdown(&cleanup)).await;
         });
-        return Err(err.into());
+        return Err(err);
     }
 
     let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);

@@ -20,7 +20,12 @@ struct Fixture;
 struct FixtureConfig {
     panic_in: String,
     block_start: bool,
+    /// Recorded in SHUT_DOWN when the instance's shutdown runs.
+    tag: String,
 }
+
+/// Tags of the fixture instances whose shutdown ran.
+static SHUT_DOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 impl Config for FixtureConfig {
     fn validate(&self) -> Result<(), Error> {
@@ -45,6 +50,7 @@ impl Extension for FixtureExtension {
     }
 
     async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), Error> {
+        SHUT_DOWN.lock().expect("lock").push(self.0.tag.clone());
         if self.0.panic_in == "shutdown" {
             panic!("fixture panics in shutdown");
         }
@@ -234,4 +240,33 @@ fn cancelled_and_malformed_requests() {
         "{}",
         reply.error
     );
+}
+
+/// Guarantees: an instance whose start panicked or timed out still gets its shutdown (in the
+/// background), as the Extension contract promises.
+#[test]
+fn failed_start_is_followed_by_shutdown() {
+    let panicked = start(
+        "test_fixture",
+        r#"{"panic_in":"start","tag":"panicked-start"}"#,
+        context(Some(5_000)),
+    );
+    assert!(!panicked.ok);
+    let timed_out = start(
+        "test_fixture",
+        r#"{"block_start":true,"tag":"timed-out-start"}"#,
+        context(Some(50)),
+    );
+    assert!(!timed_out.ok);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let seen = SHUT_DOWN.lock().expect("lock").clone();
+        if seen.iter().any(|tag| tag == "panicked-start")
+            && seen.iter().any(|tag| tag == "timed-out-start")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no cleanup shutdown: {seen:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

@@ -13,7 +13,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use otelcol_rust_sdk::{ComponentId, Error, Extension, Host, LifecycleContext};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::SampleConfig;
 
@@ -26,8 +26,16 @@ pub struct SampleExtension {
 
 struct RunningServer {
     local_addr: SocketAddr,
-    stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+}
+
+impl Drop for RunningServer {
+    /// A shutdown cut off by the host's deadline drops this mid-wait: the server task (and with
+    /// it every connection task it owns) must not outlive it.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// What `GET /` reports; shared by every connection of one instance.
@@ -77,33 +85,39 @@ impl Extension for SampleExtension {
         let task = tokio::spawn(serve(listener, status, stopped));
         self.server = Some(RunningServer {
             local_addr,
-            stop,
+            stop: Some(stop),
             task,
         });
         Ok(())
     }
 
     async fn shutdown(&mut self, _ctx: &LifecycleContext) -> Result<(), Error> {
-        let Some(RunningServer { stop, mut task, .. }) = self.server.take() else {
+        let Some(mut server) = self.server.take() else {
             return Ok(());
         };
         // The serve loop drops the listener as soon as it sees this, so the port is free
         // before open connections have drained.
-        let _ = stop.send(());
+        if let Some(stop) = server.stop.take() {
+            let _ = stop.send(());
+        }
         let grace = Duration::from_millis(self.config.timeout_ms);
-        if tokio::time::timeout(grace, &mut task).await.is_err() {
-            task.abort();
-            let _ = task.await;
+        if tokio::time::timeout(grace, &mut server.task).await.is_err() {
+            server.task.abort();
+            let _ = (&mut server.task).await;
         }
         Ok(())
     }
 }
 
+/// Accepts connections until `stopped` fires, then drains them. Connection tasks live in a
+/// `JoinSet` owned by this task, so aborting it aborts them too.
 async fn serve(listener: TcpListener, status: Arc<Status>, mut stopped: oneshot::Receiver<()>) {
     let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             _ = &mut stopped => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => {
                 // A failed accept (e.g. out of file descriptors) affects one connection only.
                 let Ok((stream, _)) = accepted else { continue };
@@ -114,8 +128,7 @@ async fn serve(listener: TcpListener, status: Arc<Status>, mut stopped: oneshot:
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service);
-                let connection = graceful.watch(connection);
-                tokio::spawn(connection);
+                connections.spawn(graceful.watch(connection));
             }
         }
     }
@@ -257,6 +270,29 @@ mod tests {
             "{:?}",
             began.elapsed()
         );
+    }
+
+    /// Scenario: the host's deadline cuts shutdown off long before `timeout_ms`.
+    /// Guarantees: the server and its connections are stopped anyway, none outlives it.
+    #[tokio::test]
+    async fn cut_off_shutdown_still_stops_connections() {
+        let mut ext = extension("127.0.0.1:0");
+        ext.config.timeout_ms = 60_000;
+        ext.start(&context(), &host()).await.expect("starts");
+        let addr = ext.local_addr().expect("listening");
+        let mut stalled = TcpStream::connect(addr).await.expect("connects");
+        stalled
+            .write_all(b"GET / HTTP/1.1\r\n")
+            .await
+            .expect("writes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let ctx = context();
+        let cut_off = tokio::time::timeout(Duration::from_millis(100), ext.shutdown(&ctx));
+        assert!(cut_off.await.is_err(), "shutdown should still be draining");
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(2), stalled.read_to_end(&mut rest));
+        assert!(closed.await.is_ok(), "the stalled connection was left open");
     }
 
     /// Guarantees: disabled means no port and a no-op lifecycle; shutdown without start is fine.
