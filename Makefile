@@ -6,15 +6,19 @@ RUST2GO_CLI_VERSION := 0.4.2
 TOOLS := $(CURDIR)/.tools
 RUST2GO_CLI := $(TOOLS)/bin/rust2go-cli
 ARCHIVE := $(CURDIR)/rust/target/release/libotelcol_rust_ffi.a
+# The same library plus the test-only components of rust/testing/, for the reliability tests.
+TEST_ARCHIVE := $(CURDIR)/rust/target/testlib/libotelcol_rust_ffi.a
+TEST_TAGS := otelcolrust_testcomponents
 COLLECTOR := $(CURDIR)/bin/otelcol-rust
 GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 
 # Go's build cache does not notice a rebuilt Rust archive. Recording the archive's hash in the
 # link flags makes every Go link (and test binary) depend on the archive's content, and
 # rustffi's TestLinkedArchiveIsCurrent fails when the two disagree.
-GO_ENV = GOFLAGS="-ldflags=-X=$(GO_MODULE)/rustffi.archiveDigest=$$(sha256sum $(ARCHIVE) | cut -d' ' -f1)"
+go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
+GO_ENV = $(call go_env,$(ARCHIVE))
 
-.PHONY: run build rust test test-rust test-go generate check-generated lint tools clean
+.PHONY: run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
 
 ## run: build the sample collector and run it with examples/config.yaml
 run: build
@@ -28,14 +32,30 @@ build: rust
 rust:
 	cd rust && cargo build --locked --release -p otelcol-rust-ffi
 
+rust-testlib:
+	cd rust && cargo build --locked --release -p otelcol-rust-ffi --features test-components
+	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust_ffi.a $(TEST_ARCHIVE)
+
 ## test: every check and test suite (what CI runs)
-test: check-generated lint test-rust test-go
+test: check-generated lint test-rust test-reliability test-go
 
 test-rust:
 	cd rust && cargo test --locked --workspace
 
 test-go: rust
 	cd go && $(GO_ENV) go test -race -count=1 ./...
+
+# Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
+test-reliability: rust-testlib
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./rustffi/ ./rustextension/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
+	cd rust && FUZZ_EXECS=5000 cargo test --locked -p otelcol-rust-ffi --test fuzz_entry_points
+
+## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md
+reliability: rust-testlib
+	cd go && $(call go_env,$(TEST_ARCHIVE)) RELIABILITY_LONG=1 go test -count=1 -v -tags $(TEST_TAGS) -run 'Churn|Reload' ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 5m ./reliability/
+	cd rust && FUZZ_EXECS=2000000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_entry_points -- --nocapture
 
 ## generate: rewrite go/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
 generate: $(RUST2GO_CLI)
@@ -48,7 +68,7 @@ check-generated: $(RUST2GO_CLI)
 
 lint:
 	cd rust && cargo fmt --all --check
-	cd rust && cargo clippy --locked --workspace --all-targets -- -D warnings
+	cd rust && cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 	test -z "$$(gofmt -l go third_party)" || { gofmt -l go third_party; exit 1; }
 	cd go && go vet ./...
 	cd go && CGO_ENABLED=0 go build ./... && CGO_ENABLED=0 go test ./rustffi/

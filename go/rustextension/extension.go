@@ -2,18 +2,21 @@ package rustextension
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension/extensioncapabilities"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
 )
+
+// eventWait is how long one WaitEvent call may block a thread; the watcher loops.
+const eventWait = time.Second
 
 // defaultShutdownTimeout bounds a Rust shutdown when the collector's context has no deadline
 // (its Shutdown context never has one).
@@ -31,8 +34,9 @@ type rustExtension struct {
 	logger       *zap.Logger
 	build        component.BuildInfo
 
-	mu     sync.Mutex
-	handle rustffi.Handle // 0 while no Rust instance exists
+	mu       sync.Mutex
+	handle   rustffi.Handle // 0 while no Rust instance exists
+	watching chan struct{}  // closed when the event watcher of handle has stopped
 }
 
 var _ extensioncapabilities.Dependent = (*rustExtension)(nil)
@@ -41,18 +45,40 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.handle != 0 {
-		return errors.New("already started")
+		return e.errorf("already started")
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("start not attempted: %w", err)
+		return e.errorf("start not attempted: %w", err)
 	}
 	handle, err := rustffi.CreateAndStart(ctx, rustID(e.id), e.config.values, e.hostInfo(host))
 	if err != nil {
-		return err
+		return e.errorf("%w", err)
 	}
 	e.handle = handle
+	e.watching = make(chan struct{})
+	go e.watch(handle, host, e.watching)
 	e.logger.Info("Rust extension started", zap.Uint64("handle", uint64(handle)))
 	return nil
+}
+
+// watch forwards the Rust instance's fatal errors (such as a panic in one of its background
+// tasks) to the collector, which then shuts down. It ends when the instance is shut down.
+func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, done chan<- struct{}) {
+	defer close(done)
+	for {
+		event, err := rustffi.WaitEvent(handle, eventWait)
+		if err != nil {
+			e.logger.Error("Cannot watch Rust extension", zap.Error(err))
+			return
+		}
+		switch event.Kind {
+		case "closed":
+			return
+		case "fatal":
+			e.logger.Error("Rust extension reported a fatal error", zap.String("error", event.Message))
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(e.errorf("%s", event.Message)))
+		}
+	}
 }
 
 func (e *rustExtension) Shutdown(ctx context.Context) error {
@@ -61,8 +87,9 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 	if e.handle == 0 {
 		return nil
 	}
-	handle := e.handle
-	e.handle = 0
+	handle, watching := e.handle, e.watching
+	e.handle, e.watching = 0, nil
+	defer waitWatcher(watching)
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultShutdownTimeout)
@@ -70,10 +97,25 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 	}
 	if err := rustffi.Shutdown(ctx, rustID(e.id), handle); err != nil {
 		e.logger.Error("Rust extension shutdown failed", zap.Uint64("handle", uint64(handle)), zap.Error(err))
-		return err
+		return e.errorf("shutdown: %w", err)
 	}
 	e.logger.Info("Rust extension stopped", zap.Uint64("handle", uint64(handle)))
 	return nil
+}
+
+// errorf formats an error naming this component (the collector does not add the id to
+// Start and Shutdown errors).
+func (e *rustExtension) errorf(format string, args ...any) error {
+	return fmt.Errorf("rust extension %q: "+format, append([]any{e.id.String()}, args...)...)
+}
+
+// waitWatcher waits for the watcher to notice the shutdown (it wakes at once; the bound only
+// guards against a wedged Rust side).
+func waitWatcher(watching <-chan struct{}) {
+	select {
+	case <-watching:
+	case <-time.After(2 * eventWait):
+	}
 }
 
 // Dependencies tells the collector which extensions must start before this one.

@@ -65,7 +65,7 @@ func TestLifecycleSeparation(t *testing.T) {
 	if body["component_id"] != ext.id.String() {
 		t.Fatalf("status: %v", body)
 	}
-	if err := ext.Start(ctx, componenttest.NewNopHost()); err == nil || err.Error() != "already started" {
+	if err := ext.Start(ctx, componenttest.NewNopHost()); err == nil || !strings.HasSuffix(err.Error(), ": already started") {
 		t.Fatalf("second Start: %v", err)
 	}
 
@@ -112,7 +112,7 @@ func TestStartHonoursContext(t *testing.T) {
 	for name, ctx := range map[string]context.Context{"cancelled": cancelled, "expired": expired} {
 		ext := newSample(t, map[string]any{"endpoint": freeEndpoint(t)})
 		err := ext.Start(ctx, componenttest.NewNopHost())
-		if err == nil || !strings.HasPrefix(err.Error(), "start not attempted") {
+		if err == nil || !strings.Contains(err.Error(), "start not attempted") {
 			t.Errorf("%s: got %v", name, err)
 		}
 		if ext.handle != 0 {

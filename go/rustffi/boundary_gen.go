@@ -20,6 +20,11 @@ typedef struct ConfigRequestRef {
   struct StringRef config_json;
 } ConfigRequestRef;
 
+typedef struct EventRequestRef {
+  uint64_t handle;
+  uint64_t timeout_ms;
+} EventRequestRef;
+
 typedef struct ListRef {
   const void *ptr;
   uintptr_t len;
@@ -51,6 +56,7 @@ const void c_RustExtensions_validate_config(const void*, const void*);
 const void c_RustExtensions_dependencies(const void*, const void*);
 const void c_RustExtensions_create_and_start(const void*, const void*);
 const void c_RustExtensions_shutdown(const void*, const void*);
+const void c_RustExtensions_wait_event(const void*, const void*);
 const void c_RustExtensions_live_instances(const void*);
 */
 import "C"
@@ -306,6 +312,35 @@ func refShutdownRequest(p *ShutdownRequest, buffer *[]byte) C.ShutdownRequestRef
 	}
 }
 
+type EventRequest struct {
+	handle     uint64
+	timeout_ms uint64
+}
+
+func newEventRequest(p C.EventRequestRef) EventRequest {
+	return EventRequest{
+		handle:     newC_uint64_t(p.handle),
+		timeout_ms: newC_uint64_t(p.timeout_ms),
+	}
+}
+func ownEventRequest(p C.EventRequestRef) EventRequest {
+	return EventRequest{
+		handle:     newC_uint64_t(p.handle),
+		timeout_ms: newC_uint64_t(p.timeout_ms),
+	}
+}
+func cntEventRequest(s *EventRequest, cnt *uint) [0]C.EventRequestRef {
+	_ = s
+	_ = cnt
+	return [0]C.EventRequestRef{}
+}
+func refEventRequest(p *EventRequest, buffer *[]byte) C.EventRequestRef {
+	return C.EventRequestRef{
+		handle:     refC_uint64_t(&p.handle, buffer),
+		timeout_ms: refC_uint64_t(&p.timeout_ms, buffer),
+	}
+}
+
 type Reply struct {
 	ok     bool
 	error  string
@@ -411,6 +446,19 @@ func (RustExtensionsImpl) shutdown(req *ShutdownRequest) Reply {
 	req_ref, req_buffer := cvt_ref(cntShutdownRequest, refShutdownRequest)(req)
 	_internal_params[0] = unsafe.Pointer(&req_ref)
 	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_shutdown), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
+	runtime.KeepAlive(_internal_slot)
+	runtime.KeepAlive(_internal_params)
+	runtime.KeepAlive(req_buffer)
+	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
+	return val
+}
+func (RustExtensionsImpl) wait_event(req *EventRequest) Reply {
+	_internal_slot := [2]unsafe.Pointer{}
+	_internal_params := [1]unsafe.Pointer{}
+	req_ref, req_buffer := cvt_ref(cntEventRequest, refEventRequest)(req)
+	_internal_params[0] = unsafe.Pointer(&req_ref)
+	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_wait_event), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_slot)
 	runtime.KeepAlive(_internal_params)
 	runtime.KeepAlive(req_buffer)

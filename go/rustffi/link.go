@@ -1,3 +1,5 @@
+//go:build !otelcolrust_testcomponents
+
 package rustffi
 
 // The cgo link flags for the Rust archive, kept alone in this file so Bazel (which links the
@@ -7,3 +9,6 @@ package rustffi
 
 // #cgo LDFLAGS: ${SRCDIR}/../../rust/target/release/libotelcol_rust_ffi.a -ldl -lpthread -lm
 import "C"
+
+// linkedArchive is the archive named above, relative to the repository root.
+const linkedArchive = "rust/target/release/libotelcol_rust_ffi.a"

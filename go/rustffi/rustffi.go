@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ExtensionTypes lists the extension types registered in the Rust library, sorted.
@@ -88,6 +89,14 @@ func Shutdown(ctx context.Context, id ComponentID, h Handle) error {
 		return errors.New(reply.error)
 	}
 	return nil
+}
+
+// WaitEvent waits up to timeout for the next event of the instance behind h. Once the
+// instance is shut down (or h is unknown) it answers Kind "closed" at once.
+func WaitEvent(h Handle, timeout time.Duration) (Event, error) {
+	req := EventRequest{handle: uint64(h), timeout_ms: uint64(max(timeout.Milliseconds(), 0))}
+	var event Event
+	return event, decode(RustExtensionsImpl{}.wait_event(&req), &event)
 }
 
 // LiveInstances counts started Rust instances not yet shut down.

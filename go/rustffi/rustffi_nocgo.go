@@ -2,7 +2,10 @@
 
 package rustffi
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ExtensionTypes lists the extension types registered in the Rust library.
 func ExtensionTypes() ([]string, error) { return nil, ErrNoCgo }
@@ -23,6 +26,9 @@ func CreateAndStart(context.Context, ComponentID, map[string]any, HostInfo) (Han
 
 // Shutdown shuts the instance behind h down.
 func Shutdown(context.Context, ComponentID, Handle) error { return ErrNoCgo }
+
+// WaitEvent waits up to timeout for the next event of the instance behind h.
+func WaitEvent(Handle, time.Duration) (Event, error) { return Event{}, ErrNoCgo }
 
 // LiveInstances counts started Rust instances not yet shut down.
 func LiveInstances() (uint64, error) { return 0, ErrNoCgo }

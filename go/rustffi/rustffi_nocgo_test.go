@@ -17,7 +17,8 @@ func TestEveryCallFailsClearlyWithoutCgo(t *testing.T) {
 	_, err5 := CreateAndStart(context.Background(), ComponentID{Type: "rust_sample"}, nil, HostInfo{})
 	err6 := Shutdown(context.Background(), ComponentID{Type: "rust_sample"}, 1)
 	_, err7 := LiveInstances()
-	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
+	_, err8 := WaitEvent(1, 0)
+	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8} {
 		if !errors.Is(err, ErrNoCgo) {
 			t.Errorf("call %d: got %v, want ErrNoCgo", i+1, err)
 		}

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-const archivePath = "../../rust/target/release/libotelcol_rust_ffi.a"
+const archivePath = "../../" + linkedArchive
 
 // Guarantees: this test binary was linked against the Rust archive now on disk, not a stale
 // one from Go's build cache (the Makefile records the archive's hash in the link flags).

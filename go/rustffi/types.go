@@ -31,6 +31,13 @@ type HostInfo struct {
 	Extensions []string  `json:"extensions"`
 }
 
+// Event is something a running Rust instance reported.
+type Event struct {
+	// Kind is "none" (nothing within the wait), "fatal" or "closed" (shut down; no more events).
+	Kind    string `json:"event"`
+	Message string `json:"message"`
+}
+
 // callContext is the wire form of a context.Context: Rust gets the time left, not a clock
 // reading, so the two sides never compare clocks.
 type callContext struct {

@@ -49,6 +49,14 @@ pub struct ShutdownRequest {
     pub context_json: String,
 }
 
+/// Wait for an instance's next event.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct EventRequest {
+    pub handle: u64,
+    /// The longest the call may block.
+    pub timeout_ms: u64,
+}
+
 /// The answer to every call. On success `json` and/or `handle` carry the result.
 #[derive(rust2go::R2G, Clone, Default)]
 pub struct Reply {
@@ -81,6 +89,11 @@ pub trait RustExtensions {
     /// when shutdown fails.
     #[cgo_call]
     fn shutdown(req: ShutdownRequest) -> Reply;
+    /// Blocks up to `timeout_ms` for the instance's next event; answers
+    /// `{"event":"none"}`, `{"event":"fatal","message":..}` or, once the instance is shut
+    /// down (or unknown), `{"event":"closed"}`.
+    #[cgo_call]
+    fn wait_event(req: EventRequest) -> Reply;
     /// How many instances are started and not yet shut down (for leak checks).
     #[cgo_call]
     fn live_instances() -> Reply;
@@ -117,6 +130,11 @@ impl RustExtensions for RustExtensionsImpl {
 
     fn shutdown(req: ShutdownRequest) -> Reply {
         answer(|| host::shutdown(req.handle, &req.context_json).map(|()| Reply::default()))
+    }
+
+    fn wait_event(req: EventRequest) -> Reply {
+        let timeout = std::time::Duration::from_millis(req.timeout_ms);
+        answer(|| Ok(json(host::wait_event(req.handle, timeout))))
     }
 
     fn live_instances() -> Reply {

@@ -1,20 +1,24 @@
 //! The Rust side of the host: the tokio runtime, the instance table and the safe functions the
 //! boundary delegates to. Nothing here knows about FFI, so all of it is unit-tested directly.
 
-use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    extension_factories, find_extension_factory, ComponentId, ErasedExtension, Host,
-    LifecycleContext,
+    extension_factories, find_extension_factory, BoxFuture, ComponentId, ErasedExtension, Host,
+    LifecycleContext, StatusReporter,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
+
+pub use otelcol_rust_sdk::panic_message;
 
 /// How long an instance whose start failed gets to release what it took. It runs in the
 /// background, so it never delays the failed start's answer.
@@ -58,6 +62,81 @@ struct WireContext {
 struct Instance {
     context: LifecycleContext,
     extension: Box<dyn ErasedExtension>,
+    events: Arc<Events>,
+}
+
+/// Fatal errors an instance reported, waiting for Go to collect them with `wait_event`.
+#[derive(Default)]
+struct Events {
+    state: Mutex<EventState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct EventState {
+    fatal: VecDeque<String>,
+    closed: bool,
+}
+
+/// What `wait_event` found.
+#[derive(Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "event", content = "message", rename_all = "snake_case")]
+pub enum Event {
+    /// Nothing happened within the wait.
+    None,
+    /// The instance reported a fatal error.
+    Fatal(String),
+    /// The instance was shut down; no more events will come.
+    Closed,
+}
+
+impl Events {
+    fn lock(&self) -> MutexGuard<'_, EventState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push_fatal(&self, message: String) {
+        self.lock().fatal.push_back(message);
+        self.changed.notify_all();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    fn wait(&self, timeout: Duration) -> Event {
+        let state = self.lock();
+        let (mut state, _) = self
+            .changed
+            .wait_timeout_while(state, timeout, |state| {
+                state.fatal.is_empty() && !state.closed
+            })
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(message) = state.fatal.pop_front() {
+            Event::Fatal(message)
+        } else if state.closed {
+            Event::Closed
+        } else {
+            Event::None
+        }
+    }
+}
+
+/// Turns a panic while polling the inner future into an error. The inner future is boxed, so
+/// it is `Unpin` and no pin projection (and no unsafe) is needed.
+struct CatchUnwind<'a, T>(BoxFuture<'a, Result<T, otelcol_rust_sdk::Error>>);
+
+impl<T> Future for CatchUnwind<'_, T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(result)) => Poll::Ready(result.map_err(Error::from)),
+            Err(payload) => Poll::Ready(Err(Error::Panic(panic_message(payload.as_ref())))),
+        }
+    }
 }
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
@@ -108,17 +187,54 @@ fn lifecycle_context(json: &str) -> Result<LifecycleContext, Error> {
     })
 }
 
-/// Awaits `work` until the context's deadline.
-async fn within_deadline<T>(
-    ctx: &LifecycleContext,
-    work: impl Future<Output = Result<T, otelcol_rust_sdk::Error>>,
-) -> Result<T, otelcol_rust_sdk::Error> {
-    match ctx.remaining() {
-        None => work.await,
-        Some(left) => tokio::time::timeout(left, work)
-            .await
-            .map_err(|_| otelcol_rust_sdk::Error::DeadlineExceeded(left))?,
+/// Waits for `task` until the context's deadline, from a thread outside the runtime. The task
+/// runs on a runtime worker, so the wait ends on time even if the component blocks its thread;
+/// on timeout the task is left running and handed back.
+fn wait_for<T: Send + 'static>(
+    runtime: &Runtime,
+    context: &LifecycleContext,
+    mut task: JoinHandle<T>,
+) -> Result<T, (Error, Option<JoinHandle<T>>)> {
+    let joined = runtime.block_on(async {
+        match context.remaining() {
+            None => Ok((&mut task).await),
+            Some(left) => tokio::time::timeout(left, &mut task)
+                .await
+                .map_err(|_| left),
+        }
+    });
+    match joined {
+        Ok(Ok(value)) => Ok(value),
+        // The task body catches panics itself, so a join error means the runtime is going away.
+        Ok(Err(err)) => Err((Error::Runtime(err.to_string()), None)),
+        Err(left) => Err((
+            otelcol_rust_sdk::Error::DeadlineExceeded(left).into(),
+            Some(task),
+        )),
     }
+}
+
+/// Runs a lifecycle call with panics caught and, inside the task, cut off at the deadline: an
+/// async start that never finishes is dropped there, which frees the extension for cleanup.
+async fn run_guarded<T>(
+    context: &LifecycleContext,
+    call: BoxFuture<'_, Result<T, otelcol_rust_sdk::Error>>,
+) -> Result<T, Error> {
+    match context.remaining() {
+        None => CatchUnwind(call).await,
+        Some(left) => tokio::time::timeout(left, CatchUnwind(call))
+            .await
+            .unwrap_or_else(|_| Err(otelcol_rust_sdk::Error::DeadlineExceeded(left).into())),
+    }
+}
+
+/// Shuts an instance down in the background, bounded by [`CLEANUP_TIMEOUT`].
+async fn clean_up(mut extension: Box<dyn ErasedExtension>, context: LifecycleContext) {
+    let cleanup = LifecycleContext {
+        deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
+        ..context
+    };
+    let _ = run_guarded(&cleanup, extension.shutdown(&cleanup)).await;
 }
 
 /// The registered extension types, sorted.
@@ -144,7 +260,8 @@ pub fn dependencies(kind: &str, config_json: &str) -> Result<Vec<String>, Error>
     Ok(find_extension_factory(kind)?.dependencies(config_json)?)
 }
 
-/// Creates and starts an instance; answers its handle. A failed start registers nothing.
+/// Creates and starts an instance; answers its handle. A failed start registers nothing and
+/// is followed by a background cleanup shutdown (the `Extension` contract promises one).
 pub fn create_and_start(
     kind: &str,
     config_json: &str,
@@ -153,44 +270,60 @@ pub fn create_and_start(
 ) -> Result<u64, Error> {
     let factory = find_extension_factory(kind)?;
     let context = lifecycle_context(context_json)?;
-    let host: Host = parse("host info", host_json)?;
+    let mut host: Host = parse("host info", host_json)?;
     let mut extension = factory.create(&context.id, config_json)?;
     let runtime = runtime()?;
 
-    // A panicking start is caught here, not only at the boundary, so that the instance still
-    // gets its cleanup shutdown (the Extension contract promises one after any failed start).
-    let started = catch_unwind(AssertUnwindSafe(|| {
-        runtime
-            .block_on(within_deadline(&context, extension.start(&context, &host)))
-            .map_err(Error::from)
-    }))
-    .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))));
-    if let Err(err) = started {
-        runtime.spawn(async move {
-            let cleanup = LifecycleContext {
-                deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
-                ..context
-            };
-            // A panic here ends only this task (tokio contains it).
-            let _ = within_deadline(&cleanup, extension.shutdown(&cleanup)).await;
-        });
-        return Err(err);
-    }
+    let events = Arc::new(Events::default());
+    let reported = Arc::clone(&events);
+    host.status = StatusReporter::new(move |message| reported.push_fatal(message));
 
-    let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
-    instances().insert(handle, Instance { context, extension });
-    Ok(handle)
+    let task_context = context.clone();
+    let task = runtime.spawn(async move {
+        let started = run_guarded(&task_context, extension.start(&task_context, &host)).await;
+        (extension, started)
+    });
+    match wait_for(runtime, &context, task) {
+        Ok((extension, Ok(()))) => {
+            let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+            let instance = Instance {
+                context,
+                extension,
+                events,
+            };
+            instances().insert(handle, instance);
+            Ok(handle)
+        }
+        Ok((extension, Err(err))) => {
+            runtime.spawn(clean_up(extension, context));
+            Err(err)
+        }
+        Err((err, still_running)) => {
+            if let Some(task) = still_running {
+                runtime.spawn(async move {
+                    if let Ok((extension, _)) = task.await {
+                        clean_up(extension, context).await;
+                    }
+                });
+            }
+            Err(err)
+        }
+    }
 }
 
-/// Shuts down the instance behind `handle`. The handle is forgotten whatever the outcome.
+/// Shuts down the instance behind `handle` within the context's deadline. The handle is
+/// forgotten whatever the outcome; a shutdown still running at the deadline is left to finish
+/// in the background.
 pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
     let context = lifecycle_context(context_json);
     let Instance {
         context: started_with,
         mut extension,
+        events,
     } = instances()
         .remove(&handle)
         .ok_or(Error::UnknownHandle(handle))?;
+    events.close();
     // A cancelled or expired context still shuts down: the instance was already removed and
     // must not keep running. It gets the cleanup bound instead.
     let context = context.unwrap_or(LifecycleContext {
@@ -198,22 +331,27 @@ pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
         ..started_with
     });
     let runtime = runtime()?;
-    runtime.block_on(within_deadline(&context, extension.shutdown(&context)))?;
-    Ok(())
+    let task_context = context.clone();
+    let task = runtime.spawn(async move {
+        let stopped = run_guarded(&task_context, extension.shutdown(&task_context)).await;
+        drop(extension);
+        stopped
+    });
+    wait_for(runtime, &context, task).map_err(|(err, _)| err)?
+}
+
+/// Waits up to `timeout` for the next event of the instance behind `handle`.
+pub fn wait_event(handle: u64, timeout: Duration) -> Event {
+    let events = instances()
+        .get(&handle)
+        .map(|instance| Arc::clone(&instance.events));
+    match events {
+        Some(events) => events.wait(timeout),
+        None => Event::Closed,
+    }
 }
 
 /// How many instances are started and not shut down.
 pub fn live_instances() -> u64 {
     instances().len() as u64
-}
-
-/// The text of a caught panic.
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "(non-string panic payload)".to_owned()
-    }
 }

@@ -15,5 +15,9 @@ pub mod host;
 // is missing from the Go binary. Add a line here for every new component.
 use rust_sample as _;
 
+// Test-only: never in the default build (see the `test-components` feature).
+#[cfg(feature = "test-components")]
+use rust_chaos as _;
+
 #[cfg(test)]
 mod tests;

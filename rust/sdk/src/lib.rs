@@ -17,7 +17,10 @@ mod registry;
 
 pub use config::{Config, decode as decode_config, encode as encode_config};
 pub use error::Error;
-pub use lifecycle::{BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext};
+pub use lifecycle::{
+    BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext, StatusReporter,
+    panic_message,
+};
 pub use registry::{
     BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,
     find_extension_factory,

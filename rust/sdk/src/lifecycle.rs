@@ -1,6 +1,8 @@
 //! What a component author implements: a factory and an extension with start and shutdown.
 
+use std::any::Any;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -57,14 +59,86 @@ pub struct BuildInfo {
     pub version: String,
 }
 
-/// What a component can see of the collector hosting it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// What a component can see of the collector hosting it, and its way to report trouble.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Host {
     /// The collector build.
     pub build: BuildInfo,
     /// Ids (`type[/name]`) of the other extensions configured in this collector.
     pub extensions: Vec<String>,
+    /// Where fatal errors go; set by the library before `start`.
+    #[serde(skip)]
+    pub status: StatusReporter,
+}
+
+impl Host {
+    /// Tells the collector this component failed for good. The collector then shuts down and
+    /// exits non-zero, as it does for a Go component's `componentstatus` fatal error.
+    pub fn report_fatal(&self, message: impl Into<String>) {
+        self.status.report_fatal(message.into());
+    }
+
+    /// Spawns background work on the library's runtime. A panic in it does not take the
+    /// process down: it is reported as a fatal error of this component. Stop the work in
+    /// `shutdown` with the returned handle.
+    pub fn spawn<F>(&self, work: F) -> tokio::task::AbortHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let task = tokio::spawn(work);
+        let abort = task.abort_handle();
+        let status = self.status.clone();
+        tokio::spawn(async move {
+            if let Err(err) = task.await
+                && err.is_panic()
+            {
+                let message = panic_message(err.into_panic().as_ref());
+                status.report_fatal(format!("background task panicked: {message}"));
+            }
+        });
+        abort
+    }
+}
+
+/// Delivers a component's fatal errors to the collector. The default reporter drops them
+/// (for unit tests of a component without a collector).
+#[derive(Clone, Default)]
+pub struct StatusReporter(Option<Arc<dyn Fn(String) + Send + Sync>>);
+
+impl StatusReporter {
+    /// A reporter that calls `deliver` with each fatal error message.
+    pub fn new(deliver: impl Fn(String) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(deliver)))
+    }
+
+    /// Reports a fatal error.
+    pub fn report_fatal(&self, message: String) {
+        if let Some(deliver) = &self.0 {
+            deliver(message);
+        }
+    }
+}
+
+impl std::fmt::Debug for StatusReporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "StatusReporter(connected)"
+        } else {
+            "StatusReporter(unconnected)"
+        })
+    }
+}
+
+/// The text of a caught panic.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(non-string panic payload)".to_owned()
+    }
 }
 
 /// A running extension instance.
@@ -72,8 +146,10 @@ pub struct Host {
 /// Contract (checked by the SDK's host, so implementations need not guard against it):
 /// `start` is called at most once, `shutdown` at most once and only after `start` was called
 /// (also when `start` failed or ran out of time, so it must release whatever `start` took).
-/// Both run on the library's tokio runtime and are cut off at the context's deadline: spawn
-/// background work with `tokio::spawn` and stop it in `shutdown`.
+/// Both run on a task of the library's tokio runtime and the caller stops waiting at the
+/// context's deadline (even if the method blocks its thread). Spawn background work with
+/// [`Host::spawn`] (a panic there becomes a fatal error reported to the collector) and stop it
+/// in `shutdown`.
 pub trait Extension: Send + 'static {
     /// Starts the extension. An error fails the collector's start-up with this message.
     fn start(

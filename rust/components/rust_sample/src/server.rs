@@ -188,7 +188,7 @@ mod tests {
                 version: "9.9.9".to_owned(),
                 ..BuildInfo::default()
             },
-            extensions: Vec::new(),
+            ..Host::default()
         }
     }
 

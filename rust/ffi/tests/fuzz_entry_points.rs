@@ -1,0 +1,246 @@
+//! Scenario: arbitrary bytes (invalid UTF-8, embedded NUL, deep nesting, huge strings and
+//! numbers, random mutations of valid configs) fed to the exported C entry points exactly as
+//! Go calls them: `{ptr, len}` string views inside a request struct.
+//! Guarantees: every input gets a reply, success or a non-empty error, and no crash or hang.
+//!
+//! This is a seeded random fuzzer on stable Rust (cargo-fuzz needs a nightly toolchain, which
+//! these machines cannot install); it is not coverage-guided. FUZZ_EXECS sets the number of
+//! inputs (default 2000; `make reliability` runs 2,000,000) and FUZZ_SEED the seed.
+#![allow(unsafe_code)] // Calls the C ABI exports exactly as Go does; that is the point.
+#![allow(missing_docs)]
+
+use std::ffi::c_void;
+use std::time::Instant;
+
+// Links the library (and its exports) into this test binary.
+use otelcol_rust_ffi as _;
+
+/// The C layout of rust2go's `StringRef` (see the generated Go preamble).
+#[repr(C)]
+struct StringView {
+    ptr: *const u8,
+    len: usize,
+}
+
+/// The C layout of `ConfigRequestRef`.
+#[repr(C)]
+struct ConfigRequestView {
+    extension_type: StringView,
+    config_json: StringView,
+}
+
+/// The C layout of `StartRequestRef`.
+#[repr(C)]
+struct StartRequestView {
+    extension_type: StringView,
+    config_json: StringView,
+    context_json: StringView,
+    host_json: StringView,
+}
+
+/// The C layout of `ReplyRef`.
+#[repr(C)]
+struct ReplyView {
+    ok: bool,
+    error: StringView,
+    json: StringView,
+    handle: u64,
+}
+
+extern "C" {
+    fn c_RustExtensions_validate_config(
+        slot: *mut [*const c_void; 2],
+        params: *const *const c_void,
+    );
+    fn c_RustExtensions_dependencies(slot: *mut [*const c_void; 2], params: *const *const c_void);
+    fn c_RustExtensions_default_config(slot: *mut [*const c_void; 2], params: *const *const c_void);
+    fn c_RustExtensions_create_and_start(
+        slot: *mut [*const c_void; 2],
+        params: *const *const c_void,
+    );
+    fn otelcol_rust_drop_reply(storage: *mut c_void);
+}
+
+fn view(bytes: &[u8]) -> StringView {
+    StringView {
+        ptr: bytes.as_ptr(),
+        len: bytes.len(),
+    }
+}
+
+type Export = unsafe extern "C" fn(*mut [*const c_void; 2], *const *const c_void);
+
+/// Calls one export with `request` and checks the reply is well formed; returns whether it
+/// succeeded.
+fn call<R>(export: Export, request: &R) -> bool {
+    let params = [request as *const R as *const c_void];
+    let mut slot = [std::ptr::null::<c_void>(); 2];
+    // SAFETY: `request` has the C layout the export reads and outlives the call; the export
+    // writes a reply pointer and its storage into `slot`, which is freed once, below.
+    unsafe {
+        export(&mut slot, params.as_ptr());
+        let reply = &*slot[0].cast::<ReplyView>();
+        let ok = reply.ok;
+        let error: &[u8] = if reply.error.len == 0 {
+            &[] // rust2go may send a null pointer for an empty string
+        } else {
+            std::slice::from_raw_parts(reply.error.ptr, reply.error.len)
+        };
+        assert!(ok || !error.is_empty(), "a failed reply without a message");
+        assert!(std::str::from_utf8(error).is_ok(), "error is not UTF-8");
+        otelcol_rust_drop_reply(slot[1].cast_mut());
+        ok
+    }
+}
+
+/// xorshift64*: small, seeded, good enough to pick mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const SEEDS: &[&[u8]] = &[
+    b"{}",
+    br#"{"endpoint":"localhost:8080","timeout_ms":5000,"enabled":true}"#,
+    br#"{"timeout_ms":0}"#,
+    br#"{"endpoint":""}"#,
+    br#"{"depends_on":["zpages","rust_sample/a"]}"#,
+    br#"{"timeout_ms":18446744073709551616}"#,
+    br#"{"timeout_ms":1e999999}"#,
+    br#"{"timeout_ms":-1,"enabled":"yes"}"#,
+    b"{\"endpoint\":\"a\x00b\"}",
+    b"{\"endpoint\":\"\xff\xfe\"}",
+    b"\xff\xff\xff",
+    b"null",
+    b"[]",
+    b"",
+];
+
+const TOKENS: &[&[u8]] = &[
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\"",
+    b"\\",
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    b"1e308",
+    b"-0",
+    b"null",
+    b"true",
+    b"\"endpoint\"",
+    b"\"timeout_ms\"",
+    b"\"enabled\"",
+    b"\"depends_on\"",
+    b"\\u0000",
+    b"\\ud800",
+    b"99999999999999999999999",
+];
+
+fn mutate(rng: &mut Rng, input: &mut Vec<u8>) {
+    match rng.below(6) {
+        0 if !input.is_empty() => {
+            let at = rng.below(input.len());
+            input[at] = rng.next() as u8;
+        }
+        1 => {
+            let at = rng.below(input.len() + 1);
+            let token = TOKENS[rng.below(TOKENS.len())];
+            input.splice(at..at, token.iter().copied());
+        }
+        2 if !input.is_empty() => {
+            let at = rng.below(input.len());
+            input.truncate(at);
+        }
+        3 => {
+            // Deep nesting.
+            let depth = 1 + rng.below(4096);
+            let mut nested = vec![b'['; depth];
+            nested.extend(std::iter::repeat_n(b']', rng.below(depth + 1)));
+            *input = nested;
+        }
+        4 => {
+            // A huge string value.
+            let len = rng.below(1 << 18);
+            let mut big = br#"{"endpoint":""#.to_vec();
+            big.extend(std::iter::repeat_n(b'x', len));
+            big.extend_from_slice(br#""}"#);
+            *input = big;
+        }
+        _ => {
+            let len = rng.below(64);
+            input.extend((0..len).map(|_| rng.next() as u8));
+        }
+    }
+}
+
+#[test]
+fn arbitrary_bytes_get_a_reply() {
+    let execs: usize = std::env::var("FUZZ_EXECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let seed: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5EED_0F_0C7E_1C01);
+    let mut rng = Rng(seed | 1);
+    let began = Instant::now();
+    let (mut accepted, mut rejected) = (0u64, 0u64);
+    let types: &[&[u8]] = &[b"rust_sample", b"", b"\xff", b"rust_sample\x00", b"nope"];
+    for exec in 0..execs {
+        let mut input = SEEDS[rng.below(SEEDS.len())].to_vec();
+        for _ in 0..=rng.below(4) {
+            mutate(&mut rng, &mut input);
+        }
+        let kind = types[if exec % 8 == 0 {
+            rng.below(types.len())
+        } else {
+            0
+        }];
+        let request = ConfigRequestView {
+            extension_type: view(kind),
+            config_json: view(&input),
+        };
+        let ok = match exec % 4 {
+            0 => call(c_RustExtensions_dependencies, &request),
+            1 => call(c_RustExtensions_default_config, &request),
+            2 => {
+                // Fuzz the context and host documents of a start that cannot bind anything.
+                let disabled = br#"{"enabled":false}"#;
+                let start = StartRequestView {
+                    extension_type: view(b"rust_sample"),
+                    config_json: view(disabled),
+                    context_json: view(&input),
+                    host_json: view(&input),
+                };
+                call(c_RustExtensions_create_and_start, &start)
+            }
+            _ => call(c_RustExtensions_validate_config, &request),
+        };
+        if ok {
+            accepted += 1;
+        } else {
+            rejected += 1;
+        }
+    }
+    println!(
+        "fuzzed {execs} inputs in {:?}: {accepted} accepted, {rejected} rejected with an error",
+        began.elapsed()
+    );
+    assert_eq!(accepted + rejected, execs as u64);
+}
