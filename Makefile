@@ -40,7 +40,7 @@ rust-testlib:
 test: check-generated lint test-rust test-reliability test-go
 
 test-rust:
-	cd rust && cargo test --locked --workspace
+	cd rust && FUZZ_EXECS=5000 cargo test --locked --workspace
 
 test-go: rust
 	cd go && $(GO_ENV) go test -race -count=1 ./...
@@ -49,7 +49,6 @@ test-go: rust
 test-reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./rustffi/ ./rustextension/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
-	cd rust && FUZZ_EXECS=5000 cargo test --locked -p otelcol-rust-ffi --test fuzz_entry_points
 
 ## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md
 reliability: rust-testlib

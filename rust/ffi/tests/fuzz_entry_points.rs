@@ -197,7 +197,7 @@ fn arbitrary_bytes_get_a_reply() {
     let seed: u64 = std::env::var("FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5EED_0F_0C7E_1C01);
+        .unwrap_or(0x5EED_0F0C_7E1C_0001);
     let mut rng = Rng(seed | 1);
     let began = Instant::now();
     let (mut accepted, mut rejected) = (0u64, 0u64);
