@@ -35,7 +35,8 @@ func (c *RustComponentConfig) Unmarshal(conf *confmap.Conf) error {
 		return err
 	}
 	c.values = normalized
-	return nil
+	_, err = c.dependencies()
+	return err
 }
 
 // Marshal writes the values back, so print-config shows what Rust will run with.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -14,6 +15,19 @@ import (
 
 	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
 )
+
+// firstFatal holds the first fatal error any Rust extension reported in this process.
+var firstFatal atomic.Pointer[error]
+
+// FatalError returns the first fatal error a Rust extension reported in this process, or nil.
+// The collector shuts down on a fatal error but its Run returns nil; a main function calls
+// this afterwards to exit non-zero (see cmd/otelcol-rust).
+func FatalError() error {
+	if err := firstFatal.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
 
 // eventWait is how long one WaitEvent call may block a thread; the watcher loops.
 const eventWait = time.Second
@@ -76,7 +90,9 @@ func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, done c
 			return
 		case "fatal":
 			e.logger.Error("Rust extension reported a fatal error", zap.String("error", event.Message))
-			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(e.errorf("%s", event.Message)))
+			fatal := e.errorf("%s", event.Message)
+			firstFatal.CompareAndSwap(nil, &fatal)
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fatal))
 		}
 	}
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -187,30 +188,39 @@ fn lifecycle_context(json: &str) -> Result<LifecycleContext, Error> {
     })
 }
 
-/// Waits for `task` until the context's deadline, from a thread outside the runtime. The task
-/// runs on a runtime worker, so the wait ends on time even if the component blocks its thread;
-/// on timeout the task is left running and handed back.
-fn wait_for<T: Send + 'static>(
+/// Spawns `work` on the runtime and waits for it until the context's deadline, from a thread
+/// outside the runtime. The wait uses a std channel, not a tokio timer: a component that
+/// blocks its worker thread (or all of them) cannot delay the answer. On timeout the task is
+/// left running and handed back.
+fn run_until_deadline<T: Send + 'static>(
     runtime: &Runtime,
     context: &LifecycleContext,
-    mut task: JoinHandle<T>,
+    work: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, (Error, Option<JoinHandle<T>>)> {
-    let joined = runtime.block_on(async {
-        match context.remaining() {
-            None => Ok((&mut task).await),
-            Some(left) => tokio::time::timeout(left, &mut task)
-                .await
-                .map_err(|_| left),
-        }
+    let (finished, finish_seen) = mpsc::sync_channel::<()>(1);
+    let task = runtime.spawn(async move {
+        let value = work.await;
+        let _ = finished.send(());
+        value
     });
-    match joined {
-        Ok(Ok(value)) => Ok(value),
-        // The task body catches panics itself, so a join error means the runtime is going away.
-        Ok(Err(err)) => Err((Error::Runtime(err.to_string()), None)),
-        Err(left) => Err((
+    let outcome = match context.remaining() {
+        None => finish_seen.recv().map_err(|_| Duration::ZERO),
+        Some(left) => finish_seen.recv_timeout(left).map_err(|err| match err {
+            RecvTimeoutError::Timeout => left,
+            RecvTimeoutError::Disconnected => Duration::ZERO,
+        }),
+    };
+    match outcome {
+        Err(left) if !left.is_zero() => Err((
             otelcol_rust_sdk::Error::DeadlineExceeded(left).into(),
             Some(task),
         )),
+        // Finished (or its sender is gone because the task ended): joining returns at once.
+        _ => match runtime.block_on(task) {
+            Ok(value) => Ok(value),
+            // The task body catches panics itself, so this means the runtime is going away.
+            Err(err) => Err((Error::Runtime(err.to_string()), None)),
+        },
     }
 }
 
@@ -279,11 +289,11 @@ pub fn create_and_start(
     host.status = StatusReporter::new(move |message| reported.push_fatal(message));
 
     let task_context = context.clone();
-    let task = runtime.spawn(async move {
+    let start = async move {
         let started = run_guarded(&task_context, extension.start(&task_context, &host)).await;
         (extension, started)
-    });
-    match wait_for(runtime, &context, task) {
+    };
+    match run_until_deadline(runtime, &context, start) {
         Ok((extension, Ok(()))) => {
             let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
             let instance = Instance {
@@ -332,12 +342,12 @@ pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
     });
     let runtime = runtime()?;
     let task_context = context.clone();
-    let task = runtime.spawn(async move {
+    let stop = async move {
         let stopped = run_guarded(&task_context, extension.shutdown(&task_context)).await;
         drop(extension);
         stopped
-    });
-    wait_for(runtime, &context, task).map_err(|(err, _)| err)?
+    };
+    run_until_deadline(runtime, &context, stop).map_err(|(err, _)| err)?
 }
 
 /// Waits up to `timeout` for the next event of the instance behind `handle`.
