@@ -48,13 +48,16 @@ test-go: rust
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./rustffi/ ./rustextension/
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^TestChurn$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
+
+	tools/leakcheck.sh
 
 ## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md
 reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) RELIABILITY_LONG=1 go test -count=1 -v -tags $(TEST_TAGS) -run 'Churn|Reload' ./reliability/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 5m ./reliability/
 	cd rust && FUZZ_EXECS=2000000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_entry_points -- --nocapture
+	CHURN_CYCLES=2000 tools/leakcheck.sh
 
 ## generate: rewrite go/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
 generate: $(RUST2GO_CLI)
