@@ -49,7 +49,6 @@ test-go: rust
 test-reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./rustffi/ ./rustextension/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^TestChurn$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
-
 	tools/leakcheck.sh
 
 ## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md
@@ -72,7 +71,7 @@ lint:
 	cd rust && cargo fmt --all --check
 	cd rust && cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 	test -z "$$(gofmt -l go third_party)" || { gofmt -l go third_party; exit 1; }
-	cd go && go vet ./...
+	cd go && go vet ./... && go vet -tags $(TEST_TAGS) ./...
 	cd go && CGO_ENABLED=0 go build ./... && CGO_ENABLED=0 go test ./rustffi/
 
 tools: $(RUST2GO_CLI)
