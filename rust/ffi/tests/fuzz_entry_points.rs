@@ -9,89 +9,15 @@
 #![allow(unsafe_code)] // Calls the C ABI exports exactly as Go does; that is the point.
 #![allow(missing_docs)]
 
-use std::ffi::c_void;
 use std::time::Instant;
 
-// Links the library (and its exports) into this test binary.
-use otelcol_rust_ffi as _;
+mod common;
 
-/// The C layout of rust2go's `StringRef` (see the generated Go preamble).
-#[repr(C)]
-struct StringView {
-    ptr: *const u8,
-    len: usize,
-}
-
-/// The C layout of `ConfigRequestRef`.
-#[repr(C)]
-struct ConfigRequestView {
-    extension_type: StringView,
-    config_json: StringView,
-}
-
-/// The C layout of `StartRequestRef`.
-#[repr(C)]
-struct StartRequestView {
-    extension_type: StringView,
-    config_json: StringView,
-    context_json: StringView,
-    host_json: StringView,
-}
-
-/// The C layout of `ReplyRef`.
-#[repr(C)]
-struct ReplyView {
-    ok: bool,
-    error: StringView,
-    json: StringView,
-    handle: u64,
-}
-
-extern "C" {
-    fn c_RustExtensions_validate_config(
-        slot: *mut [*const c_void; 2],
-        params: *const *const c_void,
-    );
-    fn c_RustExtensions_dependencies(slot: *mut [*const c_void; 2], params: *const *const c_void);
-    fn c_RustExtensions_default_config(slot: *mut [*const c_void; 2], params: *const *const c_void);
-    fn c_RustExtensions_create_and_start(
-        slot: *mut [*const c_void; 2],
-        params: *const *const c_void,
-    );
-    fn otelcol_rust_drop_reply(storage: *mut c_void);
-}
-
-fn view(bytes: &[u8]) -> StringView {
-    StringView {
-        ptr: bytes.as_ptr(),
-        len: bytes.len(),
-    }
-}
-
-type Export = unsafe extern "C" fn(*mut [*const c_void; 2], *const *const c_void);
-
-/// Calls one export with `request` and checks the reply is well formed; returns whether it
-/// succeeded.
-fn call<R>(export: Export, request: &R) -> bool {
-    let params = [request as *const R as *const c_void];
-    let mut slot = [std::ptr::null::<c_void>(); 2];
-    // SAFETY: `request` has the C layout the export reads and outlives the call; the export
-    // writes a reply pointer and its storage into `slot`, which is freed once, below.
-    unsafe {
-        export(&mut slot, params.as_ptr());
-        let reply = &*slot[0].cast::<ReplyView>();
-        let ok = reply.ok;
-        let error: &[u8] = if reply.error.len == 0 {
-            &[] // rust2go may send a null pointer for an empty string
-        } else {
-            std::slice::from_raw_parts(reply.error.ptr, reply.error.len)
-        };
-        assert!(ok || !error.is_empty(), "a failed reply without a message");
-        assert!(std::str::from_utf8(error).is_ok(), "error is not UTF-8");
-        otelcol_rust_drop_reply(slot[1].cast_mut());
-        ok
-    }
-}
+use common::{
+    c_RustExtensions_create_and_start, c_RustExtensions_default_config,
+    c_RustExtensions_dependencies, c_RustExtensions_validate_config, call, ConfigRequestView,
+    StartRequestView, StringView,
+};
 
 /// xorshift64*: small, seeded, good enough to pick mutations.
 struct Rng(u64);
@@ -213,24 +139,24 @@ fn arbitrary_bytes_get_a_reply() {
             0
         }];
         let request = ConfigRequestView {
-            extension_type: view(kind),
-            config_json: view(&input),
+            extension_type: StringView::of(kind),
+            config_json: StringView::of(&input),
         };
         let ok = match exec % 4 {
-            0 => call(c_RustExtensions_dependencies, &request),
-            1 => call(c_RustExtensions_default_config, &request),
+            0 => call(c_RustExtensions_dependencies, &request).ok,
+            1 => call(c_RustExtensions_default_config, &request).ok,
             2 => {
                 // Fuzz the context and host documents of a start that cannot bind anything.
                 let disabled = br#"{"enabled":false}"#;
                 let start = StartRequestView {
-                    extension_type: view(b"rust_sample"),
-                    config_json: view(disabled),
-                    context_json: view(&input),
-                    host_json: view(&input),
+                    extension_type: StringView::of(b"rust_sample"),
+                    config_json: StringView::of(disabled),
+                    context_json: StringView::of(&input),
+                    host_json: StringView::of(&input),
                 };
-                call(c_RustExtensions_create_and_start, &start)
+                call(c_RustExtensions_create_and_start, &start).ok
             }
-            _ => call(c_RustExtensions_validate_config, &request),
+            _ => call(c_RustExtensions_validate_config, &request).ok,
         };
         if ok {
             accepted += 1;

@@ -6,11 +6,11 @@
 #![allow(missing_docs)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::ffi::c_void;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-// Links the library (and its exports) into this test binary.
-use otelcol_rust_ffi as _;
+mod common;
+
+use common::{c_RustExtensions_extension_types, take, Slot};
 
 struct Counting;
 
@@ -34,21 +34,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-extern "C" {
-    fn c_RustExtensions_extension_types(slot: *mut [*const c_void; 2]);
-    fn otelcol_rust_drop_reply(storage: *mut c_void);
-}
-
-fn call_and_free() -> usize {
-    let mut slot = [std::ptr::null::<c_void>(); 2];
-    // SAFETY: the export writes the reply and its storage pointer into `slot`; the storage is
-    // freed exactly once, right after, as the generated Go code does.
-    unsafe {
+fn call_and_free() {
+    let mut slot: Slot = [std::ptr::null(); 2];
+    // SAFETY: the export writes the reply and its storage pointer into `slot`; `take` reads it
+    // and frees the storage exactly once, as the generated Go code does.
+    let answer = unsafe {
         c_RustExtensions_extension_types(&mut slot);
-        assert!(!slot[0].is_null() && !slot[1].is_null());
-        otelcol_rust_drop_reply(slot[1].cast_mut());
-    }
-    slot.len()
+        take(slot)
+    };
+    assert!(answer.ok, "{}", answer.error);
 }
 
 #[test]
