@@ -33,7 +33,7 @@ rust:
 	cd rust && cargo build --locked --release -p otelcol-rust-ffi
 
 rust-testlib:
-	cd rust && cargo build --locked --release -p otelcol-rust-ffi --features test-components
+	cd rust && cargo build --locked --release -p otelcol-rust-ffi --features test-components,bench-abi
 	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust_ffi.a $(TEST_ARCHIVE)
 
 ## test: every check and test suite (what CI runs)

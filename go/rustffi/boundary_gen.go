@@ -50,6 +50,7 @@ typedef struct StartRequestRef {
 } StartRequestRef;
 
 void otelcol_rust_drop_reply(void*);
+const void c_RustExtensions_ping();
 const void c_RustExtensions_extension_types(const void*);
 const void c_RustExtensions_default_config(const void*, const void*);
 const void c_RustExtensions_validate_config(const void*, const void*);
@@ -380,6 +381,9 @@ func refReply(p *Reply, buffer *[]byte) C.ReplyRef {
 
 type RustExtensionsImpl struct{}
 
+func (RustExtensionsImpl) ping() {
+	cgocall.CallFuncG0P0(unsafe.Pointer(C.c_RustExtensions_ping))
+}
 func (RustExtensionsImpl) extension_types() Reply {
 	_internal_slot := [2]unsafe.Pointer{}
 	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_extension_types), unsafe.Pointer(&_internal_slot))

@@ -69,6 +69,10 @@ pub struct Reply {
 /// What Go may ask of the Rust library.
 #[rust2go::g2r]
 pub trait RustExtensions {
+    /// Does nothing: proves the library is linked and callable, and is the floor the
+    /// benchmarks measure every other call against.
+    #[cgo_call]
+    fn ping();
     /// The registered extension types, as a JSON array of strings.
     #[cgo_call]
     fn extension_types() -> Reply;
@@ -100,6 +104,8 @@ pub trait RustExtensions {
 }
 
 impl RustExtensions for RustExtensionsImpl {
+    fn ping() {}
+
     fn extension_types() -> Reply {
         answer(|| host::extension_types().map(json))
     }

@@ -5,6 +5,8 @@
 //! duplicate Rust's std), which is why components are dependencies here rather than archives of
 //! their own.
 
+#[cfg(feature = "bench-abi")]
+pub mod bench_abi;
 pub mod boundary;
 pub mod host;
 

@@ -1,0 +1,129 @@
+//go:build otelcolrust_testcomponents && cgo
+
+package rustffi
+
+// BENCHMARK ONLY: Go's side of rust/ffi/src/bench_abi.rs, the lifecycle calls through a
+// hand-written C ABI, compared with the rust2go path in bench_test.go. Linked only with the
+// test archive; the product boundary is boundary_gen.go.
+
+/*
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	bool ok;
+	const uint8_t *error;
+	size_t error_len;
+	const uint8_t *json;
+	size_t json_len;
+	uint64_t handle;
+	void *storage;
+} BenchReply;
+
+void otelcol_rust_bench_noop(void);
+void otelcol_rust_bench_default_config(const uint8_t *, size_t, BenchReply *);
+void otelcol_rust_bench_validate_config(const uint8_t *, size_t, const uint8_t *, size_t, BenchReply *);
+void otelcol_rust_bench_create_and_start(const uint8_t *, size_t, const uint8_t *, size_t,
+	const uint8_t *, size_t, const uint8_t *, size_t, BenchReply *);
+void otelcol_rust_bench_shutdown(uint64_t, const uint8_t *, size_t, BenchReply *);
+void otelcol_rust_bench_free(BenchReply *);
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"unsafe"
+)
+
+// cstr borrows s for the duration of a C call (Go memory without Go pointers in it, so the
+// default cgocheck accepts it; the caller keeps s alive).
+func cstr(s string) (*C.uint8_t, C.size_t) {
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
+}
+
+// take copies a BenchReply into a Reply and frees it.
+func take(out *C.BenchReply) Reply {
+	reply := Reply{
+		ok:     bool(out.ok),
+		error:  C.GoStringN((*C.char)(unsafe.Pointer(out.error)), C.int(out.error_len)),
+		json:   C.GoStringN((*C.char)(unsafe.Pointer(out.json)), C.int(out.json_len)),
+		handle: uint64(out.handle),
+	}
+	C.otelcol_rust_bench_free(out)
+	return reply
+}
+
+func cgoNoop() { C.otelcol_rust_bench_noop() }
+
+func cgoDefaultConfig(extensionType string) (map[string]any, error) {
+	var out C.BenchReply
+	kind, kindLen := cstr(extensionType)
+	C.otelcol_rust_bench_default_config(kind, kindLen, &out)
+	runtime.KeepAlive(extensionType)
+	var config map[string]any
+	return config, decode(take(&out), &config)
+}
+
+func cgoValidateConfig(extensionType string, config map[string]any) (map[string]any, error) {
+	req, err := makeConfigRequest(extensionType, config)
+	if err != nil {
+		return nil, err
+	}
+	var out C.BenchReply
+	kind, kindLen := cstr(req.extension_type)
+	json, jsonLen := cstr(req.config_json)
+	C.otelcol_rust_bench_validate_config(kind, kindLen, json, jsonLen, &out)
+	runtime.KeepAlive(req)
+	var normalized map[string]any
+	return normalized, decode(take(&out), &normalized)
+}
+
+func cgoCreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
+	req, err := makeConfigRequest(id.Type, config)
+	if err != nil {
+		return 0, err
+	}
+	contextJSON, err := encode(newCallContext(ctx, id))
+	if err != nil {
+		return 0, err
+	}
+	if host.Extensions == nil {
+		host.Extensions = []string{}
+	}
+	hostJSON, err := encode(host)
+	if err != nil {
+		return 0, err
+	}
+	var out C.BenchReply
+	kind, kindLen := cstr(req.extension_type)
+	cfg, cfgLen := cstr(req.config_json)
+	cctx, cctxLen := cstr(contextJSON)
+	chost, chostLen := cstr(hostJSON)
+	C.otelcol_rust_bench_create_and_start(kind, kindLen, cfg, cfgLen, cctx, cctxLen, chost, chostLen, &out)
+	runtime.KeepAlive(req)
+	runtime.KeepAlive(contextJSON)
+	runtime.KeepAlive(hostJSON)
+	reply := take(&out)
+	if !reply.ok {
+		return 0, errors.New(reply.error)
+	}
+	return Handle(reply.handle), nil
+}
+
+func cgoShutdown(ctx context.Context, id ComponentID, h Handle) error {
+	contextJSON, err := encode(newCallContext(ctx, id))
+	if err != nil {
+		return err
+	}
+	var out C.BenchReply
+	cctx, cctxLen := cstr(contextJSON)
+	C.otelcol_rust_bench_shutdown(C.uint64_t(h), cctx, cctxLen, &out)
+	runtime.KeepAlive(contextJSON)
+	if reply := take(&out); !reply.ok {
+		return errors.New(reply.error)
+	}
+	return nil
+}

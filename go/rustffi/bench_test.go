@@ -1,0 +1,93 @@
+//go:build otelcolrust_testcomponents && cgo
+
+package rustffi
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// The same calls through rust2go's generated binding (impl=rust2go, the product path) and a
+// hand-written cgo C ABI (impl=cgo, bench_abi.go), with the same Go and Rust work around them.
+// `benchstat -col /impl` puts the two side by side (make bench).
+
+func BenchmarkEmptyCall(b *testing.B) {
+	b.Run("impl=cgo", func(b *testing.B) {
+		for b.Loop() {
+			cgoNoop()
+		}
+	})
+	b.Run("impl=rust2go", func(b *testing.B) {
+		for b.Loop() {
+			RustExtensionsImpl{}.ping()
+		}
+	})
+}
+
+func BenchmarkDefaultConfig(b *testing.B) {
+	b.Run("impl=cgo", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := cgoDefaultConfig("rust_sample"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=rust2go", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := DefaultConfig("rust_sample"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkValidateConfig(b *testing.B) {
+	config := map[string]any{"endpoint": "localhost:4000", "timeout_ms": 250, "enabled": true}
+	b.Run("impl=cgo", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := cgoValidateConfig("rust_sample", config); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=rust2go", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ValidateConfig("rust_sample", config); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkStartShutdown is one create-and-start plus shutdown round trip of rust_sample with
+// enabled: false (no port is bound).
+func BenchmarkStartShutdown(b *testing.B) {
+	config := map[string]any{"enabled": false}
+	id := ComponentID{Type: "rust_sample", Name: "bench"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	type impl struct {
+		start func(context.Context, ComponentID, map[string]any, HostInfo) (Handle, error)
+		stop  func(context.Context, ComponentID, Handle) error
+	}
+	for _, tc := range []struct {
+		name string
+		impl impl
+	}{
+		{"impl=cgo", impl{cgoCreateAndStart, cgoShutdown}},
+		{"impl=rust2go", impl{CreateAndStart, Shutdown}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				h, err := tc.impl.start(ctx, id, config, HostInfo{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := tc.impl.stop(ctx, id, h); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

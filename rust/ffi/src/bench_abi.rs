@@ -1,0 +1,162 @@
+//! BENCHMARK ONLY (feature `bench-abi`): the lifecycle calls behind a hand-written C ABI, so
+//! `go/rustffi`'s benchmarks can compare rust2go's generated path with plain cgo in the same
+//! run (docs/performance.md). Not part of the product boundary, never in the default archive.
+//! The Rust work behind each call is the same as in `boundary.rs`: the same `host` functions
+//! and the same `Reply`.
+#![allow(unsafe_code)] // A C ABI; every unsafe block states its contract.
+#![allow(missing_docs)]
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::boundary::{ConfigRequest, ShutdownRequest, StartRequest};
+use crate::boundary::{Reply, RustExtensions, RustExtensionsImpl as Rust};
+
+/// A reply viewed from C: pointers into `storage`, which `otelcol_rust_bench_free` drops.
+#[repr(C)]
+pub struct BenchReply {
+    pub ok: bool,
+    pub error: *const u8,
+    pub error_len: usize,
+    pub json: *const u8,
+    pub json_len: usize,
+    pub handle: u64,
+    storage: *mut Reply,
+}
+
+/// Copies a `{ptr, len}` view from C into a String.
+///
+/// # Safety
+/// `ptr` is valid for `len` bytes (or `len` is 0).
+unsafe fn string(ptr: *const u8, len: usize) -> String {
+    if len == 0 {
+        return String::new();
+    }
+    // SAFETY: per the contract.
+    String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(ptr, len) }).into_owned()
+}
+
+/// Writes `reply` to `out`, moving it behind a pointer C hands back to `otelcol_rust_bench_free`.
+///
+/// # Safety
+/// `out` is valid for writes.
+unsafe fn write(out: *mut BenchReply, reply: Reply) {
+    let storage = Box::into_raw(Box::new(reply));
+    // SAFETY: `storage` was just allocated and stays alive until `otelcol_rust_bench_free`.
+    let reply = unsafe { &*storage };
+    let view = BenchReply {
+        ok: reply.ok,
+        error: reply.error.as_ptr(),
+        error_len: reply.error.len(),
+        json: reply.json.as_ptr(),
+        json_len: reply.json.len(),
+        handle: reply.handle,
+        storage,
+    };
+    // SAFETY: per the contract.
+    unsafe { out.write(view) };
+}
+
+fn contained(call: impl FnOnce() -> Reply) -> Reply {
+    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| Reply {
+        error: "rust component panicked".to_owned(),
+        ..Reply::default()
+    })
+}
+
+/// The empty call.
+#[no_mangle]
+pub extern "C" fn otelcol_rust_bench_noop() {}
+
+/// # Safety
+/// Pointers are valid for their lengths; `out` is valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_default_config(
+    kind: *const u8,
+    kind_len: usize,
+    out: *mut BenchReply,
+) {
+    // SAFETY: per the contract.
+    let req = ConfigRequest {
+        extension_type: unsafe { string(kind, kind_len) },
+        config_json: String::new(),
+    };
+    // SAFETY: per the contract.
+    unsafe { write(out, contained(|| Rust::default_config(req))) };
+}
+
+/// # Safety
+/// Pointers are valid for their lengths; `out` is valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_validate_config(
+    kind: *const u8,
+    kind_len: usize,
+    json: *const u8,
+    json_len: usize,
+    out: *mut BenchReply,
+) {
+    // SAFETY: per the contract.
+    let req = unsafe {
+        ConfigRequest {
+            extension_type: string(kind, kind_len),
+            config_json: string(json, json_len),
+        }
+    };
+    // SAFETY: per the contract.
+    unsafe { write(out, contained(|| Rust::validate_config(req))) };
+}
+
+/// # Safety
+/// Pointers are valid for their lengths; `out` is valid for writes.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // A flat C signature is the point of this ABI.
+pub unsafe extern "C" fn otelcol_rust_bench_create_and_start(
+    kind: *const u8,
+    kind_len: usize,
+    config: *const u8,
+    config_len: usize,
+    context: *const u8,
+    context_len: usize,
+    host: *const u8,
+    host_len: usize,
+    out: *mut BenchReply,
+) {
+    // SAFETY: per the contract.
+    let req = unsafe {
+        StartRequest {
+            extension_type: string(kind, kind_len),
+            config_json: string(config, config_len),
+            context_json: string(context, context_len),
+            host_json: string(host, host_len),
+        }
+    };
+    // SAFETY: per the contract.
+    unsafe { write(out, contained(|| Rust::create_and_start(req))) };
+}
+
+/// # Safety
+/// Pointers are valid for their lengths; `out` is valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_shutdown(
+    handle: u64,
+    context: *const u8,
+    context_len: usize,
+    out: *mut BenchReply,
+) {
+    // SAFETY: per the contract.
+    let req = ShutdownRequest {
+        handle,
+        context_json: unsafe { string(context, context_len) },
+    };
+    // SAFETY: per the contract.
+    unsafe { write(out, contained(|| Rust::shutdown(req))) };
+}
+
+/// Frees a reply written by one of the functions above.
+///
+/// # Safety
+/// `reply` was filled by one of them and is freed once.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_free(reply: *mut BenchReply) {
+    // SAFETY: per the contract, `storage` came from `Box::into_raw` in `write`.
+    unsafe { drop(Box::from_raw((*reply).storage)) };
+}
