@@ -18,7 +18,7 @@ GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
 GO_ENV = $(call go_env,$(ARCHIVE))
 
-.PHONY: run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
+.PHONY: bench test-bench run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
 
 ## run: build the sample collector and run it with examples/config.yaml
 run: build
@@ -37,7 +37,7 @@ rust-testlib:
 	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust_ffi.a $(TEST_ARCHIVE)
 
 ## test: every check and test suite (what CI runs)
-test: check-generated lint test-rust test-reliability test-go
+test: check-generated lint test-rust test-reliability test-go test-bench
 
 test-rust:
 	cd rust && FUZZ_EXECS=5000 cargo test --locked --workspace
@@ -57,6 +57,20 @@ reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 5m ./reliability/
 	cd rust && FUZZ_EXECS=2000000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_entry_points -- --nocapture
 	CHURN_CYCLES=2000 tools/leakcheck.sh
+
+## bench: every benchmark, BENCH_COUNT times, summarised in one benchstat table (docs/performance.md)
+BENCH_COUNT ?= 8
+bench: rust-testlib rust
+	mkdir -p $(TOOLS)
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem \
+	  -count $(BENCH_COUNT) ./rustffi/ > $(TOOLS)/bench.txt
+	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./benchmarks/ >> $(TOOLS)/bench.txt
+	cd tools/benchstat && go tool benchstat -col /side $(TOOLS)/bench.txt
+
+# The benchmarks, one iteration each, so they cannot rot (part of make test).
+test-bench: rust-testlib rust
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./rustffi/
+	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchtime 1x ./benchmarks/
 
 ## generate: rewrite go/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
 generate: $(RUST2GO_CLI)

@@ -29,8 +29,10 @@ func FatalError() error {
 	return nil
 }
 
-// eventWait is how long one WaitEvent call may block a thread; the watcher loops.
-const eventWait = time.Second
+// eventPoll is how often the watcher asks Rust for events. It polls (WaitEvent with no wait)
+// rather than blocking in cgo: a goroutine parked in a long cgo call holds its P until sysmon
+// retakes it, which measurably slowed collector start-up (docs/performance.md).
+const eventPoll = 200 * time.Millisecond
 
 // defaultShutdownTimeout bounds a Rust shutdown when the collector's context has no deadline
 // (its Shutdown context never has one).
@@ -48,9 +50,10 @@ type rustExtension struct {
 	logger       *zap.Logger
 	build        component.BuildInfo
 
-	mu       sync.Mutex
-	handle   rustffi.Handle // 0 while no Rust instance exists
-	watching chan struct{}  // closed when the event watcher of handle has stopped
+	mu          sync.Mutex
+	handle      rustffi.Handle // 0 while no Rust instance exists
+	stopWatcher chan struct{}  // closed by Shutdown to stop the event watcher
+	watching    chan struct{}  // closed when the event watcher has stopped
 }
 
 var _ extensioncapabilities.Dependent = (*rustExtension)(nil)
@@ -69,26 +72,37 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 		return e.errorf("%w", err)
 	}
 	e.handle = handle
-	e.watching = make(chan struct{})
-	go e.watch(handle, host, e.watching)
+	e.stopWatcher, e.watching = make(chan struct{}), make(chan struct{})
+	go e.watch(handle, host, e.stopWatcher, e.watching)
 	e.logger.Info("Rust extension started", zap.Uint64("handle", uint64(handle)))
 	return nil
 }
 
 // watch forwards the Rust instance's fatal errors (such as a panic in one of its background
-// tasks) to the collector, which then shuts down. It ends when the instance is shut down.
-func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, done chan<- struct{}) {
+// tasks) to the collector, which then shuts down. It ends when stop is closed or the instance
+// is gone.
+func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
+	ticker := time.NewTicker(eventPoll)
+	defer ticker.Stop()
 	for {
-		event, err := rustffi.WaitEvent(handle, eventWait)
-		if err != nil {
-			e.logger.Error("Cannot watch Rust extension", zap.Error(err))
+		select {
+		case <-stop:
 			return
+		case <-ticker.C:
 		}
-		switch event.Kind {
-		case "closed":
-			return
-		case "fatal":
+		for {
+			event, err := rustffi.WaitEvent(handle, 0)
+			if err != nil {
+				e.logger.Error("Cannot watch Rust extension", zap.Error(err))
+				return
+			}
+			if event.Kind == "closed" {
+				return
+			}
+			if event.Kind != "fatal" {
+				break
+			}
 			e.logger.Error("Rust extension reported a fatal error", zap.String("error", event.Message))
 			fatal := e.errorf("%s", event.Message)
 			firstFatal.CompareAndSwap(nil, &fatal)
@@ -103,9 +117,10 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 	if e.handle == 0 {
 		return nil
 	}
-	handle, watching := e.handle, e.watching
-	e.handle, e.watching = 0, nil
-	defer waitWatcher(watching)
+	handle := e.handle
+	e.handle = 0
+	close(e.stopWatcher)
+	<-e.watching // at most one WaitEvent call (which does not block) away
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultShutdownTimeout)
@@ -123,15 +138,6 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 // Start and Shutdown errors).
 func (e *rustExtension) errorf(format string, args ...any) error {
 	return fmt.Errorf("rust extension %q: "+format, append([]any{e.id.String()}, args...)...)
-}
-
-// waitWatcher waits for the watcher to notice the shutdown (it wakes at once; the bound only
-// guards against a wedged Rust side).
-func waitWatcher(watching <-chan struct{}) {
-	select {
-	case <-watching:
-	case <-time.After(2 * eventWait):
-	}
 }
 
 // Dependencies tells the collector which extensions must start before this one.

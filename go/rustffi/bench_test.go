@@ -8,17 +8,17 @@ import (
 	"time"
 )
 
-// The same calls through rust2go's generated binding (impl=rust2go, the product path) and a
-// hand-written cgo C ABI (impl=cgo, bench_abi.go), with the same Go and Rust work around them.
-// `benchstat -col /impl` puts the two side by side (make bench).
+// The same calls through rust2go's generated binding (side=rust, the product path) and a
+// hand-written cgo C ABI (side=base, bench_abi.go), with the same Go and Rust work around them.
+// `benchstat -col /side` puts the two side by side (make bench).
 
 func BenchmarkEmptyCall(b *testing.B) {
-	b.Run("impl=cgo", func(b *testing.B) {
+	b.Run("side=base", func(b *testing.B) {
 		for b.Loop() {
 			cgoNoop()
 		}
 	})
-	b.Run("impl=rust2go", func(b *testing.B) {
+	b.Run("side=rust", func(b *testing.B) {
 		for b.Loop() {
 			RustExtensionsImpl{}.ping()
 		}
@@ -26,14 +26,14 @@ func BenchmarkEmptyCall(b *testing.B) {
 }
 
 func BenchmarkDefaultConfig(b *testing.B) {
-	b.Run("impl=cgo", func(b *testing.B) {
+	b.Run("side=base", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := cgoDefaultConfig("rust_sample"); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("impl=rust2go", func(b *testing.B) {
+	b.Run("side=rust", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := DefaultConfig("rust_sample"); err != nil {
 				b.Fatal(err)
@@ -44,14 +44,14 @@ func BenchmarkDefaultConfig(b *testing.B) {
 
 func BenchmarkValidateConfig(b *testing.B) {
 	config := map[string]any{"endpoint": "localhost:4000", "timeout_ms": 250, "enabled": true}
-	b.Run("impl=cgo", func(b *testing.B) {
+	b.Run("side=base", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := cgoValidateConfig("rust_sample", config); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("impl=rust2go", func(b *testing.B) {
+	b.Run("side=rust", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := ValidateConfig("rust_sample", config); err != nil {
 				b.Fatal(err)
@@ -75,8 +75,8 @@ func BenchmarkStartShutdown(b *testing.B) {
 		name string
 		impl impl
 	}{
-		{"impl=cgo", impl{cgoCreateAndStart, cgoShutdown}},
-		{"impl=rust2go", impl{CreateAndStart, Shutdown}},
+		{"side=base", impl{cgoCreateAndStart, cgoShutdown}},
+		{"side=rust", impl{CreateAndStart, Shutdown}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {

@@ -12,13 +12,11 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
-
-	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 )
 
 // components lists the collector's factories: the standard Go ones and every Rust extension.
 func components() (otelcol.Factories, error) {
-	rustExtensions, err := rustextension.NewFactories()
+	rustExtensions, err := rustFactories()
 	if err != nil {
 		return otelcol.Factories{}, err
 	}

@@ -11,8 +11,6 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 	"go.opentelemetry.io/collector/otelcol"
-
-	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 )
 
 // version is overridden at link time by release builds.
@@ -41,7 +39,7 @@ func main() {
 	}
 	// The collector stops on a component's fatal error but returns no error; exit non-zero so
 	// supervisors see the failure.
-	if err := rustextension.FatalError(); err != nil {
+	if err := rustFatalError(); err != nil {
 		log.Fatalf("collector stopped after a fatal error: %v", err)
 	}
 }

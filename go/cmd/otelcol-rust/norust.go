@@ -1,0 +1,12 @@
+//go:build otelcolrust_norust
+
+package main
+
+import "go.opentelemetry.io/collector/extension"
+
+// Built with -tags otelcolrust_norust: the same collector without the Rust library, only to
+// measure what linking Rust costs (go/benchmarks).
+
+func rustFactories() ([]extension.Factory, error) { return nil, nil }
+
+func rustFatalError() error { return nil }
