@@ -48,7 +48,7 @@ test-go: rust
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./rustffi/ ./rustextension/
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^TestChurn$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
 	tools/leakcheck.sh
 
 ## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md

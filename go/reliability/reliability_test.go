@@ -109,11 +109,15 @@ func TestHandlesAreCheckedAndNeverReused(t *testing.T) {
 }
 
 // Scenario: start and shutdown that never finish, awaiting forever or blocking their thread.
-// Guarantees: the call returns at the context's deadline (measured overshoot is logged; the
-// assertion leaves a generous margin for loaded CI machines) and no instance is left.
+// Guarantees: the call returns within the context's deadline + 50 ms (+300 ms under the race
+// detector, which runs beside other test packages) and no instance stays registered. (That a
+// timed-out start is then cleaned up is checked in Rust: failed_start_is_followed_by_shutdown.)
 func TestDeadlinesAreHonoured(t *testing.T) {
 	const deadline = 200 * time.Millisecond
-	const margin = 300 * time.Millisecond
+	margin := 50 * time.Millisecond
+	if raceEnabled {
+		margin = 300 * time.Millisecond
+	}
 	for _, thread := range []bool{false, true} {
 		mode := map[bool]string{false: "async", true: "thread"}[thread]
 		t.Run("start/"+mode, func(t *testing.T) {
@@ -132,7 +136,7 @@ func TestDeadlinesAreHonoured(t *testing.T) {
 				t.Fatalf("returned after %v, deadline %v", took, deadline)
 			}
 			if liveInstances(t) != before {
-				t.Fatal("a timed-out start left an instance")
+				t.Fatal("a timed-out start stayed registered")
 			}
 		})
 		t.Run("shutdown/"+mode, func(t *testing.T) {

@@ -106,7 +106,10 @@ func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, stop <
 			e.logger.Error("Rust extension reported a fatal error", zap.String("error", event.Message))
 			fatal := e.errorf("%s", event.Message)
 			firstFatal.CompareAndSwap(nil, &fatal)
-			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fatal))
+			// The collector delivers status on an unbuffered channel that nobody reads while
+			// it shuts down or reloads; never let the watcher (which Shutdown waits for)
+			// block on it.
+			go componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fatal))
 		}
 	}
 }

@@ -203,24 +203,22 @@ fn run_until_deadline<T: Send + 'static>(
         let _ = finished.send(());
         value
     });
-    let outcome = match context.remaining() {
-        None => finish_seen.recv().map_err(|_| Duration::ZERO),
-        Some(left) => finish_seen.recv_timeout(left).map_err(|err| match err {
-            RecvTimeoutError::Timeout => left,
-            RecvTimeoutError::Disconnected => Duration::ZERO,
-        }),
-    };
-    match outcome {
-        Err(left) if !left.is_zero() => Err((
-            otelcol_rust_sdk::Error::DeadlineExceeded(left).into(),
-            Some(task),
-        )),
-        // Finished (or its sender is gone because the task ended): joining returns at once.
-        _ => match runtime.block_on(task) {
-            Ok(value) => Ok(value),
-            // The task body catches panics itself, so this means the runtime is going away.
-            Err(err) => Err((Error::Runtime(err.to_string()), None)),
-        },
+    if let Some(left) = context.remaining() {
+        if let Err(RecvTimeoutError::Timeout) = finish_seen.recv_timeout(left) {
+            return Err((
+                otelcol_rust_sdk::Error::DeadlineExceeded(left).into(),
+                Some(task),
+            ));
+        }
+    } else {
+        // No deadline (only in tests; Go always sends one): wait for the task to end.
+        let _ = finish_seen.recv();
+    }
+    // The task sent its signal, or dropped the sender by ending: joining returns at once.
+    match runtime.block_on(task) {
+        Ok(value) => Ok(value),
+        // The task body catches panics itself, so this means the runtime is going away.
+        Err(err) => Err((Error::Runtime(err.to_string()), None)),
     }
 }
 

@@ -34,7 +34,7 @@ impl Config for ChaosConfig {
 }
 
 /// A `rust_chaos` instance.
-pub struct Chaos(ChaosConfig);
+pub struct Chaos(ChaosConfig, Option<tokio::task::AbortHandle>);
 
 impl Chaos {
     async fn maybe_block(&self, phase: &str) {
@@ -55,10 +55,10 @@ impl Extension for Chaos {
             "start" => panic!("rust_chaos panics in start"),
             "background" => {
                 let delay = Duration::from_millis(self.0.panic_after_ms);
-                host.spawn(async move {
+                self.1 = Some(host.spawn(async move {
                     tokio::time::sleep(delay).await;
                     panic!("rust_chaos panics in a background task");
-                });
+                }));
             }
             _ => {}
         }
@@ -67,6 +67,9 @@ impl Extension for Chaos {
     }
 
     async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), Error> {
+        if let Some(task) = self.1.take() {
+            task.abort();
+        }
         if self.0.panic_in == "shutdown" {
             panic!("rust_chaos panics in shutdown");
         }
@@ -84,7 +87,7 @@ impl ExtensionFactory for ChaosFactory {
     type Extension = Chaos;
 
     fn create(&self, _: &ComponentId, config: ChaosConfig) -> Result<Chaos, Error> {
-        Ok(Chaos(config))
+        Ok(Chaos(config, None))
     }
 }
 
