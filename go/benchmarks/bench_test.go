@@ -3,10 +3,8 @@ package benchmarks
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +24,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 )
 
@@ -130,15 +129,9 @@ func buildBinaries(b *testing.B) map[string]string {
 			buildErr = err
 			return
 		}
-		binaries = map[string]string{}
-		for name, tags := range map[string]string{"with": "", "without": "otelcolrust_norust"} {
-			bin := filepath.Join(dir, "otelcol-"+name)
-			cmd := exec.Command("go", "build", "-tags", tags, "-o", bin, "../cmd/otelcol-rust")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", name, err, out)
-				return
-			}
-			binaries[name] = bin
+		binaries = map[string]string{
+			"with":    testutil.BuildCollector(b, dir, ""),
+			"without": testutil.BuildCollector(b, dir, "otelcolrust_norust"),
 		}
 	})
 	if buildErr != nil {
@@ -152,11 +145,7 @@ func buildBinaries(b *testing.B) map[string]string {
 // file-backed pages of the executable, shared and reclaimable.
 func idleMemory(b *testing.B, bin, config string) (rss, anon int64) {
 	b.Helper()
-	path := filepath.Join(b.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config", path)
+	cmd := exec.Command(bin, "--config", testutil.WriteConfig(b, config))
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -190,15 +179,6 @@ func idleMemory(b *testing.B, bin, config string) (rss, anon int64) {
 	return rss, anon
 }
 
-func freePort(b *testing.B) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // BenchmarkLinkingRust reports binary size (MB) and idle RSS (rss-MB, anon-rss-MB) of the sample collector
 // built without the Rust library (side=base) and with it (side=rust), same Go-only config.
 // The loop itself measures nothing.
@@ -217,7 +197,7 @@ func BenchmarkRunningRustExtensions(b *testing.B) {
 }
 
 func goOnlyConfig(b *testing.B) string {
-	return "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: " + freePort(b) + `
+	return "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: " + testutil.FreeEndpoint(b) + `
 exporters:
   debug:
 service:
@@ -232,8 +212,8 @@ service:
 }
 
 func rustConfig(b *testing.B) string {
-	return "extensions:\n  rust_sample/a:\n    endpoint: " + freePort(b) +
-		"\n  rust_sample/b:\n    endpoint: " + freePort(b) + "\n" +
+	return "extensions:\n  rust_sample/a:\n    endpoint: " + testutil.FreeEndpoint(b) +
+		"\n  rust_sample/b:\n    endpoint: " + testutil.FreeEndpoint(b) + "\n" +
 		strings.Replace(goOnlyConfig(b), "service:\n", "service:\n  extensions: [rust_sample/a, rust_sample/b]\n", 1)
 }
 

@@ -4,10 +4,7 @@ package reliability
 
 import (
 	"context"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,36 +73,6 @@ func rssBytes(t testing.TB) int64 {
 		t.Fatal(err)
 	}
 	return pages * int64(os.Getpagesize())
-}
-
-func freeEndpoint(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// buildCollector builds the sample collector with the test components linked in.
-func buildCollector(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "otelcol-rust")
-	cmd := exec.Command("go", "build", "-tags", "otelcolrust_testcomponents", "-o", bin, "../cmd/otelcol-rust")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func writeFile(t testing.TB, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 var _ component.Host = nopHost

@@ -18,6 +18,7 @@ import (
 
 	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
 )
@@ -259,8 +260,8 @@ service:
 // Guarantees: the process is not aborted: the panic is reported as the component's fatal
 // error, the collector shuts down cleanly and exits non-zero with the message.
 func TestBackgroundPanicShutsTheCollectorDown(t *testing.T) {
-	bin := buildCollector(t)
-	config := writeFile(t, collectorConfig(`  rust_chaos:
+	bin := testutil.BuildCollector(t, t.TempDir(), "otelcolrust_testcomponents")
+	config := testutil.WriteConfig(t, collectorConfig(`  rust_chaos:
     panic_in: background
     panic_after_ms: 300`, "rust_chaos"))
 	cmd := exec.Command(bin, "--config", config)
@@ -291,9 +292,9 @@ func TestBackgroundPanicShutsTheCollectorDown(t *testing.T) {
 // Scenario: 100 config reloads (SIGHUP) of the built collector running two Rust extensions.
 // Guarantees: after every reload the Rust endpoints answer again; SIGTERM still exits 0.
 func TestReloadsKeepServing(t *testing.T) {
-	bin := buildCollector(t)
-	first, second := freeEndpoint(t), freeEndpoint(t)
-	config := writeFile(t, collectorConfig(fmt.Sprintf(`  rust_sample:
+	bin := testutil.BuildCollector(t, t.TempDir(), "otelcolrust_testcomponents")
+	first, second := testutil.FreeEndpoint(t), testutil.FreeEndpoint(t)
+	config := testutil.WriteConfig(t, collectorConfig(fmt.Sprintf(`  rust_sample:
     endpoint: %s
     timeout_ms: 1000
   rust_sample/2:

@@ -2,6 +2,7 @@ package rustextension
 
 import (
 	"context"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"net"
 	"os"
 	"path/filepath"
@@ -118,7 +119,7 @@ func stop(t *testing.T, col *otelcol.Collector, done <-chan error) {
 // Guarantees: both instances start and answer with their own ids and the host's version; the
 // partial config keeps the other defaults (enabled); shutdown frees both ports.
 func TestCollectorRunsRustExtensions(t *testing.T) {
-	first, second := freeEndpoint(t), freeEndpoint(t)
+	first, second := testutil.FreeEndpoint(t), testutil.FreeEndpoint(t)
 	col := newCollector(t, `
 extensions:
   rust_sample:
@@ -210,7 +211,7 @@ func (p probeExtension) Shutdown(context.Context) error              { p.look("s
 // endpoint is up when probe starts and when it shuts down.
 // Guarantees: the Rust extension starts after its dependency and shuts down before it.
 func TestCollectorOrdersRustDependencies(t *testing.T) {
-	endpoint := freeEndpoint(t)
+	endpoint := testutil.FreeEndpoint(t)
 	p := &probe{endpoint: endpoint}
 	col := newCollector(t, `
 extensions:

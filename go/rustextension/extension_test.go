@@ -2,6 +2,7 @@ package rustextension
 
 import (
 	"context"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func liveInstances(t *testing.T) uint64 {
 // Guarantees: Create makes no Rust instance; Start makes one (its endpoint answers) and a
 // second Start fails; Shutdown removes it and frees the port; Shutdown is idempotent.
 func TestLifecycleSeparation(t *testing.T) {
-	endpoint := freeEndpoint(t)
+	endpoint := testutil.FreeEndpoint(t)
 	before := liveInstances(t)
 	ext := newSample(t, map[string]any{"endpoint": endpoint})
 	if ext.handle != 0 || liveInstances(t) != before {
@@ -110,7 +111,7 @@ func TestStartHonoursContext(t *testing.T) {
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel2()
 	for name, ctx := range map[string]context.Context{"cancelled": cancelled, "expired": expired} {
-		ext := newSample(t, map[string]any{"endpoint": freeEndpoint(t)})
+		ext := newSample(t, map[string]any{"endpoint": testutil.FreeEndpoint(t)})
 		err := ext.Start(ctx, componenttest.NewNopHost())
 		if err == nil || !strings.Contains(err.Error(), "start not attempted") {
 			t.Errorf("%s: got %v", name, err)
@@ -126,7 +127,7 @@ func TestStartHonoursContext(t *testing.T) {
 
 // Guarantees: a busy port fails Start with Rust's message naming the endpoint.
 func TestStartFailsOnBusyPort(t *testing.T) {
-	first := newSample(t, map[string]any{"endpoint": freeEndpoint(t)})
+	first := newSample(t, map[string]any{"endpoint": testutil.FreeEndpoint(t)})
 	if err := first.Start(context.Background(), componenttest.NewNopHost()); err != nil {
 		t.Fatal(err)
 	}

@@ -10,17 +10,6 @@ import (
 	"go.opentelemetry.io/collector/extension"
 )
 
-// freeEndpoint returns a loopback address with a port that was free a moment ago.
-func freeEndpoint(t *testing.T) string {
-	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer listener.Close()
-	return listener.Addr().String()
-}
-
 // status GETs the rust_sample endpoint and decodes its JSON.
 func status(endpoint string) (map[string]any, error) {
 	client := http.Client{Timeout: 2 * time.Second}

@@ -4,45 +4,14 @@ import (
 	"bytes"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 )
-
-// buildCollector builds this command into a temp dir. It inherits GOFLAGS, so the Makefile's
-// archive digest reaches this link too.
-func buildCollector(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "otelcol-rust")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func writeConfig(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func freeEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 func config(rustEndpoint, otlpEndpoint, rustSection string) string {
 	return `
@@ -75,7 +44,7 @@ service:
 // Guarantees: the built binary's `components`, `validate` and run + SIGTERM behave as a
 // collector user expects, with the Rust extension inside.
 func TestBuiltBinary(t *testing.T) {
-	bin := buildCollector(t)
+	bin := testutil.BuildCollector(t, t.TempDir(), "")
 
 	t.Run("components lists rust_sample", func(t *testing.T) {
 		out, err := exec.Command(bin, "components").CombinedOutput()
@@ -88,7 +57,7 @@ func TestBuiltBinary(t *testing.T) {
 	})
 
 	t.Run("validate rejects a bad Rust config", func(t *testing.T) {
-		path := writeConfig(t, config(freeEndpoint(t), freeEndpoint(t), "    timeout_ms: 0\n"))
+		path := testutil.WriteConfig(t, config(testutil.FreeEndpoint(t), testutil.FreeEndpoint(t), "    timeout_ms: 0\n"))
 		out, err := exec.Command(bin, "validate", "--config", path).CombinedOutput()
 		if err == nil {
 			t.Fatalf("validate accepted timeout_ms: 0\n%s", out)
@@ -106,7 +75,7 @@ func TestBuiltBinary(t *testing.T) {
 	})
 
 	t.Run("print-config shows the Rust config merged over its defaults", func(t *testing.T) {
-		path := writeConfig(t, config(freeEndpoint(t), freeEndpoint(t), "    timeout_ms: 1234\n"))
+		path := testutil.WriteConfig(t, config(testutil.FreeEndpoint(t), testutil.FreeEndpoint(t), "    timeout_ms: 1234\n"))
 		out, err := exec.Command(bin, "print-config", "--config", path).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -119,8 +88,8 @@ func TestBuiltBinary(t *testing.T) {
 	})
 
 	t.Run("runs and exits cleanly on SIGTERM", func(t *testing.T) {
-		endpoint := freeEndpoint(t)
-		cmd := exec.Command(bin, "--config", writeConfig(t, config(endpoint, freeEndpoint(t), "")))
+		endpoint := testutil.FreeEndpoint(t)
+		cmd := exec.Command(bin, "--config", testutil.WriteConfig(t, config(endpoint, testutil.FreeEndpoint(t), "")))
 		var output bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &output, &output
 		if err := cmd.Start(); err != nil {
