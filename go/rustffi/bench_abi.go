@@ -82,30 +82,17 @@ func cgoValidateConfig(extensionType string, config map[string]any) (map[string]
 }
 
 func cgoCreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
-	req, err := makeConfigRequest(id.Type, config)
-	if err != nil {
-		return 0, err
-	}
-	contextJSON, err := encode(newCallContext(ctx, id))
-	if err != nil {
-		return 0, err
-	}
-	if host.Extensions == nil {
-		host.Extensions = []string{}
-	}
-	hostJSON, err := encode(host)
+	req, err := makeStartRequest(ctx, id, config, host)
 	if err != nil {
 		return 0, err
 	}
 	var out C.BenchReply
 	kind, kindLen := cstr(req.extension_type)
 	cfg, cfgLen := cstr(req.config_json)
-	cctx, cctxLen := cstr(contextJSON)
-	chost, chostLen := cstr(hostJSON)
+	cctx, cctxLen := cstr(req.context_json)
+	chost, chostLen := cstr(req.host_json)
 	C.otelcol_rust_bench_create_and_start(kind, kindLen, cfg, cfgLen, cctx, cctxLen, chost, chostLen, &out)
 	runtime.KeepAlive(req)
-	runtime.KeepAlive(contextJSON)
-	runtime.KeepAlive(hostJSON)
 	reply := take(&out)
 	if !reply.ok {
 		return 0, errors.New(reply.error)

@@ -49,26 +49,9 @@ func Dependencies(extensionType string, config map[string]any) ([]string, error)
 // CreateAndStart creates the Rust instance for id and starts it within ctx's deadline. Rust
 // validates config again first. On error no instance exists.
 func CreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
-	cfgReq, err := makeConfigRequest(id.Type, config)
+	req, err := makeStartRequest(ctx, id, config, host)
 	if err != nil {
 		return 0, err
-	}
-	contextJSON, err := encode(newCallContext(ctx, id))
-	if err != nil {
-		return 0, err
-	}
-	if host.Extensions == nil {
-		host.Extensions = []string{}
-	}
-	hostJSON, err := encode(host)
-	if err != nil {
-		return 0, err
-	}
-	req := StartRequest{
-		extension_type: cfgReq.extension_type,
-		config_json:    cfgReq.config_json,
-		context_json:   contextJSON,
-		host_json:      hostJSON,
 	}
 	reply := RustExtensionsImpl{}.create_and_start(&req)
 	if !reply.ok {
@@ -106,6 +89,27 @@ func LiveInstances() (uint64, error) {
 		return 0, errors.New(reply.error)
 	}
 	return reply.handle, nil
+}
+
+func makeStartRequest(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (StartRequest, error) {
+	cfgReq, err := makeConfigRequest(id.Type, config)
+	if err != nil {
+		return StartRequest{}, err
+	}
+	contextJSON, err := encode(newCallContext(ctx, id))
+	if err != nil {
+		return StartRequest{}, err
+	}
+	if host.Extensions == nil {
+		host.Extensions = []string{}
+	}
+	hostJSON, err := encode(host)
+	return StartRequest{
+		extension_type: cfgReq.extension_type,
+		config_json:    cfgReq.config_json,
+		context_json:   contextJSON,
+		host_json:      hostJSON,
+	}, err
 }
 
 func makeConfigRequest(extensionType string, config map[string]any) (ConfigRequest, error) {
