@@ -32,27 +32,18 @@ const extensionsPerCollector = 10
 
 // collectorConfig has n extensions of typ (each with the given settings) and a nop pipeline.
 func collectorConfig(typ, settings string, n int) string {
-	var ext, ids strings.Builder
+	var extensions strings.Builder
+	enabled := make([]string, n)
 	for i := range n {
-		fmt.Fprintf(&ext, "  %s/%d: %s\n", typ, i, settings)
-		fmt.Fprintf(&ids, "%s/%d,", typ, i)
+		enabled[i] = fmt.Sprintf("%s/%d", typ, i)
+		fmt.Fprintf(&extensions, "  %s: %s\n", enabled[i], settings)
 	}
-	return "extensions:\n" + ext.String() + `receivers:
-  nop:
-exporters:
-  nop:
-service:
-  extensions: [` + strings.TrimSuffix(ids.String(), ",") + `]
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: error
-  pipelines:
-    traces:
-      receivers: [nop]
-      exporters: [nop]
-`
+	return testutil.Config{
+		Extensions: extensions.String(),
+		Enabled:    enabled,
+		Pipeline:   testutil.NopPipeline,
+		QuietLogs:  true,
+	}.YAML()
 }
 
 func newCollector(b *testing.B, config string) *otelcol.Collector {
@@ -197,24 +188,16 @@ func BenchmarkRunningRustExtensions(b *testing.B) {
 }
 
 func goOnlyConfig(b *testing.B) string {
-	return "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: " + testutil.FreeEndpoint(b) + `
-exporters:
-  debug:
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [debug]
-`
+	return testutil.Config{Pipeline: testutil.OTLPPipeline(testutil.FreeEndpoint(b))}.YAML()
 }
 
 func rustConfig(b *testing.B) string {
-	return "extensions:\n  rust_sample/a:\n    endpoint: " + testutil.FreeEndpoint(b) +
-		"\n  rust_sample/b:\n    endpoint: " + testutil.FreeEndpoint(b) + "\n" +
-		strings.Replace(goOnlyConfig(b), "service:\n", "service:\n  extensions: [rust_sample/a, rust_sample/b]\n", 1)
+	return testutil.Config{
+		Extensions: "  rust_sample/a:\n    endpoint: " + testutil.FreeEndpoint(b) +
+			"\n  rust_sample/b:\n    endpoint: " + testutil.FreeEndpoint(b) + "\n",
+		Enabled:  []string{"rust_sample/a", "rust_sample/b"},
+		Pipeline: testutil.OTLPPipeline(testutil.FreeEndpoint(b)),
+	}.YAML()
 }
 
 func reportBinary(b *testing.B, name, bin string, config func(*testing.B) string) {

@@ -233,27 +233,13 @@ func TestConcurrentInstances(t *testing.T) {
 	}
 }
 
-func collectorConfig(extensions, enabled string) string {
-	return `
-extensions:
-` + extensions + `
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:0
-exporters:
-  debug:
-service:
-  extensions: [` + enabled + `]
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [debug]
-`
+// collectorConfig runs the given extensions beside an otlp -> debug pipeline.
+func collectorConfig(extensions string, enabled ...string) string {
+	return testutil.Config{
+		Extensions: extensions,
+		Enabled:    enabled,
+		Pipeline:   testutil.OTLPPipeline("127.0.0.1:0"),
+	}.YAML()
 }
 
 // Scenario: the built collector runs rust_chaos, whose background task panics after 300 ms.
@@ -299,7 +285,7 @@ func TestReloadsKeepServing(t *testing.T) {
     timeout_ms: 1000
   rust_sample/2:
     endpoint: %s
-    timeout_ms: 1000`, first, second), "rust_sample, rust_sample/2"))
+    timeout_ms: 1000`, first, second), "rust_sample", "rust_sample/2"))
 	cmd := exec.Command(bin, "--config", config)
 	var output lockedBuffer
 	cmd.Stdout, cmd.Stderr = &output, &output

@@ -4,8 +4,6 @@ import (
 	"context"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,31 +21,16 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
-const pipeline = `
-receivers:
-  nop:
-exporters:
-  nop:
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    traces:
-      receivers: [nop]
-      exporters: [nop]
-`
-
-// newCollector builds an in-process collector from an extensions section, the ids to enable
-// and a nop pipeline, with the Rust factories plus extra Go ones.
-func newCollector(t *testing.T, extensionsYAML string, enabled []string, extra ...extension.Factory) *otelcol.Collector {
+// newCollector builds an in-process collector from an extensions section (the body under
+// "extensions:"), the ids to enable and a nop pipeline, with the Rust factories plus extra Go
+// ones.
+func newCollector(t *testing.T, extensions string, enabled []string, extra ...extension.Factory) *otelcol.Collector {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	service := "service:\n  extensions: [" + strings.Join(enabled, ", ") + "]\n"
-	config := extensionsYAML + strings.Replace(pipeline, "service:\n", service, 1)
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := testutil.WriteConfig(t, testutil.Config{
+		Extensions: extensions,
+		Enabled:    enabled,
+		Pipeline:   testutil.NopPipeline,
+	}.YAML())
 	factories := func() (otelcol.Factories, error) {
 		rust, err := NewFactories()
 		if err != nil {
@@ -121,7 +104,6 @@ func stop(t *testing.T, col *otelcol.Collector, done <-chan error) {
 func TestCollectorRunsRustExtensions(t *testing.T) {
 	first, second := testutil.FreeEndpoint(t), testutil.FreeEndpoint(t)
 	col := newCollector(t, `
-extensions:
   rust_sample:
     endpoint: `+first+`
     timeout_ms: 1000
@@ -157,7 +139,6 @@ func TestCollectorRejectsBadRustConfig(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			col := newCollector(t, `
-extensions:
   rust_sample/bad:
     `+tc.section+`
 `, []string{"rust_sample/bad"})
@@ -214,7 +195,6 @@ func TestCollectorOrdersRustDependencies(t *testing.T) {
 	endpoint := testutil.FreeEndpoint(t)
 	p := &probe{endpoint: endpoint}
 	col := newCollector(t, `
-extensions:
   probe:
   rust_sample:
     endpoint: `+endpoint+`

@@ -26,7 +26,8 @@ var (
 // Unmarshal merges the user's keys over the current values (the defaults, at config load) and
 // has Rust validate and normalize the result.
 func (c *RustComponentConfig) Unmarshal(conf *confmap.Conf) error {
-	merged := confmap.NewFromStringMap(deepCopy(c.values))
+	// NewFromStringMap copies the map (koanf), so c.values is not touched by the merge.
+	merged := confmap.NewFromStringMap(c.values)
 	if err := merged.Merge(conf); err != nil {
 		return err
 	}

@@ -13,32 +13,14 @@ import (
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 )
 
+// config runs rust_sample on rustEndpoint (plus rustSection, indented keys) beside an
+// otlp -> batch -> debug pipeline.
 func config(rustEndpoint, otlpEndpoint, rustSection string) string {
-	return `
-extensions:
-  rust_sample:
-    endpoint: ` + rustEndpoint + `
-` + rustSection + `
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: ` + otlpEndpoint + `
-processors:
-  batch:
-exporters:
-  debug:
-service:
-  extensions: [rust_sample]
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [debug]
-`
+	return testutil.Config{
+		Extensions: "  rust_sample:\n    endpoint: " + rustEndpoint + "\n" + rustSection,
+		Enabled:    []string{"rust_sample"},
+		Pipeline:   testutil.OTLPPipeline(otlpEndpoint).WithBatch(),
+	}.YAML()
 }
 
 // Guarantees: the built binary's `components`, `validate` and run + SIGTERM behave as a
