@@ -5,9 +5,9 @@ SHELL := /bin/bash
 RUST2GO_CLI_VERSION := 0.4.2
 TOOLS := $(CURDIR)/.tools
 RUST2GO_CLI := $(TOOLS)/bin/rust2go-cli
-ARCHIVE := $(CURDIR)/rust/target/release/libotelcol_rust_ffi.a
+ARCHIVE := $(CURDIR)/rust/target/release/libotelcol_rust.a
 # The same library plus the test-only components of rust/testing/, for the reliability tests.
-TEST_ARCHIVE := $(CURDIR)/rust/target/testlib/libotelcol_rust_ffi.a
+TEST_ARCHIVE := $(CURDIR)/rust/target/testlib/libotelcol_rust.a
 TEST_TAGS := otelcolrust_testcomponents
 COLLECTOR := $(CURDIR)/bin/otelcol-rust
 GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
@@ -30,11 +30,11 @@ build: rust
 	cd go && $(GO_ENV) go build -o $(COLLECTOR) ./cmd/otelcol-rust
 
 rust:
-	cd rust && cargo build --locked --release -p otelcol-rust-ffi
+	cd rust && cargo build --locked --release -p otelcol-rust-staticlib
 
 rust-testlib:
-	cd rust && cargo build --locked --release -p otelcol-rust-ffi --features test-components,bench-abi
-	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust_ffi.a $(TEST_ARCHIVE)
+	cd rust && cargo build --locked --release -p otelcol-rust-staticlib --features test-components,bench-abi
+	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust.a $(TEST_ARCHIVE)
 
 ## test: every check and test suite (what CI runs)
 test: check-generated lint test-rust test-reliability test-go test-bench

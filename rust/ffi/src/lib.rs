@@ -1,25 +1,15 @@
-//! The one static library the Go collector links.
+//! The Go collector's view of the Rust components: the rust2go boundary in [`boundary`] and the
+//! runtime and instance table behind it in [`host`].
 //!
-//! It aggregates every Rust component crate and exposes them to Go through the rust2go boundary
-//! in [`boundary`]. Exactly one Rust staticlib may be linked into a Go binary (two would
-//! duplicate Rust's std), which is why components are dependencies here rather than archives of
-//! their own.
+//! This crate holds no components. Go links exactly one Rust staticlib (two would duplicate
+//! Rust's std), so an aggregating crate links this one together with every component crate:
+//! `rust/staticlib` for this repository's own collector, or the crate `tools/builder`
+//! generates for a distribution.
 
 #[cfg(feature = "bench-abi")]
 pub mod bench_abi;
 pub mod boundary;
 pub mod host;
-
-// Component crates: nothing calls into them, they only register factories, so without this
-// line rustc would not link them at all. Go's external linker could still drop their objects;
-// the release profile's fat LTO prevents that (see rust/Cargo.toml), and
-// go/rustextension's TestEveryRustComponentIsLinked fails if any crate under rust/components/
-// is missing from the Go binary. Add a line here for every new component.
-use rust_sample as _;
-
-// Test-only: never in the default build (see the `test-components` feature).
-#[cfg(feature = "test-components")]
-use rust_chaos as _;
 
 #[cfg(test)]
 mod tests;

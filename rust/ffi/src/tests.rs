@@ -11,6 +11,9 @@ use crate::boundary::{
     ConfigRequest, Reply, RustExtensions, RustExtensionsImpl as Rust, ShutdownRequest, StartRequest,
 };
 
+// A dev-dependency: registers `rust_sample` in this test binary.
+use rust_sample as _;
+
 /// Test-only fixture: a component that misbehaves on request. Registered only in this test
 /// binary, never in the shipped library.
 struct Fixture;

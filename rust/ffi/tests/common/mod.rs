@@ -6,8 +6,9 @@
 
 use std::ffi::c_void;
 
-// Links the library (and its exports) into the test binary.
+// Links the library (and its exports) and the sample component into the test binary.
 use otelcol_rust_ffi as _;
+use rust_sample as _;
 
 /// rust2go's `StringRef`: a borrowed `{ptr, len}` view.
 #[repr(C)]
