@@ -27,6 +27,21 @@ func NewFactories() ([]extension.Factory, error) {
 	return factories, nil
 }
 
+// NewFactory returns the extension.Factory of one Rust extension type, for distributions built
+// by tools/builder, whose generated Go package per Rust type calls it (the builder's manifest
+// format, like ocb's, wants one NewFactory per component).
+//
+// It panics if componentType is not registered in the linked Rust library: the builder lists
+// the archive's types before generating those packages, so that is a build error, and a
+// collector must not start with a component missing.
+func NewFactory(componentType string) extension.Factory {
+	factory, err := newFactory(componentType)
+	if err != nil {
+		panic(fmt.Sprintf("otelcol-rust: %v (is the distribution built from a stale Rust archive?)", err))
+	}
+	return factory
+}
+
 func newFactory(name string) (extension.Factory, error) {
 	typ, err := component.NewType(name)
 	if err != nil {

@@ -1,0 +1,25 @@
+// Command rusttypes prints, as a JSON array, the extension types registered in the Rust archive
+// it is linked with. tools/builder runs it against a distribution's freshly built archive
+// (-tags otelcolrust_distribution, the archive in CGO_LDFLAGS) to learn which Go factory
+// packages to generate; it fails when the registry does (a duplicate type, say).
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+)
+
+func main() {
+	types, err := rustffi.ExtensionTypes()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(types); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

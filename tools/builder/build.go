@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+type step struct {
+	name string
+	run  func() error
+}
+
+// build turns the manifest into a collector binary and returns its path. Each step is
+// announced on progress; an error names the step (and, where one is to blame, the module).
+func build(manifestPath, repo string, progress io.Writer) (string, error) {
+	var (
+		m         *Manifest
+		crate     rustCrate
+		archive   string
+		digest    string
+		types     []string
+		module    goModule
+		factories []goFactory
+	)
+	steps := []step{
+		{"read the manifest", func() (err error) {
+			if m, err = LoadManifest(manifestPath); err != nil {
+				return err
+			}
+			if repo == "" {
+				repo, err = findRepo(".", m.Dir)
+			}
+			crate = newRustCrate(m)
+			return err
+		}},
+		{"generate the Rust crate", func() error {
+			return crate.generate(m, repo)
+		}},
+		{"build the Rust crate (cargo)", func() (err error) {
+			if archive, err = crate.build(m, progress); err != nil {
+				return err
+			}
+			digest, err = fileDigest(archive)
+			return err
+		}},
+		{"list the Rust extension types", func() (err error) {
+			if module, err = readGoModule(repo); err != nil {
+				return err
+			}
+			types, err = listRustTypes(module, archive, digest)
+			return err
+		}},
+		{"generate the Go factories and ocb's manifest", func() error {
+			factories = newGoFactories(m, types)
+			for _, factory := range factories {
+				if err := factory.generate(m, module); err != nil {
+					return err
+				}
+			}
+			manifest, err := ocbManifest(m, factories, module)
+			if err != nil {
+				return err
+			}
+			return writeIfChanged(ocbManifestPath(crate), manifest)
+		}},
+		{"build the collector (ocb)", func() error {
+			return runOCB(repo, ocbManifestPath(crate), archive, digest, m.Debug, progress)
+		}},
+		{"check the binary's components", func() error {
+			return checkComponents(filepath.Join(m.OutputPath, m.Name), types)
+		}},
+	}
+	for i, s := range steps {
+		fmt.Fprintf(progress, "builder: [%d/%d] %s\n", i+1, len(steps), s.name)
+		if err := s.run(); err != nil {
+			return "", fmt.Errorf("step %d/%d (%s) failed: %w", i+1, len(steps), s.name, err)
+		}
+	}
+	return filepath.Join(m.OutputPath, m.Name), nil
+}
+
+// writeIfChanged leaves an unchanged file alone, so cargo and go see nothing new to rebuild.
+func writeIfChanged(path string, content []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
+		return nil
+	}
+	return os.WriteFile(path, content, 0o644)
+}
+
+func ocbManifestPath(crate rustCrate) string { return filepath.Join(crate.Dir, "ocb-manifest.yaml") }
+
+func fileDigest(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// linkEnv is the environment of every Go build that links the archive: rustffi's
+// distribution build (go/rustffi/link_distribution.go) leaves the archive to CGO_LDFLAGS.
+func linkEnv(archive string) []string {
+	flags := strings.TrimSpace(os.Getenv("CGO_LDFLAGS") + " '" + archive + "'")
+	return append(os.Environ(), "CGO_ENABLED=1", "CGO_LDFLAGS="+flags)
+}
+
+// digestFlag records the archive's hash in the binary. Go's build cache cannot see the archive,
+// so without a flag that changes with it a rebuilt archive could leave the link up to date.
+func digestFlag(digest string) string { return "-X=" + digestVariable + "=" + digest }
+
+// listRustTypes links the archive into go/internal/cmd/rusttypes and runs it: the registry
+// itself says which types the distribution has (and rejects duplicates).
+func listRustTypes(module goModule, archive, digest string) ([]string, error) {
+	cmd := exec.Command("go", "-C", module.Dir, "run", "-tags", distributionTag,
+		"-ldflags="+digestFlag(digest), "./internal/cmd/rusttypes")
+	cmd.Env = linkEnv(archive)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var types []string
+	if err := json.Unmarshal(out, &types); err != nil {
+		return nil, fmt.Errorf("unexpected output %q: %w", out, err)
+	}
+	if len(types) == 0 {
+		return nil, fmt.Errorf("the cargo modules register no extension (is each one an otelcol-rust component with register_extension!?)")
+	}
+	return types, nil
+}
+
+// runOCB runs the ocb pinned in tools/builder/go.mod.
+func runOCB(repo, manifest, archive, digest string, debug bool, progress io.Writer) error {
+	ldflags := "-s -w " + digestFlag(digest) // ocb's default (stripped), plus the archive's hash
+	if debug {
+		ldflags = digestFlag(digest)
+	}
+	cmd := exec.Command("go", "-C", filepath.Join(repo, "tools", "builder"), "tool", "builder",
+		"--config", manifest, "--ldflags", ldflags)
+	cmd.Env = linkEnv(archive)
+	cmd.Stdout, cmd.Stderr = progress, progress
+	return cmd.Run()
+}
+
+// checkComponents runs `<binary> components` and checks that every Rust type is there. This
+// also catches a component type clash between a Go and a Rust module (the binary refuses to
+// start) and a registration the linker dropped.
+func checkComponents(binary string, types []string) error {
+	out, err := exec.Command(binary, "components").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s components: %w: %s", binary, err, strings.TrimSpace(string(out)))
+	}
+	var listed struct {
+		Extensions []struct {
+			Name string `yaml:"name"`
+		} `yaml:"extensions"`
+	}
+	names := func() []string {
+		var names []string
+		for _, extension := range listed.Extensions {
+			names = append(names, extension.Name)
+		}
+		return names
+	}
+	if err := yaml.Unmarshal(out, &listed); err != nil {
+		return fmt.Errorf("%s components: %w", binary, err)
+	}
+	listedNames := names()
+	for _, typ := range types {
+		if !slices.Contains(listedNames, typ) {
+			return fmt.Errorf("%s does not list the Rust extension %q", binary, typ)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+// Command builder builds an OpenTelemetry Collector distribution whose manifest lists Rust
+// components as well as Go ones.
+//
+// The manifest is ocb's (the OpenTelemetry Collector Builder's), extended with `cargo:` modules:
+//
+//	extensions:
+//	  - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
+//	  - cargo: 'rust-sample = { path = "../rust/components/rust_sample" }'
+//
+// The builder validates the manifest, generates and builds the distribution's one Rust staticlib
+// (the boundary plus every cargo module), generates a Go factory module per Rust extension type,
+// then runs ocb (pinned in this module's go.mod) with cgo on and the archive in the link.
+// See docs/distribution.md.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	config := flag.String("config", "", "the manifest (ocb's format plus cargo: modules)")
+	repo := flag.String("otelcol-rust", "", "the otelcol-rust checkout whose rust/ and go/ the distribution uses (default: found from the working directory or the manifest)")
+	flag.Parse()
+	if *config == "" || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: builder --config manifest.yaml [--otelcol-rust DIR]")
+		os.Exit(2)
+	}
+	binary, err := build(*config, *repo, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "builder:", err)
+		os.Exit(1)
+	}
+	fmt.Println(binary)
+}
+
+// findRepo walks up from each start directory to the otelcol-rust checkout.
+func findRepo(starts ...string) (string, error) {
+	for _, start := range starts {
+		dir, err := filepath.Abs(start)
+		if err != nil {
+			continue
+		}
+		for {
+			if isRepo(dir) {
+				return dir, nil
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
+		}
+	}
+	return "", errors.New("cannot find the otelcol-rust checkout (a directory with rust/ffi and go/rustffi); pass --otelcol-rust")
+}
+
+func isRepo(dir string) bool {
+	for _, marker := range []string{"rust/ffi/Cargo.toml", "go/rustffi", "tools/builder/go.mod"} {
+		if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
+			return false
+		}
+	}
+	return true
+}
