@@ -21,9 +21,17 @@ type step struct {
 	run  func() error
 }
 
+// options are the builder's command-line flags.
+type options struct {
+	Manifest   string // the manifest's path
+	Repo       string // the otelcol-rust checkout; found if empty
+	OutputPath string // overrides dist.output_path if set (as ocb's --output-path does)
+}
+
 // build turns the manifest into a collector binary and returns its path. Each step is
 // announced on progress; an error names the step (and, where one is to blame, the module).
-func build(manifestPath, repo string, progress io.Writer) (string, error) {
+func build(opts options, progress io.Writer) (string, error) {
+	repo := opts.Repo
 	var (
 		m         *Manifest
 		crate     rustCrate
@@ -35,8 +43,14 @@ func build(manifestPath, repo string, progress io.Writer) (string, error) {
 	)
 	steps := []step{
 		{"read the manifest", func() (err error) {
-			if m, err = LoadManifest(manifestPath); err != nil {
+			if m, err = LoadManifest(opts.Manifest); err != nil {
 				return err
+			}
+			if opts.OutputPath != "" {
+				m.SetOutputPath(opts.OutputPath)
+			}
+			if m.OutputPath == "" {
+				return fmt.Errorf("%s: dist.output_path: missing (or pass --output-path): the builder writes the sources and the binary there", m.Path)
 			}
 			if repo == "" {
 				repo, err = findRepo(".", m.Dir)

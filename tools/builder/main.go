@@ -24,12 +24,13 @@ import (
 func main() {
 	config := flag.String("config", "", "the manifest (ocb's format plus cargo: modules)")
 	repo := flag.String("otelcol-rust", "", "the otelcol-rust checkout whose rust/ and go/ the distribution uses (default: found from the working directory or the manifest)")
+	output := flag.String("output-path", "", "where to write the generated sources and the binary (overrides dist.output_path)")
 	flag.Parse()
 	if *config == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: builder --config manifest.yaml [--otelcol-rust DIR]")
+		fmt.Fprintln(os.Stderr, "usage: builder --config manifest.yaml [--output-path DIR] [--otelcol-rust DIR]")
 		os.Exit(2)
 	}
-	binary, err := build(*config, *repo, os.Stderr)
+	binary, err := build(options{Manifest: *config, Repo: *repo, OutputPath: *output}, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "builder:", err)
 		os.Exit(1)

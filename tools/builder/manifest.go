@@ -116,7 +116,7 @@ func (v *validator) pos(node *yaml.Node) string {
 func (v *validator) readDist(dist *yaml.Node) {
 	m := v.manifest
 	if dist == nil || dist.Kind != yaml.MappingNode {
-		v.errs = append(v.errs, fmt.Errorf("%s: dist: missing; it needs at least name and output_path", m.Path))
+		v.errs = append(v.errs, fmt.Errorf("%s: dist: missing; it needs at least name", m.Path))
 		return
 	}
 	name := scalar(dist, "name")
@@ -128,9 +128,7 @@ func (v *validator) readDist(dist *yaml.Node) {
 	default:
 		m.Name = name.Value
 	}
-	if output := scalar(dist, "output_path"); output == nil || output.Value == "" {
-		v.fail(dist, "dist.output_path", "missing; the builder writes the generated sources and the binary there")
-	} else {
+	if output := scalar(dist, "output_path"); output != nil && output.Value != "" {
 		m.OutputPath = m.abs(output.Value)
 	}
 	if module := scalar(dist, "module"); module != nil && module.Value != "" {
@@ -205,13 +203,8 @@ func parseCargoLine(text, baseDir string) (CargoModule, error) {
 	if _, err := toml.Decode(text, &parsed); err != nil {
 		return CargoModule{}, fmt.Errorf("not a Cargo dependency line (%s): %v", example, err)
 	}
-	if len(parsed) != 1 {
-		keys := make([]string, 0, len(parsed))
-		for key := range parsed {
-			keys = append(keys, key)
-		}
-		slices.Sort(keys)
-		return CargoModule{}, fmt.Errorf("must name exactly one crate, found %d (%s)", len(keys), strings.Join(keys, ", "))
+	if len(parsed) != 1 { // one line holds at most one key = value
+		return CargoModule{}, errors.New("names no crate; " + example)
 	}
 	module := CargoModule{Text: text, Line: text}
 	for key, spec := range parsed {
@@ -305,6 +298,18 @@ func (m *Manifest) resolvePaths() {
 		if list != nil {
 			m.doc[section] = kept
 		}
+	}
+}
+
+// SetOutputPath replaces dist.output_path (relative paths are taken from the working directory,
+// like any command-line path).
+func (m *Manifest) SetOutputPath(path string) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	m.OutputPath = path
+	if dist, ok := m.doc["dist"].(map[string]any); ok {
+		dist["output_path"] = path
 	}
 }
 

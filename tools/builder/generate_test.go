@@ -1,0 +1,142 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	repo, err := findRepo(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo
+}
+
+// Guarantees: the generated crate lists the boundary crate and each cargo line (with where it
+// came from), links each crate from lib.rs, carries the workspace's release profile (the one
+// that keeps registrations in the Go link) and starts from the workspace's lock file.
+func TestGeneratedRustCrate(t *testing.T) {
+	repo := repoRoot(t)
+	path := writeManifest(t, distHeader+"extensions:\n  - cargo: 'my-ext = { path = \"my_ext\" }'\n  - cargo: 'other_ext = \"0.3\"'\n")
+	m, err := LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crate := newRustCrate(m)
+	if crate.Package != "otelcol-rust-dist-mycol" || crate.Lib != "otelcol_rust_dist_mycol" {
+		t.Errorf("crate %+v", crate)
+	}
+	if err := crate.generate(m, repo); err != nil {
+		t.Fatal(err)
+	}
+	cargoToml := read(t, filepath.Join(crate.Dir, "Cargo.toml"))
+	for _, want := range []string{
+		`otelcol-rust-ffi = { path = "` + filepath.Join(repo, "rust", "ffi") + `" }`,
+		"# extensions[0], " + path + ":5:5\nmy-ext = { path = \"" + filepath.Join(filepath.Dir(path), "my_ext") + "\" }\n",
+		"# extensions[1], " + path + ":6:5\nother_ext = \"0.3\"\n",
+		"[profile.release]\ncodegen-units = 1\ndebug = \"line-tables-only\"\nlto = \"fat\"\npanic = \"unwind\"\n",
+		"crate-type = [\"staticlib\"]",
+		"\n[workspace]\n",
+	} {
+		if !strings.Contains(cargoToml, want) {
+			t.Errorf("Cargo.toml lacks %q:\n%s", want, cargoToml)
+		}
+	}
+	libRs := read(t, filepath.Join(crate.Dir, "lib.rs"))
+	for _, want := range []string{"pub use otelcol_rust_ffi;", "use my_ext as _; // extensions[0]", "use other_ext as _; // extensions[1]"} {
+		if !strings.Contains(libRs, want) {
+			t.Errorf("lib.rs lacks %q:\n%s", want, libRs)
+		}
+	}
+	if read(t, filepath.Join(crate.Dir, "Cargo.lock")) != read(t, filepath.Join(repo, "rust", "Cargo.lock")) {
+		t.Error("Cargo.lock is not seeded from the workspace's")
+	}
+}
+
+// Guarantees: ocb gets the Go modules as written, one generated factory module per Rust type in
+// place of the cargo modules, cgo on, the distribution build tag, and replaces for this
+// repository's Go module and the modules it replaces itself.
+func TestOCBManifest(t *testing.T) {
+	repo := repoRoot(t)
+	path := writeManifest(t, distHeader+"  build_tags: netgo\n"+`extensions:
+  - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
+  - cargo: 'my-ext = { path = "my_ext" }'
+replaces:
+  - example.com/a => ../a
+`)
+	m, err := LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	module, err := readGoModule(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	factories := newGoFactories(m, []string{"my_ext", "my_ext_two"})
+	for _, factory := range factories {
+		if err := factory.generate(m, module); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := ocbManifest(m, factories, module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Dist struct {
+			CgoEnabled bool   `yaml:"cgo_enabled"`
+			BuildTags  string `yaml:"build_tags"`
+			OutputPath string `yaml:"output_path"`
+		} `yaml:"dist"`
+		Extensions []map[string]string `yaml:"extensions"`
+		Replaces   []string            `yaml:"replaces"`
+	}
+	if err := yaml.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Dist.CgoEnabled || got.Dist.BuildTags != "netgo,otelcolrust_distribution" || got.Dist.OutputPath != m.OutputPath {
+		t.Errorf("dist %+v", got.Dist)
+	}
+	wantExtensions := []string{
+		"go.opentelemetry.io/collector/extension/zpagesextension v0.164.0",
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext v0.0.0",
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext_two v0.0.0",
+	}
+	if len(got.Extensions) != len(wantExtensions) {
+		t.Fatalf("extensions %v", got.Extensions)
+	}
+	for i, want := range wantExtensions {
+		if got.Extensions[i]["gomod"] != want {
+			t.Errorf("extensions[%d] = %v, want gomod %s", i, got.Extensions[i], want)
+		}
+	}
+	for _, want := range []string{
+		"example.com/a => ../a",
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext => " + filepath.Join(m.OutputPath, "rustfactories", "my_ext"),
+		"github.com/otelcol-rust/otelcol-rust/go => " + filepath.Join(repo, "go"),
+		"github.com/ihciah/rust2go => " + filepath.Join(repo, "third_party", "rust2go"),
+	} {
+		if !strings.Contains(strings.Join(got.Replaces, "\n"), want) {
+			t.Errorf("replaces %v lack %q", got.Replaces, want)
+		}
+	}
+	factory := read(t, filepath.Join(m.OutputPath, "rustfactories", "my_ext_two", "factory.go"))
+	if !strings.Contains(factory, "package myexttwo") || !strings.Contains(factory, `return rustextension.NewFactory("my_ext_two")`) {
+		t.Errorf("factory.go:\n%s", factory)
+	}
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}

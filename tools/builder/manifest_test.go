@@ -1,0 +1,189 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeManifest writes body to a manifest.yaml in a fresh directory that also holds a crate
+// directory my_ext/ (with a Cargo.toml), and returns the manifest's path.
+func writeManifest(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "my_ext"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "my_ext", "Cargo.toml"), []byte("[package]\nname = \"my-ext\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "manifest.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const distHeader = "dist:\n  name: mycol\n  output_path: out\n"
+
+// Guarantees: every malformed manifest is rejected with a message naming file:line:column,
+// the module's place and what is wrong (the exact texts are what users see).
+func TestManifestErrors(t *testing.T) {
+	cases := []struct {
+		name, body, want string
+	}{
+		{
+			name: "both gomod and cargo",
+			body: distHeader + "extensions:\n  - gomod: example.com/x v1.0.0\n    cargo: 'my-ext = \"1\"'\n",
+			want: "manifest.yaml:5:5: extensions[0]: has both gomod and cargo; a module is either a Go module or a Rust crate",
+		},
+		{
+			name: "neither gomod nor cargo",
+			body: distHeader + "extensions:\n  - import: example.com/x\n",
+			want: "manifest.yaml:5:5: extensions[0]: has neither gomod nor cargo",
+		},
+		{
+			name: "cargo text that is not TOML",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext { path = \"my_ext\" }'\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: not a Cargo dependency line (want one dependency line, e.g. 'my-ext = { path = \"../my_ext\" }'): toml: line 1: expected '.' or '=', but got '{' instead",
+		},
+		{
+			name: "cargo text naming two crates",
+			body: distHeader + "extensions:\n  - cargo: 'a = \"1\", b = \"2\"'\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: not a Cargo dependency line (want one dependency line, e.g. 'my-ext = { path = \"../my_ext\" }'): toml: line 1: expected a top-level item to end with a newline, comment, or EOF, but got ',' instead",
+		},
+		{
+			name: "cargo text naming no crate",
+			body: distHeader + "extensions:\n  - cargo: '# my-ext'\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: names no crate; want one dependency line, e.g. 'my-ext = { path = \"../my_ext\" }'",
+		},
+		{
+			name: "cargo text over two lines",
+			body: distHeader + "extensions:\n  - cargo: |\n      a = \"1\"\n      b = \"2\"\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: spans several lines; want one dependency line, e.g. 'my-ext = { path = \"../my_ext\" }'",
+		},
+		{
+			name: "cargo value of the wrong type",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = 3'\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: my-ext: want a version string or an inline table, got int64",
+		},
+		{
+			name: "cargo table without a source",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = { features = [\"x\"] }'\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: my-ext: say where the crate comes from (version, path, git or registry)",
+		},
+		{
+			name: "workspace dependency",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = { workspace = true }'\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: my-ext: workspace = true cannot work here: the generated crate is not in your workspace",
+		},
+		{
+			name: "path without a crate",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = { path = \"nowhere\" }'\n",
+			want: "extensions[0]: cargo: my-ext: path DIR/nowhere holds no Cargo.toml",
+		},
+		{
+			name: "the boundary crate itself",
+			body: distHeader + "extensions:\n  - cargo: 'otelcol-rust-ffi = \"0.1\"'\n",
+			want: "manifest.yaml:5:12: extensions[0]: cargo: otelcol-rust-ffi is added by the builder itself; list component crates only",
+		},
+		{
+			name: "the same crate twice",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = { path = \"my_ext\" }'\n  - cargo: 'other = { package = \"my-ext\", version = \"1\" }'\n",
+			want: "manifest.yaml:6:12: extensions[1]: crate my-ext is already listed at extensions[0] (a crate registers its types once)",
+		},
+		{
+			name: "cargo outside extensions",
+			body: distHeader + "receivers:\n  - cargo: 'my-ext = \"1\"'\n",
+			want: "manifest.yaml:5:12: receivers[0]: cargo modules can only be extensions for now (Rust receivers are not supported yet)",
+		},
+		{
+			name: "a Go-only key on a cargo module",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = \"1\"'\n    path: my_ext\n",
+			want: "manifest.yaml:6:5: extensions[0]: \"path\" does not apply to a cargo module; everything about the crate goes in the cargo line",
+		},
+		{
+			name: "module that is not a mapping",
+			body: distHeader + "extensions:\n  - my-ext\n",
+			want: "manifest.yaml:5:5: extensions[0]: a module is a mapping with gomod: or cargo:",
+		},
+		{
+			name: "cgo disabled with Rust modules",
+			body: "dist:\n  name: mycol\n  cgo_enabled: false\nextensions:\n  - cargo: 'my-ext = \"1\"'\n",
+			want: "manifest.yaml:3:16: dist.cgo_enabled: must not be false: Rust components are linked through cgo",
+		},
+		{
+			name: "no dist.name",
+			body: "dist:\n  output_path: out\n",
+			want: "manifest.yaml:2:3: dist.name: missing; it names the binary and the generated Rust crate",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeManifest(t, tc.body)
+			_, err := LoadManifest(path)
+			if err == nil {
+				t.Fatal("manifest accepted")
+			}
+			got := strings.ReplaceAll(err.Error(), filepath.Dir(path), "DIR")
+			want := strings.ReplaceAll(tc.want, "manifest.yaml:", "DIR/manifest.yaml:")
+			if !strings.HasPrefix(tc.want, "manifest.yaml") {
+				want = "DIR/manifest.yaml:5:12: " + tc.want
+			}
+			if got != want {
+				t.Errorf("error\n got: %s\nwant: %s", got, want)
+			}
+		})
+	}
+}
+
+// Guarantees: every problem in a manifest is reported at once, not one per run.
+func TestManifestErrorsAreAllReported(t *testing.T) {
+	path := writeManifest(t, distHeader+"extensions:\n  - import: x\n  - cargo: 'my-ext = 3'\n")
+	_, err := LoadManifest(path)
+	if err == nil {
+		t.Fatal("manifest accepted")
+	}
+	for _, want := range []string{"extensions[0]: has neither", "extensions[1]: cargo: my-ext: want a version"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+// Guarantees: a valid manifest keeps each cargo line as written, except that a relative path is
+// rebased onto the manifest's directory; Go modules and other settings pass through for ocb.
+func TestManifestCargoModules(t *testing.T) {
+	path := writeManifest(t, distHeader+`extensions:
+  - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
+    path: ../zpages
+  - cargo: 'my-ext = { path = "my_ext", features = ["fast"] }'
+  - cargo: 'renamed = { package = "other-ext", version = "0.3" }'
+`)
+	m, err := LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	if m.Name != "mycol" || m.OutputPath != filepath.Join(dir, "out") {
+		t.Errorf("name %q, output path %q", m.Name, m.OutputPath)
+	}
+	if len(m.Cargo) != 2 {
+		t.Fatalf("cargo modules: %+v", m.Cargo)
+	}
+	first, second := m.Cargo[0], m.Cargo[1]
+	if want := `my-ext = { path = "` + filepath.Join(dir, "my_ext") + `", features = ["fast"] }`; first.Line != want {
+		t.Errorf("line %q, want %q", first.Line, want)
+	}
+	if first.Text != `my-ext = { path = "my_ext", features = ["fast"] }` || first.Where != "extensions[1]" || first.Pos != path+":7:5" {
+		t.Errorf("module %+v", first)
+	}
+	if second.Key != "renamed" || second.Package != "other-ext" || second.Line != second.Text {
+		t.Errorf("module %+v", second)
+	}
+	extensions := m.doc["extensions"].([]any)
+	if len(extensions) != 1 || extensions[0].(map[string]any)["path"] != filepath.Join(filepath.Dir(dir), "zpages") {
+		t.Errorf("Go modules for ocb: %v", extensions)
+	}
+}
