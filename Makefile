@@ -9,7 +9,12 @@ ARCHIVE := $(CURDIR)/rust/target/release/libotelcol_rust.a
 # The same library plus the test-only components of rust/testing/, for the reliability tests.
 TEST_ARCHIVE := $(CURDIR)/rust/target/testlib/libotelcol_rust.a
 TEST_TAGS := otelcolrust_testcomponents
-COLLECTOR := $(CURDIR)/bin/otelcol-rust
+# The sample distribution, built by tools/builder from examples/manifest.yaml.
+MANIFEST := $(CURDIR)/examples/manifest.yaml
+COLLECTOR := $(CURDIR)/bin/sample-distribution/otelcol-rust
+# The builder's cargo runs share the workspace's target directory, so a distribution reuses the
+# dependencies the workspace already built (the crate itself and the final LTO link remain).
+BUILDER = cd tools/builder && CARGO_TARGET_DIR=$(CURDIR)/rust/target
 GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 
 # Go's build cache does not notice a rebuilt Rust archive. Recording the archive's hash in the
@@ -18,16 +23,16 @@ GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
 GO_ENV = $(call go_env,$(ARCHIVE))
 
-.PHONY: bench test-bench run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
+.PHONY: bench test-bench test-builder run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
 
 ## run: build the sample collector and run it with examples/config.yaml
 run: build
 	@echo "otelcol-rust: rust_sample answers on http://localhost:8080/ and http://localhost:8081/ (Ctrl-C stops)"
 	$(COLLECTOR) --config $(CURDIR)/examples/config.yaml
 
-## build: the Rust archive, then the collector binary linked against it
-build: rust
-	cd go && $(GO_ENV) go build -o $(COLLECTOR) ./cmd/otelcol-rust
+## build: the sample distribution (examples/manifest.yaml), through tools/builder as users do
+build:
+	$(BUILDER) go run . --config $(MANIFEST)
 
 rust:
 	cd rust && cargo build --locked --release -p otelcol-rust-staticlib
@@ -37,13 +42,17 @@ rust-testlib:
 	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust.a $(TEST_ARCHIVE)
 
 ## test: every check and test suite (what CI runs)
-test: check-generated lint test-rust test-reliability test-go test-bench
+test: check-generated lint test-rust test-reliability test-go test-bench test-builder
 
 test-rust:
 	cd rust && FUZZ_EXECS=5000 cargo test --locked --workspace
 
 test-go: rust
 	cd go && $(GO_ENV) go test -race -count=1 ./...
+
+# The builder: manifest checks, generation, and end-to-end builds of examples/manifest.yaml.
+test-builder: rust
+	$(BUILDER) go test -count=1 ./...
 
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
@@ -84,8 +93,9 @@ check-generated: $(RUST2GO_CLI)
 lint:
 	cd rust && cargo fmt --all --check
 	cd rust && cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
-	test -z "$$(gofmt -l go third_party)" || { gofmt -l go third_party; exit 1; }
-	cd go && go vet ./... && go vet -tags $(TEST_TAGS) ./...
+	test -z "$$(gofmt -l go third_party tools)" || { gofmt -l go third_party tools; exit 1; }
+	cd go && go vet ./... && go vet -tags $(TEST_TAGS) ./... && go vet -tags otelcolrust_distribution ./...
+	cd tools/builder && go vet ./...
 	cd go && CGO_ENABLED=0 go build ./... && CGO_ENABLED=0 go test ./rustffi/
 
 tools: $(RUST2GO_CLI)

@@ -21,8 +21,15 @@ pub enum Error {
     #[error("unknown extension type {0:?}")]
     UnknownType(String),
     /// Two factories claim the same extension type.
-    #[error("extension type {0:?} is registered more than once")]
-    DuplicateType(String),
+    #[error("extension type {kind:?} is registered more than once: by {first} and by {second}")]
+    DuplicateType {
+        /// The type.
+        kind: String,
+        /// The factory registered first (its Rust path, which starts with its crate).
+        first: &'static str,
+        /// The other one.
+        second: &'static str,
+    },
     /// A factory declares a type that is not lower_snake_case.
     #[error("extension type {0:?} is not lower_snake_case")]
     BadTypeName(String),

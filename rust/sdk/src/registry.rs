@@ -42,6 +42,8 @@ macro_rules! register_extension {
 pub trait ErasedExtensionFactory: Send + Sync {
     /// The component type.
     fn component_type(&self) -> &'static str;
+    /// The factory's Rust type path (`crate::module::Factory`), to say which crate registered it.
+    fn factory_name(&self) -> &'static str;
     /// The default config as JSON.
     fn default_config(&self) -> Result<serde_json::Value, Error>;
     /// Decodes and validates a JSON config; returns it normalized (every key present).
@@ -55,6 +57,10 @@ pub trait ErasedExtensionFactory: Send + Sync {
 impl<F: ExtensionFactory> ErasedExtensionFactory for F {
     fn component_type(&self) -> &'static str {
         F::TYPE
+    }
+
+    fn factory_name(&self) -> &'static str {
+        std::any::type_name::<F>()
     }
 
     fn default_config(&self) -> Result<serde_json::Value, Error> {
@@ -128,8 +134,12 @@ fn check_factories(
         if !is_lower_snake_case(kind) {
             return Err(Error::BadTypeName(kind.to_owned()));
         }
-        if checked.iter().any(|seen| seen.component_type() == kind) {
-            return Err(Error::DuplicateType(kind.to_owned()));
+        if let Some(seen) = checked.iter().find(|seen| seen.component_type() == kind) {
+            return Err(Error::DuplicateType {
+                kind: kind.to_owned(),
+                first: seen.factory_name(),
+                second: factory.factory_name(),
+            });
         }
         checked.push(factory);
     }
@@ -206,7 +216,15 @@ mod tests {
     #[test]
     fn duplicate_types_are_rejected() {
         let err = check_factories(&[&Alpha, &AlphaAgain]).err();
-        assert_eq!(err, Some(Error::DuplicateType("alpha".to_owned())));
+        assert_eq!(
+            err.map(|err| err.to_string()),
+            Some(
+                "extension type \"alpha\" is registered more than once: by \
+                 otelcol_rust_sdk::registry::tests::Alpha and by \
+                 otelcol_rust_sdk::registry::tests::AlphaAgain"
+                    .to_owned()
+            )
+        );
     }
 
     /// Guarantees: types the collector would refuse are refused here first.
