@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -182,19 +181,15 @@ func checkComponents(binary string, types []string) error {
 			Name string `yaml:"name"`
 		} `yaml:"extensions"`
 	}
-	names := func() []string {
-		var names []string
-		for _, extension := range listed.Extensions {
-			names = append(names, extension.Name)
-		}
-		return names
-	}
 	if err := yaml.Unmarshal(out, &listed); err != nil {
 		return fmt.Errorf("%s components: %w", binary, err)
 	}
-	listedNames := names()
+	extensions := map[string]bool{}
+	for _, extension := range listed.Extensions {
+		extensions[extension.Name] = true
+	}
 	for _, typ := range types {
-		if !slices.Contains(listedNames, typ) {
+		if !extensions[typ] {
 			return fmt.Errorf("%s does not list the Rust extension %q", binary, typ)
 		}
 	}
