@@ -1,4 +1,4 @@
-//go:build otelcolrust_distribution && !otelcolrust_testcomponents
+//go:build otelcolrust_distribution && !otelcolrust_testcomponents && !otelcolrust_bazel
 
 package rustffi
 

@@ -36,8 +36,15 @@ func WriteConfig(tb testing.TB, text string) string {
 
 // BuildCollector builds the sample collector with the given build tags into dir and returns
 // the binary's path. It inherits GOFLAGS, so the Makefile's archive digest reaches the link.
+//
+// Under Bazel the binary is a data dependency instead (the test's BUILD file names it in
+// $OTELCOL_RUST_COLLECTOR, a path from the workspace root), since a sandboxed test cannot run
+// the go command.
 func BuildCollector(tb testing.TB, dir, tags string) string {
 	tb.Helper()
+	if prebuilt := os.Getenv("OTELCOL_RUST_COLLECTOR"); prebuilt != "" {
+		return filepath.Join(os.Getenv("TEST_SRCDIR"), os.Getenv("TEST_WORKSPACE"), prebuilt)
+	}
 	bin := filepath.Join(dir, "otelcol-rust")
 	if tags != "" {
 		bin += "-" + tags
