@@ -23,7 +23,7 @@ GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
 GO_ENV = $(call go_env,$(ARCHIVE))
 
-.PHONY: bench test-bench test-builder run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
+.PHONY: check-bazel bazel-fix bench test-bench test-builder run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
 
 ## run: build the sample collector and run it with examples/config.yaml
 run: build
@@ -42,7 +42,7 @@ rust-testlib:
 	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust.a $(TEST_ARCHIVE)
 
 ## test: every check and test suite (what CI runs)
-test: check-generated lint test-rust test-reliability test-go test-bench test-builder
+test: check-generated check-bazel lint test-rust test-reliability test-go test-bench test-builder
 
 test-rust:
 	cd rust && FUZZ_EXECS=5000 cargo test --locked --workspace
@@ -90,12 +90,25 @@ check-generated: $(RUST2GO_CLI)
 	diff -u go/rustffi/boundary_gen.go $(TOOLS)/boundary_gen.go || \
 	  { echo "go/rustffi/boundary_gen.go is stale: run 'make generate'" >&2; exit 1; }
 
+## check-bazel: the Bazel graph, checked without Bazel: buildifier, gazelle diff, and the
+## graph-versus-sources check of tools/bazel (docs/bazel.md)
+check-bazel:
+	cd tools/bazel && go run . buildifier
+	cd tools/bazel && go run . gazelle
+	cd tools/bazel && go run . check
+	cd tools/bazel && go test -count=1 ./...
+
+## bazel-fix: regenerate the Go BUILD files (gazelle) and format every Bazel file (buildifier)
+bazel-fix:
+	cd tools/bazel && go run . gazelle -fix && go run . buildifier -fix
+
 lint:
 	cd rust && cargo fmt --all --check
 	cd rust && cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 	test -z "$$(gofmt -l go third_party tools)" || { gofmt -l go third_party tools; exit 1; }
 	cd go && go vet ./... && go vet -tags $(TEST_TAGS) ./... && go vet -tags otelcolrust_distribution ./...
 	cd tools/builder && go vet ./...
+	cd tools/bazel && go vet ./...
 	cd go && CGO_ENABLED=0 go build ./... && CGO_ENABLED=0 go test ./rustffi/
 
 tools: $(RUST2GO_CLI)

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const repoRoot = "../.."
+
+// Guarantees: the committed graph agrees with the sources (what make check-bazel enforces).
+func TestRepositoryGraphIsConsistent(t *testing.T) {
+	if problems := check(repoRoot); len(problems) > 0 {
+		t.Fatalf("problems:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// edit is one deliberate break of a copy of the repository.
+type edit struct {
+	file, old, new string // replace old by new in file; old == "" appends new
+}
+
+// Guarantees: each kind of drift between the graph and the sources is caught, with a message
+// naming the file and what is wrong.
+func TestBrokenGraphsAreRejected(t *testing.T) {
+	cases := []struct {
+		name  string
+		edits []edit
+		want  []string
+	}{
+		{
+			name:  "a crate's unit tests lose their rust_test",
+			edits: []edit{{"rust/sdk/BUILD.bazel", `crate = ":otelcol_rust_sdk",` + "\n    edition", `crate = ":other",` + "\n    edition"}},
+			want:  []string{`rust/sdk/BUILD.bazel: crate otelcol_rust_sdk has unit tests but no rust_test(crate = ":otelcol_rust_sdk")`},
+		},
+		{
+			name:  "integration tests left out",
+			edits: []edit{{"rust/ffi/BUILD.bazel", `srcs = glob(["tests/*.rs"]),`, `srcs = ["tests/churn.rs"],`}},
+			want:  []string{"rust/ffi/BUILD.bazel: integration test rust/ffi/tests/reply_memory.rs is in no rust_test or rust_test_suite"},
+		},
+		{
+			name:  "Rust sources left out of the library",
+			edits: []edit{{"rust/sdk/BUILD.bazel", `srcs = glob(["src/**/*.rs"]),` + "\n    edition", `srcs = ["src/lib.rs"],` + "\n    edition"}},
+			want:  []string{"rust/sdk/BUILD.bazel: rust/sdk/src/registry.rs is in no target's srcs"},
+		},
+		{
+			name:  "edition differs from Cargo.toml",
+			edits: []edit{{"rust/ffi/BUILD.bazel", "    ),\n    edition = \"2021\",", "    ),\n    edition = \"2024\","}},
+			want:  []string{`rust/ffi/BUILD.bazel: rust_library "otelcol_rust_ffi" has edition = "2024", Cargo.toml says "2021"`},
+		},
+		{
+			name: "a new workspace member without targets",
+			edits: []edit{
+				{"rust/Cargo.toml", `"testing/chaos"]`, `"testing/chaos", "components/new_ext"]`},
+				{"rust/components/new_ext/Cargo.toml", "", "[package]\nname = \"new-ext\"\nedition.workspace = true\n"},
+				{"rust/components/new_ext/src/lib.rs", "", "//! New.\n"},
+			},
+			want: []string{
+				"rust/components/new_ext: Cargo workspace member without a BUILD.bazel",
+				`MODULE.bazel: crate.from_cargo(manifests) lacks "//rust/components/new_ext:Cargo.toml"`,
+			},
+		},
+		{
+			name:  "a second Rust static library",
+			edits: []edit{{"rust/ffi/BUILD.bazel", "", "\nrust_static_library(\n    name = \"ffi_static\",\n    srcs = [\"src/lib.rs\"],\n    crate_name = \"ffi_static\",\n)\n"}},
+			want:  []string{`rust/ffi/BUILD.bazel: rust_static_library "ffi_static": Go links exactly one Rust static library, and it lives in //rust/staticlib`},
+		},
+		{
+			name:  "a Go test file outside every go_test",
+			edits: []edit{{"go/rustffi/BUILD.bazel", `"rustffi_test.go",`, ""}},
+			want:  []string{"go/rustffi/BUILD.bazel: go/rustffi/rustffi_test.go is in no go_test"},
+		},
+		{
+			name:  "the cgo package links something else",
+			edits: []edit{{"go/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//third_party:rustlib"],`}},
+			want:  []string{`go/rustffi/BUILD.bazel: go_library "rustffi" has cdeps "//third_party:rustlib"; Rust must come from //rust/staticlib only`},
+		},
+		{
+			name:  "the cgo package loses its cdeps",
+			edits: []edit{{"go/rustffi/BUILD.bazel", "    cdeps = select({\n        \"//rust/staticlib:test_components_enabled\": [\"//rust/staticlib:staticlib_testcomponents\"],\n        \"//conditions:default\": [\"//rust/staticlib\"],\n    }),  # keep\n", ""}},
+			want:  []string{`go/rustffi/BUILD.bazel: cgo go_library "rustffi" has no cdeps on //rust/staticlib (the one Rust static library)`},
+		},
+		{
+			name:  "Cargo's link flags reach the Bazel build",
+			edits: []edit{{"go/rustffi/BUILD.bazel", "# gazelle:exclude link.go\n", ""}},
+			want:  []string{"go/rustffi/BUILD.bazel: link.go carries Cargo's link flags (rust/target/...); exclude it with # gazelle:exclude link.go"},
+		},
+		{
+			name:  "Go SDK differs from go.mod",
+			edits: []edit{{"MODULE.bazel", `go_sdk.download(version = "1.26.0")`, `go_sdk.download(version = "1.25.0")`}},
+			want:  []string{`MODULE.bazel: go_sdk.download(version = "1.25.0") but go/go.mod says go 1.26.0`},
+		},
+		{
+			name:  "a direct Go dependency not brought into scope",
+			edits: []edit{{"MODULE.bazel", "    \"org_uber_go_zap\",\n", ""}},
+			want:  []string{`MODULE.bazel: use_repo(go_deps, ...) lacks "org_uber_go_zap" (go/go.mod requires go.uber.org/zap)`},
+		},
+		{
+			name:  "Rust toolchain differs from rust-version",
+			edits: []edit{{"MODULE.bazel", `versions = ["1.95.0"]`, `versions = ["1.94.0"]`}},
+			want:  []string{`MODULE.bazel: rust.toolchain(versions = ["1.94.0"]) but rust/Cargo.toml says rust-version = "1.95"`},
+		},
+		{
+			name:  "crates from another lock file",
+			edits: []edit{{"MODULE.bazel", `cargo_lockfile = "//rust:Cargo.lock"`, `cargo_lockfile = "//:Cargo.lock"`}},
+			want:  []string{`MODULE.bazel: crate.from_cargo(cargo_lockfile = "//:Cargo.lock"), want "//rust:Cargo.lock" (the committed lock file)`},
+		},
+		{
+			name:  "a local override",
+			edits: []edit{{"MODULE.bazel", "", "\nlocal_path_override(\n    module_name = \"rules_go\",\n    path = \"../rules_go\",\n)\n"}},
+			want:  []string{"MODULE.bazel: local_path_override is not hermetic (it depends on this machine's files)"},
+		},
+		{
+			name:  "a host Go SDK",
+			edits: []edit{{"MODULE.bazel", `go_sdk.download(version = "1.26.0")`, "go_sdk.download(version = \"1.26.0\")\n\ngo_sdk.host()"}},
+			want:  []string{"MODULE.bazel: go_sdk.host is not hermetic (it depends on this machine's files)"},
+		},
+		{
+			name:  "an absolute path in a BUILD file",
+			edits: []edit{{"examples/BUILD.bazel", `"manifest.yaml",`, `"manifest.yaml",` + "\n    \"/etc/otelcol/config.yaml\","}},
+			want:  []string{`examples/BUILD.bazel:4: absolute path "/etc/otelcol/config.yaml": use a label or a workspace-relative path`},
+		},
+		{
+			name:  "an absolute path in .bazelrc",
+			edits: []edit{{".bazelrc", "", "build --disk_cache=/var/cache/bazel\n"}},
+			want:  []string{`.bazelrc:27: absolute path "/var/cache/bazel": use %workspace% or put it in user.bazelrc`},
+		},
+		{
+			name:  "WORKSPACE grows dependencies",
+			edits: []edit{{"WORKSPACE.bazel", "", "local_repository(\n    name = \"x\",\n    path = \"x\",\n)\n"}},
+			want:  []string{"WORKSPACE.bazel: must stay empty: dependencies are declared in MODULE.bazel"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyRepo(t)
+			for _, e := range tc.edits {
+				apply(t, root, e)
+			}
+			problems := check(root)
+			for _, want := range tc.want {
+				if !slices.Contains(problems, want) {
+					t.Errorf("missing problem %q; got:\n%s", want, strings.Join(problems, "\n"))
+				}
+			}
+		})
+	}
+}
+
+// copyRepo copies the repository's sources (not build outputs or VCS data) to a temp dir.
+func copyRepo(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	src, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			if slices.Contains([]string{".git", ".tools", "bin", "target", "node_modules"}, d.Name()) {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func apply(t *testing.T, root string, e edit) {
+	t.Helper()
+	path := filepath.Join(root, filepath.FromSlash(e.file))
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	text := string(data)
+	switch {
+	case e.old == "":
+		text += e.new
+	case !strings.Contains(text, e.old):
+		t.Fatalf("%s does not contain %q", e.file, e.old)
+	default:
+		text = strings.Replace(text, e.old, e.new, 1)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
