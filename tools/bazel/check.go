@@ -121,6 +121,9 @@ func (c *checker) checkGoModule() {
 	} else if v := downloads[0].AttrString("version"); v != goMod.Go.Version {
 		c.fail("MODULE.bazel: go_sdk.download(version = %q) but go/go.mod says go %s", v, goMod.Go.Version)
 	}
+	if len(c.moduleCalls("go_deps.module")) > 0 {
+		c.fail("MODULE.bazel: go_deps.module pins Go modules outside go/go.mod; require them in go/go.mod instead")
+	}
 	fromFile := c.moduleCalls("go_deps.from_file")
 	if len(fromFile) != 1 || fromFile[0].AttrString("go_mod") != "//go:go.mod" {
 		c.fail(`MODULE.bazel: want go_deps.from_file(go_mod = "//go:go.mod")`)
@@ -207,6 +210,11 @@ func (c *checker) checkRustModule() {
 	if !slices.Contains(c.useRepo("crate"), "crates") {
 		c.fail(`MODULE.bazel: no use_repo(crate, "crates")`)
 	}
+	for _, kind := range []string{"crate.spec", "crate.from_specs"} {
+		if len(c.moduleCalls(kind)) > 0 {
+			c.fail("MODULE.bazel: %s pins crates outside rust/Cargo.lock; add the dependency to a Cargo.toml instead", kind)
+		}
+	}
 }
 
 func readGoMod(path string) (*modfile.File, error) {
@@ -249,6 +257,11 @@ func (c *checker) checkRustCrates() {
 		for _, rule := range p.rules("rust_static_library") {
 			if p.Dir != staticLibPackage {
 				c.fail("%s/BUILD.bazel: rust_static_library %q: Go links exactly one Rust static library, and it lives in //%s", p.Dir, rule.Name(), staticLibPackage)
+			}
+			// The linker trap (rust/Cargo.toml, [profile.release]): with more than one object
+			// in the archive, the Go link can drop a component's registration.
+			if !slices.Contains(rule.AttrStrings("rustc_flags"), "-Ccodegen-units=1") {
+				c.fail("%s/BUILD.bazel: rust_static_library %q needs rustc_flags = [\"-Ccodegen-units=1\"] (with fat LTO, one object: no registration can be dropped)", p.Dir, rule.Name())
 			}
 		}
 	})
@@ -533,7 +546,7 @@ func (c *checker) checkBazelrc() {
 			flags = append(flags, field)
 		}
 	}
-	for _, want := range []string{"--enable_bzlmod", "--incompatible_strict_action_env", "%workspace%/user.bazelrc"} {
+	for _, want := range []string{"--enable_bzlmod", "--incompatible_strict_action_env", "--@rules_rust//rust/settings:lto=fat", "%workspace%/user.bazelrc"} {
 		if !slices.Contains(flags, want) {
 			c.fail(".bazelrc: missing %s", want)
 		}

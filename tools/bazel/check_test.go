@@ -69,6 +69,26 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 			want:  []string{`rust/ffi/BUILD.bazel: rust_static_library "ffi_static": Go links exactly one Rust static library, and it lives in //rust/staticlib`},
 		},
 		{
+			name:  "a static library that may drop registrations",
+			edits: []edit{{"rust/staticlib/BUILD.bazel", "    rustc_flags = [\"-Ccodegen-units=1\"],\n    deps = [\n        \"//rust/components/rust_sample\",\n        \"//rust/ffi:otelcol_rust_ffi\",", "    deps = [\n        \"//rust/components/rust_sample\",\n        \"//rust/ffi:otelcol_rust_ffi\","}},
+			want:  []string{`rust/staticlib/BUILD.bazel: rust_static_library "staticlib" needs rustc_flags = ["-Ccodegen-units=1"] (with fat LTO, one object: no registration can be dropped)`},
+		},
+		{
+			name:  "LTO off",
+			edits: []edit{{".bazelrc", "build --@rules_rust//rust/settings:lto=fat\n", ""}},
+			want:  []string{".bazelrc: missing --@rules_rust//rust/settings:lto=fat"},
+		},
+		{
+			name:  "a crate pinned outside Cargo.lock",
+			edits: []edit{{"MODULE.bazel", "", "\ncrate.spec(\n    package = \"serde\",\n    version = \"1.0.0\",\n)\n"}},
+			want:  []string{"MODULE.bazel: crate.spec pins crates outside rust/Cargo.lock; add the dependency to a Cargo.toml instead"},
+		},
+		{
+			name:  "a Go module pinned outside go.mod",
+			edits: []edit{{"MODULE.bazel", "", "\ngo_deps.module(\n    path = \"github.com/pkg/errors\",\n    version = \"v0.9.1\",\n)\n"}},
+			want:  []string{"MODULE.bazel: go_deps.module pins Go modules outside go/go.mod; require them in go/go.mod instead"},
+		},
+		{
 			name:  "a Go test file outside every go_test",
 			edits: []edit{{"go/rustffi/BUILD.bazel", `"rustffi_test.go",`, ""}},
 			want:  []string{"go/rustffi/BUILD.bazel: go/rustffi/rustffi_test.go is in no go_test"},
