@@ -48,6 +48,9 @@ func build(opts options, progress io.Writer) (string, error) {
 			if opts.OutputPath != "" {
 				m.SetOutputPath(opts.OutputPath)
 			}
+			if len(m.Cargo) == 0 {
+				return fmt.Errorf("%s lists no cargo: modules; a Go-only distribution needs no Rust (run ocb on it directly)", m.Path)
+			}
 			if m.OutputPath == "" {
 				return fmt.Errorf("%s: dist.output_path: missing (or pass --output-path): the builder writes the sources and the binary there", m.Path)
 			}
