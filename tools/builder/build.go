@@ -54,8 +54,8 @@ func build(opts options, progress io.Writer) (string, error) {
 			if m.OutputPath == "" {
 				return fmt.Errorf("%s: dist.output_path: missing (or pass --output-path): the builder writes the sources and the binary there", m.Path)
 			}
-			if repo == "" {
-				repo, err = findRepo(".", m.Dir)
+			if repo, err = locateRepo(repo, m.Dir); err != nil {
+				return err
 			}
 			crate = newRustCrate(m)
 			return err

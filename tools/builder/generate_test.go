@@ -64,7 +64,7 @@ func TestGeneratedRustCrate(t *testing.T) {
 // repository's Go module and the modules it replaces itself.
 func TestOCBManifest(t *testing.T) {
 	repo := repoRoot(t)
-	path := writeManifest(t, distHeader+"  build_tags: netgo\n"+`extensions:
+	path := writeManifest(t, distHeader+"  build_tags: netgo osusergo\n"+`extensions:
   - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
   - cargo: 'my-ext = { path = "my_ext" }'
 replaces:
@@ -74,6 +74,7 @@ replaces:
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.SetOutputPath(filepath.Join(t.TempDir(), "out dir")) // a space, as in many home directories
 	module, err := readGoModule(repo)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +89,9 @@ replaces:
 	if err != nil {
 		t.Fatal(err)
 	}
+	if again, err := ocbManifest(m, factories, module); err != nil || string(again) != string(out) {
+		t.Errorf("a second ocbManifest differs (%v):\n%s", err, again)
+	}
 	var got struct {
 		Dist struct {
 			CgoEnabled bool   `yaml:"cgo_enabled"`
@@ -100,7 +104,7 @@ replaces:
 	if err := yaml.Unmarshal(out, &got); err != nil {
 		t.Fatal(err)
 	}
-	if !got.Dist.CgoEnabled || got.Dist.BuildTags != "netgo,otelcolrust_distribution" || got.Dist.OutputPath != m.OutputPath {
+	if !got.Dist.CgoEnabled || got.Dist.BuildTags != "netgo,osusergo,otelcolrust_distribution" || got.Dist.OutputPath != m.OutputPath {
 		t.Errorf("dist %+v", got.Dist)
 	}
 	wantExtensions := []string{
@@ -118,7 +122,7 @@ replaces:
 	}
 	for _, want := range []string{
 		"example.com/a => ../a",
-		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext => " + filepath.Join(m.OutputPath, "rustfactories", "my_ext"),
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "my_ext") + "\"",
 		"github.com/otelcol-rust/otelcol-rust/go => " + filepath.Join(repo, "go"),
 		"github.com/ihciah/rust2go => " + filepath.Join(repo, "third_party", "rust2go"),
 	} {
@@ -127,7 +131,7 @@ replaces:
 		}
 	}
 	factory := read(t, filepath.Join(m.OutputPath, "rustfactories", "my_ext_two", "factory.go"))
-	if !strings.Contains(factory, "package myexttwo") || !strings.Contains(factory, `return rustextension.NewFactory("my_ext_two")`) {
+	if !strings.Contains(factory, "package rustfactory") || !strings.Contains(factory, `return rustextension.NewFactory("my_ext_two")`) {
 		t.Errorf("factory.go:\n%s", factory)
 	}
 }
@@ -139,4 +143,32 @@ func read(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// Guarantees: a relative --otelcol-rust becomes absolute (generated files are read from other
+// directories), and a directory that is not a checkout is refused.
+func TestLocateRepo(t *testing.T) {
+	repo, err := locateRepo("../..", t.TempDir())
+	if err != nil || repo != repoRoot(t) {
+		t.Errorf("locateRepo(../..) = %q, %v; want %q", repo, err, repoRoot(t))
+	}
+	if _, err := locateRepo(t.TempDir(), "."); err == nil || !strings.Contains(err.Error(), "not an otelcol-rust checkout") {
+		t.Errorf("locateRepo(empty dir): %v", err)
+	}
+}
+
+// Guarantees: a cargo failure is blamed on the module its error line names, not on one that
+// only has warnings.
+func TestBlameNamesTheFailingModule(t *testing.T) {
+	m := &Manifest{Cargo: []CargoModule{
+		{Where: "extensions[0]", Pos: "m.yaml:3:5", Key: "warns", Package: "warns"},
+		{Where: "extensions[1]", Pos: "m.yaml:4:5", Key: "fails", Package: "fails"},
+	}}
+	output := "warning: `warns` (lib) generated 1 warning\nerror[E0308]: mismatched types\nerror: could not compile `fails` (lib) due to 1 previous error\n"
+	if got, want := blame(m, output), " in extensions[1] (m.yaml:4:5, crate fails)"; got != want {
+		t.Errorf("blame = %q, want %q", got, want)
+	}
+	if got := blame(m, "error: linking failed\n"); got != "" {
+		t.Errorf("blame of an error naming no module = %q", got)
+	}
 }

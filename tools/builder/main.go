@@ -38,6 +38,23 @@ func main() {
 	fmt.Println(binary)
 }
 
+// locateRepo returns the otelcol-rust checkout as an absolute path (it is written into generated
+// files that are read from other directories): the given one, or the one found from the
+// working directory or the manifest's.
+func locateRepo(given, manifestDir string) (string, error) {
+	if given == "" {
+		return findRepo(".", manifestDir)
+	}
+	repo, err := filepath.Abs(given)
+	if err != nil {
+		return "", err
+	}
+	if !isRepo(repo) {
+		return "", fmt.Errorf("--otelcol-rust %s: not an otelcol-rust checkout (no rust/ffi, go/rustffi, tools/builder)", given)
+	}
+	return repo, nil
+}
+
 // findRepo walks up from each start directory to the otelcol-rust checkout.
 func findRepo(starts ...string) (string, error) {
 	for _, start := range starts {

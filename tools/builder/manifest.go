@@ -277,10 +277,15 @@ func tomlString(s string) string {
 
 // resolvePaths makes the manifest's relative paths absolute against its directory, so the
 // result does not depend on where the builder runs: dist.output_path and each Go module's
-// path:. (`replaces:` entries are go.mod lines, relative to output_path, as in ocb.)
+// path: (the telemetry module's too). (`replaces:` entries are go.mod lines, relative to output_path, as in ocb.)
 func (m *Manifest) resolvePaths() {
 	if dist, ok := m.doc["dist"].(map[string]any); ok {
 		dist["output_path"] = m.OutputPath
+	}
+	if telemetry, ok := m.doc["telemetry"].(map[string]any); ok {
+		if path, ok := telemetry["path"].(string); ok && path != "" {
+			telemetry["path"] = m.abs(path)
+		}
 	}
 	for _, section := range moduleSections {
 		list, _ := m.doc[section].([]any)

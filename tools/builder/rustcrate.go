@@ -23,8 +23,10 @@ type rustCrate struct {
 	Lib     string // the library's name: the archive is lib<Lib>.a
 }
 
+var nonAlphanumeric = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
 func newRustCrate(m *Manifest) rustCrate {
-	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(m.Name, "-"))
+	name := strings.ToLower(nonAlphanumeric.ReplaceAllString(m.Name, "-"))
 	pkg := "otelcol-rust-dist-" + strings.Trim(name, "-")
 	return rustCrate{
 		Dir:     filepath.Join(m.OutputPath, "rust"),
@@ -107,9 +109,12 @@ func releaseProfile(cargoToml string) (string, error) {
 	if len(manifest.Profile.Release) == 0 {
 		return "", fmt.Errorf("%s has no [profile.release]", cargoToml)
 	}
+	// Encoded under its full path, so nested tables ([profile.release.package.x]) keep theirs.
 	var b bytes.Buffer
-	b.WriteString("[profile.release]\n")
-	if err := toml.NewEncoder(&b).Encode(manifest.Profile.Release); err != nil {
+	profile := map[string]any{"profile": map[string]any{"release": manifest.Profile.Release}}
+	encoder := toml.NewEncoder(&b)
+	encoder.Indent = ""
+	if err := encoder.Encode(profile); err != nil {
 		return "", err
 	}
 	return b.String(), nil
@@ -150,6 +155,11 @@ func (c rustCrate) build(m *Manifest, progress io.Writer) (string, error) {
 			}
 		}
 	}
+	if err := scanner.Err(); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return "", fmt.Errorf("reading cargo's messages: %w", err)
+	}
 	if err := cmd.Wait(); err != nil {
 		return "", fmt.Errorf("cargo build failed%s: %w", blame(m, stderr.String()), err)
 	}
@@ -159,12 +169,18 @@ func (c rustCrate) build(m *Manifest, progress io.Writer) (string, error) {
 	return archive, nil
 }
 
-// blame names the cargo module an error from cargo is about, if one is named in it.
-func blame(m *Manifest, cargoErrors string) string {
-	for _, module := range m.Cargo {
-		for _, name := range []string{module.Package, module.Key, strings.ReplaceAll(module.Key, "-", "_")} {
-			if strings.Contains(cargoErrors, "`"+name+"`") || strings.Contains(cargoErrors, "`"+name+" v") {
-				return " in " + module.Describe()
+// blame names the cargo module that cargo's first error line is about, if it names one. Only
+// `error` lines count: cargo also names crates in warnings ("`x` (lib) generated 1 warning").
+func blame(m *Manifest, cargoOutput string) string {
+	for _, line := range strings.Split(cargoOutput, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "error") {
+			continue
+		}
+		for _, module := range m.Cargo {
+			for _, name := range []string{module.Package, module.Key, strings.ReplaceAll(module.Key, "-", "_")} {
+				if strings.Contains(line, "`"+name+"`") || strings.Contains(line, "`"+name+" v") {
+					return " in " + module.Describe()
+				}
 			}
 		}
 	}
