@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -115,6 +116,8 @@ var (
 // buildBinaries builds the sample collector with and without the Rust library.
 func buildBinaries(b *testing.B) map[string]string {
 	buildOnce.Do(func() {
+		// A failed build stops this benchmark inside Do; the ones after it see this error.
+		buildErr = errors.New("building the collectors failed (see the first benchmark's failure)")
 		dir, err := os.MkdirTemp("", "otelcol-rust-bench")
 		if err != nil {
 			buildErr = err
@@ -124,6 +127,7 @@ func buildBinaries(b *testing.B) map[string]string {
 			"with":    testutil.BuildCollector(b, dir, ""),
 			"without": testutil.BuildCollector(b, dir, "otelcolrust_norust"),
 		}
+		buildErr = nil
 	})
 	if buildErr != nil {
 		b.Fatal(buildErr)

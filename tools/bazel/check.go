@@ -30,9 +30,14 @@ var requiredBazelDeps = []string{"bazel_skylib", "gazelle", "platforms", "rules_
 // each naming the file and what to change.
 func check(root string) []string {
 	c := &checker{root: root}
+	if _, err := toml.DecodeFile(filepath.Join(root, rustWorkspaceDir, "Cargo.toml"), &c.ws); err != nil {
+		c.fail("rust/Cargo.toml: %v", err)
+		return c.problems
+	}
 	c.checkModule()
 	c.checkRustCrates()
 	c.checkGoPackages()
+	c.checkLinkTestSeesEveryComponent()
 	c.checkHermetic()
 	sort.Strings(c.problems)
 	return c.problems
@@ -42,6 +47,7 @@ type checker struct {
 	root     string
 	problems []string
 	module   *build.File
+	ws       cargoWorkspace
 }
 
 func (c *checker) fail(format string, args ...any) {
@@ -56,6 +62,7 @@ type cargoWorkspace struct {
 			Edition     string `toml:"edition"`
 			RustVersion string `toml:"rust-version"`
 		} `toml:"package"`
+		Dependencies map[string]any `toml:"dependencies"`
 	} `toml:"workspace"`
 }
 
@@ -70,15 +77,9 @@ type cargoCrate struct {
 		CrateType []string `toml:"crate-type"`
 		Test      *bool    `toml:"test"`
 	} `toml:"lib"`
-}
-
-func (c *checker) cargo() (cargoWorkspace, bool) {
-	var ws cargoWorkspace
-	if _, err := toml.DecodeFile(filepath.Join(c.root, rustWorkspaceDir, "Cargo.toml"), &ws); err != nil {
-		c.fail("rust/Cargo.toml: %v", err)
-		return ws, false
-	}
-	return ws, true
+	Bin             []any          `toml:"bin"`
+	Dependencies    map[string]any `toml:"dependencies"`
+	DevDependencies map[string]any `toml:"dev-dependencies"`
 }
 
 // --- MODULE.bazel -------------------------------------------------------------------------
@@ -101,6 +102,14 @@ func (c *checker) checkModule() {
 	for _, name := range requiredBazelDeps {
 		if deps[name] == "" {
 			c.fail("MODULE.bazel: no bazel_dep(name = %q, version = ...)", name)
+		}
+	}
+	// The gazelle that checks the BUILD files is the one Bazel users run.
+	if tools, err := readGoMod(filepath.Join(c.root, "tools", "bazel", "go.mod")); err == nil {
+		for _, require := range tools.Require {
+			if require.Mod.Path == "github.com/bazelbuild/bazel-gazelle" && "v"+deps["gazelle"] != require.Mod.Version {
+				c.fail("MODULE.bazel: bazel_dep gazelle %s, but tools/bazel/go.mod pins %s", deps["gazelle"], require.Mod.Version)
+			}
 		}
 	}
 	c.checkGoModule()
@@ -167,10 +176,7 @@ func (c *checker) useRepo(extension string) []string {
 }
 
 func (c *checker) checkRustModule() {
-	ws, ok := c.cargo()
-	if !ok {
-		return
-	}
+	ws := c.ws
 	toolchains := c.moduleCalls("rust.toolchain")
 	if len(toolchains) != 1 {
 		c.fail("MODULE.bazel: want exactly one rust.toolchain(...), found %d", len(toolchains))
@@ -239,10 +245,7 @@ var rustLibraryKinds = []string{"rust_library", "rust_static_library", "rust_pro
 var unitTestPattern = regexp.MustCompile(`#\[(cfg\(test\)|test)\]`)
 
 func (c *checker) checkRustCrates() {
-	ws, ok := c.cargo()
-	if !ok {
-		return
-	}
+	ws := c.ws
 	members := map[string]bool{}
 	for _, member := range ws.Workspace.Members {
 		dir := rustWorkspaceDir + "/" + member
@@ -331,17 +334,93 @@ func (c *checker) checkRustCrate(dir string, ws cargoWorkspace) {
 			c.fail("%s/BUILD.bazel: crate %s has unit tests but no rust_test(crate = \":%s\")", dir, crateName, libraries[0].Name())
 		}
 	}
+	tests := p.rules("rust_test", "rust_test_suite")
 	testedFiles := map[string]bool{}
-	for _, rule := range p.rules("rust_test", "rust_test_suite") {
+	for _, rule := range tests {
+		if got := rule.AttrString("edition"); got != edition {
+			c.fail("%s/BUILD.bazel: %s %q has edition = %q, Cargo.toml says %q", dir, rule.Kind(), rule.Name(), got, edition)
+		}
 		for _, src := range srcsOf(c.root, dir, rule.Attr("srcs")) {
 			testedFiles[src] = true
 		}
 	}
+	if exists(filepath.Join(c.root, dir, "build.rs")) && len(p.rules("cargo_build_script")) == 0 {
+		c.fail("%s/BUILD.bazel: %s/build.rs has no cargo_build_script (Bazel would build the crate without it)", dir, dir)
+	}
+	if (len(crate.Bin) > 0 || exists(filepath.Join(c.root, dir, "src", "main.rs")) || exists(filepath.Join(c.root, dir, "src", "bin"))) && len(p.rules("rust_binary")) == 0 {
+		c.fail("%s/BUILD.bazel: the crate has binaries but no rust_binary", dir)
+	}
+	c.checkMemberDeps(p, crate, libraries, tests)
 	for _, test := range files(c.root, dir, "tests/*.rs") {
 		if !testedFiles[test] {
 			c.fail("%s/BUILD.bazel: integration test %s/%s is in no rust_test or rust_test_suite", dir, dir, test)
 		}
 	}
+}
+
+// checkMemberDeps compares the crate's dependencies on other workspace members with the
+// targets' deps: every library target has each required one, some library target each optional
+// one (a feature's), some test target each dev-dependency. External crates come from @crates.
+func (c *checker) checkMemberDeps(p pkg, crate cargoCrate, libraries, tests []*build.Rule) {
+	has := func(rule *build.Rule, member string) bool {
+		return slices.ContainsFunc(stringsIn(rule.Attr("deps")), func(label string) bool { return labelPackage(label, p.Dir) == member })
+	}
+	for name, spec := range crate.Dependencies {
+		member, optional := c.memberOf(p.Dir, name, spec)
+		if member == "" {
+			continue
+		}
+		switch {
+		case !optional:
+			for _, lib := range libraries {
+				if !has(lib, member) {
+					c.fail("%s/BUILD.bazel: %s %q lacks a dep on //%s (Cargo.toml depends on %s)", p.Dir, lib.Kind(), lib.Name(), member, name)
+				}
+			}
+		case !slices.ContainsFunc(libraries, func(lib *build.Rule) bool { return has(lib, member) }):
+			c.fail("%s/BUILD.bazel: no library target has a dep on //%s (Cargo.toml's optional dependency %s)", p.Dir, member, name)
+		}
+	}
+	for name, spec := range crate.DevDependencies {
+		member, _ := c.memberOf(p.Dir, name, spec)
+		if member != "" && !slices.ContainsFunc(tests, func(test *build.Rule) bool { return has(test, member) }) {
+			c.fail("%s/BUILD.bazel: no test target has a dep on //%s (Cargo.toml's dev-dependency %s)", p.Dir, member, name)
+		}
+	}
+}
+
+// memberOf returns the workspace member directory a dependency points at ("" for an external
+// crate) and whether it is optional.
+func (c *checker) memberOf(dir, name string, spec any) (string, bool) {
+	table, _ := spec.(map[string]any)
+	optional, _ := table["optional"].(bool)
+	path, _ := table["path"].(string)
+	base := dir
+	if inherited, _ := table["workspace"].(bool); inherited {
+		workspaceSpec, _ := c.ws.Workspace.Dependencies[name].(map[string]any)
+		path, _ = workspaceSpec["path"].(string)
+		base = rustWorkspaceDir
+	}
+	if path == "" {
+		return "", optional
+	}
+	member := filepath.ToSlash(filepath.Join(base, path))
+	if !slices.Contains(c.ws.Workspace.Members, strings.TrimPrefix(member, rustWorkspaceDir+"/")) {
+		return "", optional
+	}
+	return member, optional
+}
+
+// labelPackage is the package a label names, relative to the root ("" for an external one).
+func labelPackage(label, currentDir string) string {
+	switch {
+	case strings.HasPrefix(label, ":"):
+		return currentDir
+	case strings.HasPrefix(label, "//"):
+		pkg, _, _ := strings.Cut(strings.TrimPrefix(label, "//"), ":")
+		return pkg
+	}
+	return ""
 }
 
 func ruleCrateName(rule *build.Rule) string {
@@ -366,7 +445,7 @@ func (c *checker) checkGoPackages() {
 		if err != nil || !d.IsDir() {
 			return nil
 		}
-		if slices.Contains(skippedDirs, d.Name()) {
+		if skipDir(relSlash(c.root, p)) {
 			return filepath.SkipDir
 		}
 		rel, _ := filepath.Rel(c.root, p)
@@ -453,6 +532,31 @@ func (c *checker) checkGoPackage(dir string) {
 				c.fail("%s/BUILD.bazel: go_library %q has cdeps %q; Rust must come from //%s only", dir, rule.Name(), dep, staticLibPackage)
 			}
 		}
+		if def := defaultCdeps(rule.Attr("cdeps")); len(cdeps) > 0 && (len(def) != 1 || (def[0] != "//"+staticLibPackage && def[0] != "//"+staticLibPackage+":staticlib")) {
+			c.fail("%s/BUILD.bazel: go_library %q links %q by default; want //%s (the test archive only under --config=testcomponents)", dir, rule.Name(), def, staticLibPackage)
+		}
+	}
+}
+
+// checkLinkTestSeesEveryComponent: go/rustextension's TestEveryRustComponentIsLinked lists the
+// directories under rust/components; under Bazel it sees only those in its runfiles.
+func (c *checker) checkLinkTestSeesEveryComponent() {
+	components, err := os.ReadDir(filepath.Join(c.root, "rust", "components"))
+	if err != nil {
+		return
+	}
+	p, ok, err := loadPackage(c.root, "go/rustextension")
+	if err != nil || !ok {
+		return // reported by checkGoPackages
+	}
+	for _, test := range p.rules("go_test") {
+		data := stringsIn(test.Attr("data"))
+		for _, component := range components {
+			want := "//rust/components/" + component.Name() + ":Cargo.toml"
+			if component.IsDir() && !slices.Contains(data, want) {
+				c.fail("go/rustextension/BUILD.bazel: go_test %q lacks data %q (TestEveryRustComponentIsLinked lists rust/components)", test.Name(), want)
+			}
+		}
 	}
 }
 
@@ -474,6 +578,22 @@ func cdepValues(expr build.Expr) []string {
 		}
 	case *build.BinaryExpr:
 		return append(cdepValues(e.X), cdepValues(e.Y)...)
+	}
+	return stringsIn(expr)
+}
+
+// defaultCdeps lists what cdeps holds outside any select condition: the "//conditions:default"
+// branch, or the whole attribute if it has no select.
+func defaultCdeps(expr build.Expr) []string {
+	if call, ok := expr.(*build.CallExpr); ok && len(call.List) == 1 {
+		if dict, ok := call.List[0].(*build.DictExpr); ok {
+			for _, kv := range dict.List {
+				if key, ok := kv.Key.(*build.StringExpr); ok && key.Value == "//conditions:default" {
+					return stringsIn(kv.Value)
+				}
+			}
+			return nil
+		}
 	}
 	return stringsIn(expr)
 }
@@ -517,13 +637,27 @@ func (c *checker) checkHermetic() {
 		})
 	}
 	c.checkBazelrc()
-	if data, err := os.ReadFile(filepath.Join(c.root, ".bazelversion")); err != nil || !regexp.MustCompile(`^\d+\.\d+\.\d+\n?$`).Match(data) {
+	if data, err := os.ReadFile(filepath.Join(c.root, ".bazelversion")); err != nil || !bazelVersionPattern.Match(data) {
 		c.fail(".bazelversion: want one pinned Bazel version (x.y.z)")
 	}
 }
 
-func isAbsolutePath(s string) bool {
-	return (strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//")) || strings.Contains(s, "file:///") || regexp.MustCompile(`^[A-Za-z]:\\`).MatchString(s)
+// absolutePathPattern finds a path from the filesystem root inside a string: at its start or
+// after `=`, `:`, `,`, a space or -L/-I/-R ("-Clink-arg=-L/usr/lib"). Labels ("//x", "@r//x")
+// and URLs ("https://") have two slashes and do not match.
+var absolutePathPattern = regexp.MustCompile(`(^|[\s=:,]|-[LIR])/[^/\s]|file:///|^[A-Za-z]:\\`)
+
+func isAbsolutePath(s string) bool { return absolutePathPattern.MatchString(s) }
+
+var bazelVersionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+\n?$`)
+
+// requiredBazelrcFlags must be in effect for every command: on a `common` or `build` line
+// without a :config, and not negated later.
+var requiredBazelrcFlags = []string{
+	"--enable_bzlmod",
+	"--incompatible_strict_action_env",
+	"--@rules_rust//rust/settings:lto=fat",          // the linker trap, as in Cargo's release profile
+	"--@rules_go//go/config:tags=otelcolrust_bazel", // rustffi's link_bazel.go
 }
 
 func (c *checker) checkBazelrc() {
@@ -532,24 +666,45 @@ func (c *checker) checkBazelrc() {
 		c.fail(".bazelrc: %v", err)
 		return
 	}
-	var flags []string
+	inEffect := map[string]bool{}
+	userRC := false
 	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
 		}
-		for _, field := range strings.Fields(line) {
-			value := field[strings.Index(field, "=")+1:]
-			if isAbsolutePath(value) {
-				c.fail(".bazelrc:%d: absolute path %q: use %%workspace%% or put it in user.bazelrc", i+1, value)
+		command, args := fields[0], fields[1:]
+		if command == "try-import" && len(args) == 1 && args[0] == "%workspace%/user.bazelrc" {
+			userRC = true
+		}
+		for _, arg := range args {
+			if isAbsolutePath(arg) {
+				c.fail(".bazelrc:%d: absolute path in %q: use %%workspace%% or put it in user.bazelrc", i+1, arg)
 			}
-			flags = append(flags, field)
+			if name, value, ok := strings.Cut(arg, "="); (name == "--action_env" || name == "--repo_env") && (!ok || !strings.Contains(value, "=")) {
+				c.fail(".bazelrc:%d: %s passes this machine's environment into the build", i+1, arg)
+			}
+			if command != "common" && command != "build" {
+				continue
+			}
+			for _, want := range requiredBazelrcFlags {
+				name, _, _ := strings.Cut(strings.TrimPrefix(want, "--"), "=")
+				switch {
+				case arg == want:
+					inEffect[want] = true
+				case strings.HasPrefix(arg, "--no"+name) || strings.HasPrefix(arg, "--"+name+"="):
+					inEffect[want] = false // negated or set to something else
+				}
+			}
 		}
 	}
-	for _, want := range []string{"--enable_bzlmod", "--incompatible_strict_action_env", "--@rules_rust//rust/settings:lto=fat", "%workspace%/user.bazelrc"} {
-		if !slices.Contains(flags, want) {
-			c.fail(".bazelrc: missing %s", want)
+	for _, want := range requiredBazelrcFlags {
+		if !inEffect[want] {
+			c.fail(".bazelrc: %s is not in effect for every command (want it on a common or build line without a :config)", want)
 		}
+	}
+	if !userRC {
+		c.fail(".bazelrc: missing try-import %%workspace%%/user.bazelrc (per-user settings such as a remote cache)")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -76,7 +77,22 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 		{
 			name:  "LTO off",
 			edits: []edit{{".bazelrc", "build --@rules_rust//rust/settings:lto=fat\n", ""}},
-			want:  []string{".bazelrc: missing --@rules_rust//rust/settings:lto=fat"},
+			want:  []string{".bazelrc: --@rules_rust//rust/settings:lto=fat is not in effect for every command (want it on a common or build line without a :config)"},
+		},
+		{
+			name:  "LTO only under a config",
+			edits: []edit{{".bazelrc", "build --@rules_rust//rust/settings:lto=fat\n", "build:release --@rules_rust//rust/settings:lto=fat\n"}},
+			want:  []string{".bazelrc: --@rules_rust//rust/settings:lto=fat is not in effect for every command (want it on a common or build line without a :config)"},
+		},
+		{
+			name:  "strict action env turned off again",
+			edits: []edit{{".bazelrc", "", "build --noincompatible_strict_action_env\n"}},
+			want:  []string{".bazelrc: --incompatible_strict_action_env is not in effect for every command (want it on a common or build line without a :config)"},
+		},
+		{
+			name:  "the machine's environment leaks in",
+			edits: []edit{{".bazelrc", "", "build --action_env=PATH\n"}},
+			want:  []string{".bazelrc:{appended}: --action_env=PATH passes this machine's environment into the build"},
 		},
 		{
 			name:  "a crate pinned outside Cargo.lock",
@@ -87,6 +103,54 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 			name:  "a Go module pinned outside go.mod",
 			edits: []edit{{"MODULE.bazel", "", "\ngo_deps.module(\n    path = \"github.com/pkg/errors\",\n    version = \"v0.9.1\",\n)\n"}},
 			want:  []string{"MODULE.bazel: go_deps.module pins Go modules outside go/go.mod; require them in go/go.mod instead"},
+		},
+		{
+			name:  "the test archive linked by default",
+			edits: []edit{{"go/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//rust/staticlib:staticlib_testcomponents"],`}},
+			want:  []string{`go/rustffi/BUILD.bazel: go_library "rustffi" links ["//rust/staticlib:staticlib_testcomponents"] by default; want //rust/staticlib (the test archive only under --config=testcomponents)`},
+		},
+		{
+			name:  "a component missing from the static library's deps",
+			edits: []edit{{"rust/staticlib/BUILD.bazel", "    deps = [\n        \"//rust/components/rust_sample\",\n        \"//rust/ffi:otelcol_rust_ffi\",", "    deps = [\n        \"//rust/ffi:otelcol_rust_ffi\","}},
+			want:  []string{`rust/staticlib/BUILD.bazel: rust_static_library "staticlib" lacks a dep on //rust/components/rust_sample (Cargo.toml depends on rust-sample)`},
+		},
+		{
+			name:  "a feature's component missing from every variant",
+			edits: []edit{{"rust/staticlib/BUILD.bazel", "        \"//rust/testing/chaos:rust_chaos\",\n", ""}},
+			want:  []string{`rust/staticlib/BUILD.bazel: no library target has a dep on //rust/testing/chaos (Cargo.toml's optional dependency rust-chaos)`},
+		},
+		{
+			name: "a dev-dependency missing from the tests",
+			edits: []edit{
+				{"rust/ffi/BUILD.bazel", `deps = ["//rust/components/rust_sample"] + all_crate_deps(normal_dev = True),`, `deps = all_crate_deps(normal_dev = True),`},
+				{"rust/ffi/BUILD.bazel", "        \":otelcol_rust_ffi\",\n        \"//rust/components/rust_sample\",\n", "        \":otelcol_rust_ffi\",\n"},
+			},
+			want: []string{`rust/ffi/BUILD.bazel: no test target has a dep on //rust/components/rust_sample (Cargo.toml's dev-dependency rust-sample)`},
+		},
+		{
+			name:  "a test built with another edition",
+			edits: []edit{{"rust/ffi/BUILD.bazel", "    crate = \":otelcol_rust_ffi\",\n    edition = \"2021\",", "    crate = \":otelcol_rust_ffi\",\n    edition = \"2024\","}},
+			want:  []string{`rust/ffi/BUILD.bazel: rust_test "otelcol_rust_ffi_test" has edition = "2024", Cargo.toml says "2021"`},
+		},
+		{
+			name:  "a build script Bazel would skip",
+			edits: []edit{{"rust/sdk/build.rs", "", "fn main() {}\n"}},
+			want:  []string{"rust/sdk/BUILD.bazel: rust/sdk/build.rs has no cargo_build_script (Bazel would build the crate without it)"},
+		},
+		{
+			name:  "an absolute path inside a flag",
+			edits: []edit{{"rust/staticlib/BUILD.bazel", `rustc_flags = ["-Ccodegen-units=1"],`, `rustc_flags = ["-Ccodegen-units=1", "-Clink-arg=-L/usr/local/lib"],`}},
+			want:  []string{`rust/staticlib/BUILD.bazel:15: absolute path "-Clink-arg=-L/usr/local/lib": use a label or a workspace-relative path`},
+		},
+		{
+			name:  "gazelle in Bazel differs from the checking gazelle",
+			edits: []edit{{"MODULE.bazel", `bazel_dep(name = "gazelle", version = "0.53.0")`, `bazel_dep(name = "gazelle", version = "0.52.0")`}},
+			want:  []string{"MODULE.bazel: bazel_dep gazelle 0.52.0, but tools/bazel/go.mod pins v0.53.0"},
+		},
+		{
+			name:  "a component the link test cannot see",
+			edits: []edit{{"rust/components/extra/Cargo.toml", "", "[package]\nname = \"extra\"\n"}},
+			want:  []string{`go/rustextension/BUILD.bazel: go_test "rustextension_test" lacks data "//rust/components/extra:Cargo.toml" (TestEveryRustComponentIsLinked lists rust/components)`},
 		},
 		{
 			name:  "a Go test file outside every go_test",
@@ -146,7 +210,7 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 		{
 			name:  "an absolute path in .bazelrc",
 			edits: []edit{{".bazelrc", "", "build --disk_cache=/var/cache/bazel\n"}},
-			want:  []string{`.bazelrc:27: absolute path "/var/cache/bazel": use %workspace% or put it in user.bazelrc`},
+			want:  []string{`.bazelrc:{appended}: absolute path in "--disk_cache=/var/cache/bazel": use %workspace% or put it in user.bazelrc`},
 		},
 		{
 			name:  "WORKSPACE grows dependencies",
@@ -154,6 +218,12 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 			want:  []string{"WORKSPACE.bazel: must stay empty: dependencies are declared in MODULE.bazel"},
 		},
 	}
+	// The line number of a line appended to .bazelrc.
+	bazelrc, err := os.ReadFile(filepath.Join(repoRoot, ".bazelrc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendedLine := strconv.Itoa(strings.Count(string(bazelrc), "\n") + 1)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			root := copyRepo(t)
@@ -162,6 +232,7 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 			}
 			problems := check(root)
 			for _, want := range tc.want {
+				want = strings.ReplaceAll(want, "{appended}", appendedLine)
 				if !slices.Contains(problems, want) {
 					t.Errorf("missing problem %q; got:\n%s", want, strings.Join(problems, "\n"))
 				}

@@ -12,8 +12,24 @@ import (
 	"github.com/bazelbuild/buildtools/build"
 )
 
-// skippedDirs are never part of the Bazel graph: build outputs, tool caches, VCS data.
-var skippedDirs = []string{".git", ".tools", "bin", "target", "node_modules", "testdata"}
+// skippedPaths (relative to the repository root) are never part of the Bazel graph: build
+// outputs, tool caches, VCS data; they are also in .bazelignore. testdata directories, at any
+// depth, hold inputs, not packages.
+var skippedPaths = []string{".git", ".tools", "bin", "rust/target", "node_modules"}
+
+// skipDir reports whether the walk skips the directory at rel (relative to the repository root).
+func skipDir(rel string) bool {
+	return slices.Contains(skippedPaths, rel) || path.Base(rel) == "testdata"
+}
+
+// relSlash is p relative to root, slash-separated.
+func relSlash(root, p string) string {
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}
 
 // bazelFiles lists the repository's Bazel files (BUILD, MODULE, WORKSPACE, .bzl), relative to
 // root, in walk order.
@@ -24,7 +40,7 @@ func bazelFiles(root string) ([]string, error) {
 			return err
 		}
 		if d.IsDir() {
-			if p != root && slices.Contains(skippedDirs, d.Name()) {
+			if p != root && skipDir(relSlash(root, p)) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -119,7 +135,7 @@ func files(root, dir, pattern string) []string {
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
 			// A subdirectory with its own BUILD file is another package.
-			if p != base && (slices.Contains(skippedDirs, d.Name()) || exists(filepath.Join(p, "BUILD.bazel"))) {
+			if p != base && (skipDir(relSlash(root, p)) || exists(filepath.Join(p, "BUILD.bazel"))) {
 				return filepath.SkipDir
 			}
 			return nil

@@ -7,7 +7,8 @@
 //	go run . check              the graph agrees with go.mod, Cargo.toml/Cargo.lock and the
 //	                            source tree, and is hermetic
 //
-// Each takes -root (default: the repository containing this directory).
+// Run from tools/bazel (its own module). Each takes -root, the repository root (default ../..,
+// which is right from here).
 package main
 
 import (
@@ -27,7 +28,7 @@ func main() {
 		usage()
 	}
 	flags := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
-	root := flags.String("root", "../..", "the repository root")
+	root := flags.String("root", "../..", "the repository root (default: two levels up, right when run from tools/bazel)")
 	fix := flags.Bool("fix", false, "rewrite the files instead of reporting drift")
 	_ = flags.Parse(os.Args[2:])
 	absRoot, err := filepath.Abs(*root)
