@@ -64,7 +64,7 @@ func TestGeneratedRustCrate(t *testing.T) {
 // repository's Go module and the modules it replaces itself.
 func TestOCBManifest(t *testing.T) {
 	repo := repoRoot(t)
-	path := writeManifest(t, distHeader+"  build_tags: netgo osusergo\n"+`extensions:
+	path := writeManifest(t, distHeader+"  build_tags: netgo osusergo\n  version: 1.0\n"+`extensions:
   - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
   - cargo: 'my-ext = { path = "my_ext" }'
 replaces:
@@ -95,6 +95,7 @@ replaces:
 	var got struct {
 		Dist struct {
 			CgoEnabled bool   `yaml:"cgo_enabled"`
+			Version    any    `yaml:"version"`
 			BuildTags  string `yaml:"build_tags"`
 			OutputPath string `yaml:"output_path"`
 		} `yaml:"dist"`
@@ -103,6 +104,9 @@ replaces:
 	}
 	if err := yaml.Unmarshal(out, &got); err != nil {
 		t.Fatal(err)
+	}
+	if got.Dist.Version != "1.0" {
+		t.Errorf("dist.version = %#v, want the string 1.0 as written", got.Dist.Version)
 	}
 	if !got.Dist.CgoEnabled || got.Dist.BuildTags != "netgo,osusergo,otelcolrust_distribution" || got.Dist.OutputPath != m.OutputPath {
 		t.Errorf("dist %+v", got.Dist)

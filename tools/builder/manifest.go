@@ -96,6 +96,14 @@ func LoadManifest(path string) (*Manifest, error) {
 	if err := top.Decode(&m.doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	// ocb reads these as strings; decoding into `any` would turn `version: 1.0` into 1.
+	if dist, ok := m.doc["dist"].(map[string]any); ok {
+		for _, key := range []string{"name", "module", "description", "version", "go", "build_tags"} {
+			if node := scalar(mappingValue(top, "dist"), key); node != nil {
+				dist[key] = node.Value
+			}
+		}
+	}
 	m.resolvePaths()
 	return m, nil
 }
