@@ -137,6 +137,34 @@ func TestBuildFailureNamesStepAndModule(t *testing.T) {
 	}
 }
 
+// Guarantees: two crates registering one type stop the build at the step that lists the types,
+// with both factories named (their Rust paths start with the crates).
+func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cargo")
+	}
+	repo := repoRoot(t)
+	duplicate, err := filepath.Abs(filepath.Join("testdata", "duplicate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := writeManifest(t, distHeader+"extensions:\n"+
+		"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n"+
+		"  - cargo: 'duplicate-sample = { path = \""+duplicate+"\" }'\n")
+	var progress bytes.Buffer
+	_, err = build(options{Manifest: manifest, Repo: repo}, &progress)
+	for _, want := range []string{
+		"step 4/7 (list the Rust extension types) failed:",
+		`extension type "rust_sample" is registered more than once: by `,
+		"rust_sample::",
+		"duplicate_sample::ImpostorFactory",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("error %v lacks %q\noutput:\n%s", err, want, tail(progress.String(), 30))
+		}
+	}
+}
+
 func run(t *testing.T, binary string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(binary, args...).CombinedOutput()
