@@ -58,7 +58,7 @@ func build(opts options, progress io.Writer) (string, error) {
 				return err
 			}
 			crate = newRustCrate(m)
-			return err
+			return nil
 		}},
 		{"generate the Rust crate", func() error {
 			return crate.generate(m, repo)
