@@ -250,7 +250,7 @@ func (c *checker) checkRustCrates() {
 	for _, member := range ws.Workspace.Members {
 		dir := rustWorkspaceDir + "/" + member
 		members[dir] = true
-		c.checkRustCrate(dir, ws)
+		c.checkRustCrate(dir)
 	}
 	// Rust targets outside the workspace would build code Cargo never sees.
 	c.eachPackage(func(p pkg) {
@@ -270,19 +270,14 @@ func (c *checker) checkRustCrates() {
 	})
 }
 
-func (c *checker) checkRustCrate(dir string, ws cargoWorkspace) {
+func (c *checker) checkRustCrate(dir string) {
 	var crate cargoCrate
 	if _, err := toml.DecodeFile(filepath.Join(c.root, dir, "Cargo.toml"), &crate); err != nil {
 		c.fail("%s/Cargo.toml: %v", dir, err)
 		return
 	}
-	p, ok, err := loadPackage(c.root, dir)
-	if err != nil {
-		c.fail("%s/BUILD.bazel: %v", dir, err)
-		return
-	}
+	p, ok := c.requirePackage(dir, "Cargo workspace member")
 	if !ok {
-		c.fail("%s: Cargo workspace member without a BUILD.bazel", dir)
 		return
 	}
 	crateName := crate.Lib.Name
@@ -295,7 +290,7 @@ func (c *checker) checkRustCrate(dir string, ws cargoWorkspace) {
 	}
 	edition, _ := crate.Package.Edition.(string)
 	if edition == "" {
-		edition = ws.Workspace.Package.Edition
+		edition = c.ws.Workspace.Package.Edition
 	}
 	var libraries []*build.Rule
 	covered := map[string]bool{}
@@ -484,13 +479,8 @@ func (c *checker) checkGoPackage(dir string) {
 	if len(goFiles)+len(testFiles) == 0 {
 		return
 	}
-	p, ok, err := loadPackage(c.root, dir)
-	if err != nil {
-		c.fail("%s/BUILD.bazel: %v", dir, err)
-		return
-	}
+	p, ok := c.requirePackage(dir, "Go package")
 	if !ok {
-		c.fail("%s: Go package without a BUILD.bazel (run make bazel-fix)", dir)
 		return
 	}
 	inTests := map[string]bool{}
@@ -706,6 +696,18 @@ func (c *checker) checkBazelrc() {
 	if !userRC {
 		c.fail(".bazelrc: missing try-import %%workspace%%/user.bazelrc (per-user settings such as a remote cache)")
 	}
+}
+
+// requirePackage loads dir's BUILD.bazel, reporting it missing (what names the directory's role).
+func (c *checker) requirePackage(dir, what string) (pkg, bool) {
+	p, ok, err := loadPackage(c.root, dir)
+	switch {
+	case err != nil:
+		c.fail("%s/BUILD.bazel: %v", dir, err)
+	case !ok:
+		c.fail("%s: %s without a BUILD.bazel", dir, what)
+	}
+	return p, err == nil && ok
 }
 
 // eachPackage calls fn for every BUILD.bazel package in the repository.
