@@ -113,7 +113,7 @@ var (
 	buildErr  error
 )
 
-// buildBinaries builds the sample collector with and without the Rust library.
+// buildBinaries builds the development collector with and without the Rust library.
 func buildBinaries(b *testing.B) map[string]string {
 	buildOnce.Do(func() {
 		// A failed build stops this benchmark inside Do; the ones after it see this error.
@@ -174,7 +174,7 @@ func idleMemory(b *testing.B, bin, config string) (rss, anon int64) {
 	return rss, anon
 }
 
-// BenchmarkLinkingRust reports binary size (MB) and idle RSS (rss-MB, anon-rss-MB) of the sample collector
+// BenchmarkLinkingRust reports binary size (MB) and idle RSS (rss-MB, anon-rss-MB) of the development collector
 // built without the Rust library (side=base) and with it (side=rust), same Go-only config.
 // The loop itself measures nothing.
 func BenchmarkLinkingRust(b *testing.B) {

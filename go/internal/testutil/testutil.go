@@ -1,5 +1,5 @@
 // Package testutil holds helpers shared by this module's tests and benchmarks: free loopback
-// ports, temp config files, and building the sample collector.
+// ports, temp config files, and building the development collector (go/cmd/otelcol-rust).
 package testutil
 
 import (
@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// CollectorPackage is the sample collector's import path.
+// CollectorPackage is the development collector's import path.
 const CollectorPackage = "github.com/otelcol-rust/otelcol-rust/go/cmd/otelcol-rust"
 
 // FreeEndpoint returns a loopback address whose port was free a moment ago.
@@ -34,7 +34,7 @@ func WriteConfig(tb testing.TB, text string) string {
 	return path
 }
 
-// BuildCollector builds the sample collector with the given build tags into dir and returns
+// BuildCollector builds the development collector with the given build tags into dir and returns
 // the binary's path. It inherits GOFLAGS, so the Makefile's archive digest reaches the link.
 //
 // Under Bazel the binary is a data dependency instead (the test's BUILD file names it in

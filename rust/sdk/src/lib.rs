@@ -5,8 +5,9 @@
 //! 2. implements [`Extension`] (start, shutdown) and [`ExtensionFactory`] (type, create),
 //! 3. registers the factory with one line: `otelcol_rust_sdk::register_extension!(MyFactory);`
 //!
-//! The `otelcol-rust-ffi` crate links every registered factory into the one static library the
-//! Go collector links, and Go turns each into a collector `extension.Factory`.
+//! A collector distribution lists the crate in its manifest (`cargo:`, see
+//! `docs/distribution.md`); the one static library built for it holds every registered
+//! factory, and Go turns each into a collector `extension.Factory`.
 //! See `docs/writing-an-extension.md` for the walk-through.
 
 mod config;
