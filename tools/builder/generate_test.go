@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,11 +20,20 @@ func repoRoot(t *testing.T) string {
 }
 
 // Guarantees: the generated crate lists the boundary crate and each cargo line (with where it
-// came from), links each crate from lib.rs, carries the workspace's release profile (the one
+// came from), links each crate from lib.rs by the name Rust code knows it by (a rename, or a
+// library name other than the package's), carries the workspace's release profile (the one
 // that keeps registrations in the Go link) and starts from the workspace's lock file.
 func TestGeneratedRustCrate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cargo metadata")
+	}
 	repo := repoRoot(t)
-	path := writeManifest(t, distHeader+"extensions:\n  - cargo: 'my-ext = { path = \"my_ext\" }'\n  - cargo: 'other_ext = \"0.3\"'\n")
+	customLib, err := filepath.Abs(filepath.Join("testdata", "custom-lib"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeManifest(t, distHeader+"extensions:\n  - cargo: 'renamed-ext = { package = \"my-ext\", path = \"my_ext\" }'\n"+
+		"  - cargo: 'custom-lib-crate = { path = \""+customLib+"\" }'\n")
 	m, err := LoadManifest(path)
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +48,8 @@ func TestGeneratedRustCrate(t *testing.T) {
 	cargoToml := read(t, filepath.Join(crate.Dir, "Cargo.toml"))
 	for _, want := range []string{
 		`otelcol-rust-ffi = { path = "` + filepath.Join(repo, "rust", "ffi") + `" }`,
-		"# extensions[0], " + path + ":5:5\nmy-ext = { path = \"" + filepath.Join(filepath.Dir(path), "my_ext") + "\" }\n",
-		"# extensions[1], " + path + ":6:5\nother_ext = \"0.3\"\n",
+		"# extensions[0], " + path + ":5:5\nrenamed-ext = { package = \"my-ext\", path = \"" + filepath.Join(filepath.Dir(path), "my_ext") + "\" }\n",
+		"# extensions[1], " + path + ":6:5\ncustom-lib-crate = { path = \"" + customLib + "\" }\n",
 		"[profile.release]\ncodegen-units = 1\ndebug = \"line-tables-only\"\nlto = \"fat\"\npanic = \"unwind\"\n",
 		"crate-type = [\"staticlib\"]",
 		"\n[workspace]\n",
@@ -49,13 +59,16 @@ func TestGeneratedRustCrate(t *testing.T) {
 		}
 	}
 	libRs := read(t, filepath.Join(crate.Dir, "lib.rs"))
-	for _, want := range []string{"pub use otelcol_rust_ffi;", "use my_ext as _; // extensions[0]", "use other_ext as _; // extensions[1]"} {
+	for _, want := range []string{"pub use otelcol_rust_ffi;", "use renamed_ext as _; // extensions[0]", "use custom_name as _; // extensions[1]"} {
 		if !strings.Contains(libRs, want) {
 			t.Errorf("lib.rs lacks %q:\n%s", want, libRs)
 		}
 	}
-	if read(t, filepath.Join(crate.Dir, "Cargo.lock")) != read(t, filepath.Join(repo, "rust", "Cargo.lock")) {
-		t.Error("Cargo.lock is not seeded from the workspace's")
+	// Seeded from the workspace's lock: shared crates keep its versions; cargo adds the rest.
+	lock, workspaceLock := read(t, filepath.Join(crate.Dir, "Cargo.lock")), read(t, filepath.Join(repo, "rust", "Cargo.lock"))
+	tokio := regexp.MustCompile(`name = "tokio"\nversion = "[^"]+"`)
+	if got, want := tokio.FindString(lock), tokio.FindString(workspaceLock); got == "" || got != want || !strings.Contains(lock, `name = "custom-lib-crate"`) {
+		t.Errorf("Cargo.lock has %q, the workspace %q (or lacks custom-lib-crate)", got, want)
 	}
 }
 

@@ -15,8 +15,18 @@ func writeManifest(t *testing.T, body string) string {
 	if err := os.MkdirAll(filepath.Join(dir, "my_ext"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "my_ext", "Cargo.toml"), []byte("[package]\nname = \"my-ext\"\n"), 0o644); err != nil {
-		t.Fatal(err)
+	crate := map[string]string{
+		"Cargo.toml": "[package]\nname = \"my-ext\"\nversion = \"0.0.0\"\nedition = \"2024\"\n",
+		"src/lib.rs": "//! A crate.\n",
+	}
+	for name, content := range crate {
+		path := filepath.Join(dir, "my_ext", name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	path := filepath.Join(dir, "manifest.yaml")
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {

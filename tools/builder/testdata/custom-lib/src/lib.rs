@@ -1,0 +1,1 @@
+//! Nothing: the builder only needs its name.
