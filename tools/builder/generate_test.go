@@ -189,3 +189,17 @@ func TestBlameNamesTheFailingModule(t *testing.T) {
 		t.Errorf("blame of an error naming no module = %q", got)
 	}
 }
+
+// Guarantees: the release profile is copied with its nested tables under their full names.
+func TestReleaseProfileKeepsNestedTables(t *testing.T) {
+	cargoToml := writeFile(t, "Cargo.toml", "[profile.release]\nlto = \"fat\"\n\n[profile.release.package.foo]\nopt-level = 3\n")
+	profile, err := releaseProfile(cargoToml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"[profile.release]\nlto = \"fat\"\n", "[profile.release.package.foo]\nopt-level = 3\n"} {
+		if !strings.Contains(profile, want) {
+			t.Errorf("profile lacks %q:\n%s", want, profile)
+		}
+	}
+}

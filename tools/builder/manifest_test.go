@@ -165,7 +165,10 @@ func TestManifestErrorsAreAllReported(t *testing.T) {
 // Guarantees: a valid manifest keeps each cargo line as written, except that a relative path is
 // rebased onto the manifest's directory; Go modules and other settings pass through for ocb.
 func TestManifestCargoModules(t *testing.T) {
-	path := writeManifest(t, distHeader+`extensions:
+	path := writeManifest(t, distHeader+`telemetry:
+  gomod: example.com/telemetry v1.0.0
+  path: ../telemetry
+extensions:
   - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
     path: ../zpages
   - cargo: 'my-ext = { path = "my_ext", features = ["fast"] }'
@@ -186,7 +189,7 @@ func TestManifestCargoModules(t *testing.T) {
 	if want := `my-ext = { path = "` + filepath.Join(dir, "my_ext") + `", features = ["fast"] }`; first.Line != want {
 		t.Errorf("line %q, want %q", first.Line, want)
 	}
-	if first.Text != `my-ext = { path = "my_ext", features = ["fast"] }` || first.Where != "extensions[1]" || first.Pos != path+":7:5" {
+	if first.Text != `my-ext = { path = "my_ext", features = ["fast"] }` || first.Where != "extensions[1]" || first.Pos != path+":10:5" {
 		t.Errorf("module %+v", first)
 	}
 	if second.Key != "renamed" || second.Package != "other-ext" || second.Line != second.Text {
@@ -195,5 +198,8 @@ func TestManifestCargoModules(t *testing.T) {
 	extensions := m.doc["extensions"].([]any)
 	if len(extensions) != 1 || extensions[0].(map[string]any)["path"] != filepath.Join(filepath.Dir(dir), "zpages") {
 		t.Errorf("Go modules for ocb: %v", extensions)
+	}
+	if telemetry := m.doc["telemetry"].(map[string]any); telemetry["path"] != filepath.Join(filepath.Dir(dir), "telemetry") {
+		t.Errorf("telemetry module for ocb: %v", telemetry)
 	}
 }
