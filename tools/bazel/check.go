@@ -29,7 +29,13 @@ var requiredBazelDeps = []string{"bazel_skylib", "gazelle", "platforms", "rules_
 // check compares the Bazel graph under root with the sources and returns every disagreement,
 // each naming the file and what to change.
 func check(root string) []string {
-	c := &checker{root: root}
+	c := &checker{root: root, packages: map[string]loaded{}}
+	files, err := bazelFiles(root)
+	if err != nil {
+		c.fail("%v", err)
+		return c.problems
+	}
+	c.files = files
 	if _, err := toml.DecodeFile(filepath.Join(root, rustWorkspaceDir, "Cargo.toml"), &c.ws); err != nil {
 		c.fail("rust/Cargo.toml: %v", err)
 		return c.problems
@@ -48,6 +54,24 @@ type checker struct {
 	problems []string
 	module   *build.File
 	ws       cargoWorkspace
+	files    []string          // the repository's Bazel files, listed once
+	packages map[string]loaded // BUILD files by directory, parsed once
+}
+
+type loaded struct {
+	pkg pkg
+	ok  bool
+	err error
+}
+
+// load parses dir/BUILD.bazel the first time it is asked for.
+func (c *checker) load(dir string) (pkg, bool, error) {
+	if l, seen := c.packages[dir]; seen {
+		return l.pkg, l.ok, l.err
+	}
+	p, ok, err := loadPackage(c.root, dir)
+	c.packages[dir] = loaded{p, ok, err}
+	return p, ok, err
 }
 
 func (c *checker) fail(format string, args ...any) {
@@ -176,18 +200,18 @@ func (c *checker) useRepo(extension string) []string {
 }
 
 func (c *checker) checkRustModule() {
-	ws := c.ws
+	ws := c.ws.Workspace
 	toolchains := c.moduleCalls("rust.toolchain")
 	if len(toolchains) != 1 {
 		c.fail("MODULE.bazel: want exactly one rust.toolchain(...), found %d", len(toolchains))
 	} else {
 		versions := toolchains[0].AttrStrings("versions")
-		rustVersion := ws.Workspace.Package.RustVersion
+		rustVersion := ws.Package.RustVersion
 		if len(versions) != 1 || (versions[0] != rustVersion && !strings.HasPrefix(versions[0], rustVersion+".")) {
 			c.fail("MODULE.bazel: rust.toolchain(versions = %q) but rust/Cargo.toml says rust-version = %q", versions, rustVersion)
 		}
-		if edition := toolchains[0].AttrString("edition"); edition != ws.Workspace.Package.Edition {
-			c.fail("MODULE.bazel: rust.toolchain(edition = %q) but rust/Cargo.toml says edition = %q", edition, ws.Workspace.Package.Edition)
+		if edition := toolchains[0].AttrString("edition"); edition != ws.Package.Edition {
+			c.fail("MODULE.bazel: rust.toolchain(edition = %q) but rust/Cargo.toml says edition = %q", edition, ws.Package.Edition)
 		}
 	}
 	crates := c.moduleCalls("crate.from_cargo")
@@ -199,7 +223,7 @@ func (c *checker) checkRustModule() {
 		c.fail(`MODULE.bazel: crate.from_cargo(cargo_lockfile = %q), want "//rust:Cargo.lock" (the committed lock file)`, lock)
 	}
 	want := []string{"//rust:Cargo.toml"}
-	for _, member := range ws.Workspace.Members {
+	for _, member := range ws.Members {
 		want = append(want, "//rust/"+member+":Cargo.toml")
 	}
 	got := crates[0].AttrStrings("manifests")
@@ -245,9 +269,8 @@ var rustLibraryKinds = []string{"rust_library", "rust_static_library", "rust_pro
 var unitTestPattern = regexp.MustCompile(`#\[(cfg\(test\)|test)\]`)
 
 func (c *checker) checkRustCrates() {
-	ws := c.ws
 	members := map[string]bool{}
-	for _, member := range ws.Workspace.Members {
+	for _, member := range c.ws.Workspace.Members {
 		dir := rustWorkspaceDir + "/" + member
 		members[dir] = true
 		c.checkRustCrate(dir)
@@ -535,7 +558,7 @@ func (c *checker) checkLinkTestSeesEveryComponent() {
 	if err != nil {
 		return
 	}
-	p, ok, err := loadPackage(c.root, "go/rustextension")
+	p, ok, err := c.load("go/rustextension")
 	if err != nil || !ok {
 		return // reported by checkGoPackages
 	}
@@ -591,12 +614,7 @@ func defaultCdeps(expr build.Expr) []string {
 // --- hermeticity --------------------------------------------------------------------------
 
 func (c *checker) checkHermetic() {
-	files, err := bazelFiles(c.root)
-	if err != nil {
-		c.fail("%v", err)
-		return
-	}
-	for _, file := range files {
+	for _, file := range c.files {
 		data, err := os.ReadFile(filepath.Join(c.root, file))
 		if err != nil {
 			c.fail("%s: %v", file, err)
@@ -700,7 +718,7 @@ func (c *checker) checkBazelrc() {
 
 // requirePackage loads dir's BUILD.bazel, reporting it missing (what names the directory's role).
 func (c *checker) requirePackage(dir, what string) (pkg, bool) {
-	p, ok, err := loadPackage(c.root, dir)
+	p, ok, err := c.load(dir)
 	switch {
 	case err != nil:
 		c.fail("%s/BUILD.bazel: %v", dir, err)
@@ -712,12 +730,7 @@ func (c *checker) requirePackage(dir, what string) (pkg, bool) {
 
 // eachPackage calls fn for every BUILD.bazel package in the repository.
 func (c *checker) eachPackage(fn func(pkg)) {
-	files, err := bazelFiles(c.root)
-	if err != nil {
-		c.fail("%v", err)
-		return
-	}
-	for _, file := range files {
+	for _, file := range c.files {
 		if filepath.Base(file) != "BUILD.bazel" {
 			continue
 		}
@@ -725,13 +738,8 @@ func (c *checker) eachPackage(fn func(pkg)) {
 		if dir == "." {
 			dir = ""
 		}
-		p, ok, err := loadPackage(c.root, dir)
-		if err != nil {
-			c.fail("%s: %v", file, err)
-			continue
-		}
-		if ok {
-			fn(p)
+		if p, ok, err := c.load(dir); err == nil && ok {
+			fn(p) // a parse error is reported by checkHermetic
 		}
 	}
 }
