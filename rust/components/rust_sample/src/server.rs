@@ -248,20 +248,26 @@ mod tests {
         );
     }
 
-    /// Guarantees: an idle keep-alive connection cannot hold shutdown past `timeout_ms`.
-    #[tokio::test]
-    async fn shutdown_is_bounded_by_timeout() {
+    /// A started extension with a connection that sent half a request, which keeps its handler
+    /// busy until shutdown deals with it.
+    async fn started_with_stalled_connection(timeout_ms: u64) -> (SampleExtension, TcpStream) {
         let mut ext = extension("127.0.0.1:0");
-        ext.config.timeout_ms = 200;
+        ext.config.timeout_ms = timeout_ms;
         ext.start(&context(), &host()).await.expect("starts");
         let addr = ext.local_addr().expect("listening");
-        // A connection that sends half a request keeps its handler busy.
         let mut stalled = TcpStream::connect(addr).await.expect("connects");
         stalled
             .write_all(b"GET / HTTP/1.1\r\n")
             .await
             .expect("writes");
         tokio::time::sleep(Duration::from_millis(50)).await;
+        (ext, stalled)
+    }
+
+    /// Guarantees: an idle keep-alive connection cannot hold shutdown past `timeout_ms`.
+    #[tokio::test]
+    async fn shutdown_is_bounded_by_timeout() {
+        let (mut ext, _stalled) = started_with_stalled_connection(200).await;
 
         let began = Instant::now();
         ext.shutdown(&context()).await.expect("stops");
@@ -276,16 +282,7 @@ mod tests {
     /// Guarantees: the server and its connections are stopped anyway, none outlives it.
     #[tokio::test]
     async fn cut_off_shutdown_still_stops_connections() {
-        let mut ext = extension("127.0.0.1:0");
-        ext.config.timeout_ms = 60_000;
-        ext.start(&context(), &host()).await.expect("starts");
-        let addr = ext.local_addr().expect("listening");
-        let mut stalled = TcpStream::connect(addr).await.expect("connects");
-        stalled
-            .write_all(b"GET / HTTP/1.1\r\n")
-            .await
-            .expect("writes");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (mut ext, mut stalled) = started_with_stalled_connection(60_000).await;
 
         let ctx = context();
         let cut_off = tokio::time::timeout(Duration::from_millis(100), ext.shutdown(&ctx));
