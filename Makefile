@@ -49,6 +49,7 @@ test-rust:
 
 test-go: rust
 	cd go && $(GO_ENV) go test -race -count=1 ./...
+	cd third_party/rust2go && go test -race -count=1 ./...
 
 # The builder: manifest checks, generation, and end-to-end builds of examples/manifest.yaml.
 test-builder: rust
@@ -89,6 +90,7 @@ check-generated: $(RUST2GO_CLI)
 	tools/generate-boundary.sh $(RUST2GO_CLI) $(TOOLS)/boundary_gen.go
 	diff -u go/rustffi/boundary_gen.go $(TOOLS)/boundary_gen.go || \
 	  { echo "go/rustffi/boundary_gen.go is stale: run 'make generate'" >&2; exit 1; }
+	tools/generate-boundary-test.sh $(RUST2GO_CLI)
 
 ## check-bazel: the Bazel graph, checked without Bazel: buildifier, gazelle diff, and the
 ## graph-versus-sources check of tools/bazel (docs/bazel.md)
