@@ -99,6 +99,7 @@ type cargoCrate struct {
 	Lib struct {
 		Name      string   `toml:"name"`
 		CrateType []string `toml:"crate-type"`
+		ProcMacro bool     `toml:"proc-macro"`
 		Test      *bool    `toml:"test"`
 	} `toml:"lib"`
 	Bin             []any          `toml:"bin"`
@@ -308,8 +309,11 @@ func (c *checker) checkRustCrate(dir string) {
 		crateName = strings.ReplaceAll(crate.Package.Name, "-", "_")
 	}
 	wantKind := "rust_library"
-	if slices.Contains(crate.Lib.CrateType, "staticlib") {
+	switch {
+	case slices.Contains(crate.Lib.CrateType, "staticlib"):
 		wantKind = "rust_static_library"
+	case crate.Lib.ProcMacro:
+		wantKind = "rust_proc_macro"
 	}
 	edition, _ := crate.Package.Edition.(string)
 	if edition == "" {
@@ -381,7 +385,9 @@ func (c *checker) checkRustCrate(dir string) {
 // one (a feature's), some test target each dev-dependency. External crates come from @crates.
 func (c *checker) checkMemberDeps(p pkg, crate cargoCrate, libraries, tests []*build.Rule) {
 	has := func(rule *build.Rule, member string) bool {
-		return slices.ContainsFunc(stringsIn(rule.Attr("deps")), func(label string) bool { return labelPackage(label, p.Dir) == member })
+		// A proc-macro member is a proc_macro_deps entry; which list is right, rules_rust says.
+		deps := append(stringsIn(rule.Attr("deps")), stringsIn(rule.Attr("proc_macro_deps"))...)
+		return slices.ContainsFunc(deps, func(label string) bool { return labelPackage(label, p.Dir) == member })
 	}
 	for name, spec := range crate.Dependencies {
 		member, optional := c.memberOf(p.Dir, name, spec)

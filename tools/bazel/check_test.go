@@ -53,6 +53,16 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 			want:  []string{`rust/ffi/BUILD.bazel: rust_library "otelcol_rust_ffi" has edition = "2024", Cargo.toml says "2021"`},
 		},
 		{
+			name:  "a proc-macro crate built as a library",
+			edits: []edit{{"rust/ffi/macros/BUILD.bazel", "rust_proc_macro(", "rust_library("}},
+			want:  []string{`rust/ffi/macros/BUILD.bazel: rust_library "macros" builds crate otelcol_rust_ffi_macros, but Cargo builds it as a rust_proc_macro`},
+		},
+		{
+			name:  "a proc-macro dependency left out",
+			edits: []edit{{"rust/ffi/BUILD.bazel", `proc_macro_deps = ["//rust/ffi/macros"] + all_crate_deps(proc_macro = True),` + "\n    deps = [\"//rust/sdk:otelcol_rust_sdk\"] + all_crate_deps(normal = True),\n)\n\n# The same", `proc_macro_deps = all_crate_deps(proc_macro = True),` + "\n    deps = [\"//rust/sdk:otelcol_rust_sdk\"] + all_crate_deps(normal = True),\n)\n\n# The same"}},
+			want:  []string{`rust/ffi/BUILD.bazel: rust_library "otelcol_rust_ffi" lacks a dep on //rust/ffi/macros (Cargo.toml depends on otelcol-rust-ffi-macros)`},
+		},
+		{
 			name: "a new workspace member without targets",
 			edits: []edit{
 				{"rust/Cargo.toml", `"testing/chaos"]`, `"testing/chaos", "components/new_ext"]`},
