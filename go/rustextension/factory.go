@@ -17,8 +17,8 @@ func NewFactories() ([]extension.Factory, error) {
 		return nil, fmt.Errorf("cannot list Rust extensions: %w", err)
 	}
 	factories := make([]extension.Factory, 0, len(types))
-	for _, name := range types {
-		factory, err := newFactory(name)
+	for _, typ := range types {
+		factory, err := newFactory(typ)
 		if err != nil {
 			return nil, err
 		}
@@ -35,17 +35,37 @@ func NewFactories() ([]extension.Factory, error) {
 // the archive's types before generating those packages, so that is a build error, and a
 // collector must not start with a component missing.
 func NewFactory(componentType string) extension.Factory {
-	factory, err := newFactory(componentType)
+	factory, err := findFactory(componentType)
 	if err != nil {
 		panic(fmt.Sprintf("otelcol-rust: %v (is the distribution built from a stale Rust archive?)", err))
 	}
 	return factory
 }
 
-func newFactory(name string) (extension.Factory, error) {
+func findFactory(componentType string) (extension.Factory, error) {
+	types, err := rustffi.ExtensionTypes()
+	if err != nil {
+		return nil, fmt.Errorf("cannot list Rust extensions: %w", err)
+	}
+	for _, registered := range types {
+		if registered.Type == componentType {
+			return newFactory(registered)
+		}
+	}
+	return nil, fmt.Errorf("unknown extension type %q", componentType)
+}
+
+// newFactory builds the factory of one registered type, at the stability level its Rust
+// factory declares.
+func newFactory(registered rustffi.ExtensionType) (extension.Factory, error) {
+	name := registered.Type
 	typ, err := component.NewType(name)
 	if err != nil {
 		return nil, fmt.Errorf("rust extension type %q: %w", name, err)
+	}
+	var stability component.StabilityLevel
+	if err := stability.UnmarshalText([]byte(registered.Stability)); err != nil {
+		return nil, fmt.Errorf("rust extension %q: %w", name, err)
 	}
 	defaults, err := rustffi.DefaultConfig(name)
 	if err != nil {
@@ -54,7 +74,7 @@ func newFactory(name string) (extension.Factory, error) {
 	createDefaultConfig := func() component.Config {
 		return &RustComponentConfig{extensionType: name, values: deepCopy(defaults)}
 	}
-	return extension.NewFactory(typ, createDefaultConfig, create, component.StabilityLevelDevelopment), nil
+	return extension.NewFactory(typ, createDefaultConfig, create, stability), nil
 }
 
 // create builds only the Go wrapper; the Rust instance is created by Start.

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// ExtensionTypes lists the extension types registered in the Rust library, sorted.
-func ExtensionTypes() ([]string, error) {
-	var types []string
+// ExtensionTypes lists the extension types registered in the Rust library, sorted by type.
+func ExtensionTypes() ([]ExtensionType, error) {
+	var types []ExtensionType
 	return types, decode(RustExtensionsImpl{}.extension_types(), &types)
 }
 

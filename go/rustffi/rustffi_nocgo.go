@@ -8,7 +8,7 @@ import (
 )
 
 // ExtensionTypes lists the extension types registered in the Rust library.
-func ExtensionTypes() ([]string, error) { return nil, ErrNoCgo }
+func ExtensionTypes() ([]ExtensionType, error) { return nil, ErrNoCgo }
 
 // DefaultConfig returns the default config of extensionType.
 func DefaultConfig(string) (map[string]any, error) { return nil, ErrNoCgo }

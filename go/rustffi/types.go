@@ -12,6 +12,14 @@ var ErrNoCgo = errors.New("rust components are unavailable: this binary was buil
 // Handle names a started Rust instance. Zero is never a valid handle.
 type Handle uint64
 
+// ExtensionType is an extension type registered in the Rust library.
+type ExtensionType struct {
+	Type string `json:"type"`
+	// Stability is the level the Rust factory declares, named as the collector names it
+	// ("Development", "Alpha", ...; component.StabilityLevel's UnmarshalText reads it).
+	Stability string `json:"stability"`
+}
+
 // ComponentID is a collector component id in the form Rust reads it.
 type ComponentID struct {
 	Type string `json:"type"`

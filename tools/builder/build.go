@@ -36,7 +36,7 @@ func build(opts options, progress io.Writer) (string, error) {
 		crate     rustCrate
 		archive   string
 		digest    string
-		types     []string
+		types     []rustType
 		module    goModule
 		factories []goFactory
 	)
@@ -78,7 +78,7 @@ func build(opts options, progress io.Writer) (string, error) {
 			return err
 		}},
 		{"generate the Go factories and ocb's manifest", func() error {
-			factories = newGoFactories(m, types)
+			factories = newGoFactories(m, typeNames(types))
 			for _, factory := range factories {
 				if err := factory.generate(m, module); err != nil {
 					return err
@@ -139,9 +139,23 @@ func linkEnv(archive string) []string {
 // so without a flag that changes with it a rebuilt archive could leave the link up to date.
 func digestFlag(digest string) string { return "-X=" + digestVariable + "=" + digest }
 
+// rustType is an extension type the archive registers, as go/internal/cmd/rusttypes prints it.
+type rustType struct {
+	Type      string `json:"type"`
+	Stability string `json:"stability"` // as the collector names it: "Development", "Alpha"...
+}
+
+func typeNames(types []rustType) []string {
+	names := make([]string, 0, len(types))
+	for _, typ := range types {
+		names = append(names, typ.Type)
+	}
+	return names
+}
+
 // listRustTypes links the archive into go/internal/cmd/rusttypes and runs it: the registry
 // itself says which types the distribution has (and rejects duplicates).
-func listRustTypes(module goModule, archive, digest string) ([]string, error) {
+func listRustTypes(module goModule, archive, digest string) ([]rustType, error) {
 	cmd := exec.Command("go", "-C", module.Dir, "run", "-tags", distributionTag,
 		"-ldflags="+digestFlag(digest), "./internal/cmd/rusttypes")
 	cmd.Env = linkEnv(archive)
@@ -151,7 +165,7 @@ func listRustTypes(module goModule, archive, digest string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	var types []string
+	var types []rustType
 	if err := json.Unmarshal(out, &types); err != nil {
 		return nil, fmt.Errorf("unexpected output %q: %w", out, err)
 	}
@@ -174,29 +188,42 @@ func runOCB(repo, manifest, archive, digest string, debug bool, progress io.Writ
 	return cmd.Run()
 }
 
-// checkComponents runs `<binary> components` and checks that every Rust type is there. This
-// also catches a component type clash between a Go and a Rust module (the binary refuses to
-// start) and a registration the linker dropped.
-func checkComponents(binary string, types []string) error {
+// checkComponents runs `<binary> components` and checks that every Rust type is there, at the
+// stability level its crate declares. This also catches a component type clash between a Go
+// and a Rust module (the binary refuses to start) and a registration the linker dropped.
+func checkComponents(binary string, types []rustType) error {
 	out, err := exec.Command(binary, "components").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s components: %w: %s", binary, err, strings.TrimSpace(string(out)))
 	}
-	var listed struct {
-		Extensions []struct {
-			Name string `yaml:"name"`
-		} `yaml:"extensions"`
-	}
-	if err := yaml.Unmarshal(out, &listed); err != nil {
+	if err := checkListed(out, types); err != nil {
 		return fmt.Errorf("%s components: %w", binary, err)
 	}
-	extensions := map[string]bool{}
+	return nil
+}
+
+// checkListed checks the output of `components` (the collector's YAML) against the types.
+func checkListed(components []byte, types []rustType) error {
+	var listed struct {
+		Extensions []struct {
+			Name      string            `yaml:"name"`
+			Stability map[string]string `yaml:"stability"`
+		} `yaml:"extensions"`
+	}
+	if err := yaml.Unmarshal(components, &listed); err != nil {
+		return err
+	}
+	stability := map[string]string{}
 	for _, extension := range listed.Extensions {
-		extensions[extension.Name] = true
+		stability[extension.Name] = extension.Stability["extension"]
 	}
 	for _, typ := range types {
-		if !extensions[typ] {
-			return fmt.Errorf("%s does not list the Rust extension %q", binary, typ)
+		got, ok := stability[typ.Type]
+		switch {
+		case !ok:
+			return fmt.Errorf("the Rust extension %q is not listed", typ.Type)
+		case got != typ.Stability:
+			return fmt.Errorf("the Rust extension %q is listed at stability %q, its crate declares %q", typ.Type, got, typ.Stability)
 		}
 	}
 	return nil

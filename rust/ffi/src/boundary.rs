@@ -73,7 +73,8 @@ pub trait RustExtensions {
     /// benchmarks measure every other call against.
     #[cgo_call]
     fn ping();
-    /// The registered extension types, as a JSON array of strings.
+    /// The registered extension types, as a sorted JSON array of
+    /// `{"type":"rust_sample","stability":"Development"}` objects.
     #[cgo_call]
     fn extension_types() -> Reply;
     /// The default config of `extension_type`, as a JSON object.

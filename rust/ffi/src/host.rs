@@ -245,11 +245,17 @@ async fn clean_up(mut extension: Box<dyn ErasedExtension>, context: LifecycleCon
     let _ = run_guarded(&cleanup, extension.shutdown(&cleanup)).await;
 }
 
-/// The registered extension types, sorted.
-pub fn extension_types() -> Result<Vec<&'static str>, Error> {
+/// The registered extension types, sorted, each as `{"type":..,"stability":..}` (the level the
+/// factory declares, named as Go's `component.StabilityLevel` reads it).
+pub fn extension_types() -> Result<Vec<serde_json::Value>, Error> {
     Ok(extension_factories()?
         .iter()
-        .map(|factory| factory.component_type())
+        .map(|factory| {
+            serde_json::json!({
+                "type": factory.component_type(),
+                "stability": factory.stability(),
+            })
+        })
         .collect())
 }
 

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    ComponentId, Config, Error, Extension, ExtensionFactory, Host, LifecycleContext,
+    ComponentId, Config, Error, Extension, ExtensionFactory, Host, LifecycleContext, Stability,
 };
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +63,8 @@ impl Extension for FixtureExtension {
 
 impl ExtensionFactory for Fixture {
     const TYPE: &'static str = "test_fixture";
+    // Not the default, so the registry test sees a declared level cross the boundary.
+    const STABILITY: Stability = Stability::Beta;
     type Config = FixtureConfig;
     type Extension = FixtureExtension;
 
@@ -105,12 +107,16 @@ fn config_request(kind: &str, config: &str) -> ConfigRequest {
     }
 }
 
-/// Guarantees: the shipped component and the fixture are both in the registry, sorted.
+/// Guarantees: the shipped component and the fixture are both in the registry, sorted, each with
+/// the stability level its factory declares (the default for rust_sample).
 #[test]
 fn registry_lists_linked_components() {
     let reply = Rust::extension_types();
     assert!(reply.ok, "{}", reply.error);
-    assert_eq!(reply.json, r#"["rust_sample","test_fixture"]"#);
+    assert_eq!(
+        reply.json,
+        r#"[{"stability":"Development","type":"rust_sample"},{"stability":"Beta","type":"test_fixture"}]"#
+    );
 }
 
 /// Guarantees: defaults and normalized configs come back as JSON; errors say what is wrong.

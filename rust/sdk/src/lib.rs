@@ -15,6 +15,7 @@ pub mod duration;
 mod error;
 mod lifecycle;
 mod registry;
+mod stability;
 
 pub use config::{Config, decode as decode_config, encode as encode_config};
 pub use error::Error;
@@ -26,6 +27,7 @@ pub use registry::{
     BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,
     find_extension_factory,
 };
+pub use stability::Stability;
 
 #[doc(hidden)]
 pub use linkme;

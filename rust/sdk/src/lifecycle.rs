@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::{Config, Error};
+use crate::{Config, Error, Stability};
 
 /// A component's id as the collector writes it: `type` or `type/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -170,6 +170,9 @@ pub trait Extension: Send + 'static {
 pub trait ExtensionFactory: Send + Sync + 'static {
     /// The component type users write in the collector config, lower_snake_case.
     const TYPE: &'static str;
+    /// How mature the component is: `components` shows it, and the collector logs what it
+    /// means when it creates an instance. Raise it as the component earns it.
+    const STABILITY: Stability = Stability::Development;
     /// The configuration struct.
     type Config: Config;
     /// The extension this factory creates.

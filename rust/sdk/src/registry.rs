@@ -6,7 +6,7 @@ use std::pin::Pin;
 use linkme::distributed_slice;
 
 use crate::lifecycle::{ComponentId, Extension, ExtensionFactory, Host, LifecycleContext};
-use crate::{Error, config};
+use crate::{Error, Stability, config};
 
 /// A boxed, sendable future, as returned by the erased lifecycle calls.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -44,6 +44,8 @@ pub trait ErasedExtensionFactory: Send + Sync {
     fn component_type(&self) -> &'static str;
     /// The factory's Rust type path (`crate::module::Factory`), to say which crate registered it.
     fn factory_name(&self) -> &'static str;
+    /// The stability level the factory declares ([`ExtensionFactory::STABILITY`]).
+    fn stability(&self) -> Stability;
     /// The default config as JSON.
     fn default_config(&self) -> Result<serde_json::Value, Error>;
     /// Decodes and validates a JSON config; returns it normalized (every key present).
@@ -61,6 +63,10 @@ impl<F: ExtensionFactory> ErasedExtensionFactory for F {
 
     fn factory_name(&self) -> &'static str {
         std::any::type_name::<F>()
+    }
+
+    fn stability(&self) -> Stability {
+        F::STABILITY
     }
 
     fn default_config(&self) -> Result<serde_json::Value, Error> {
@@ -206,6 +212,8 @@ mod tests {
     fn registered_factory_is_found() {
         let factory = find_extension_factory("alpha").expect("registered");
         assert_eq!(factory.component_type(), "alpha");
+        // A factory that declares no level is Development, as the SDK documents.
+        assert_eq!(factory.stability(), Stability::Development);
         assert_eq!(
             find_extension_factory("beta").err(),
             Some(Error::UnknownType("beta".to_owned()))

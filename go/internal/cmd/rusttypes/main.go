@@ -1,7 +1,9 @@
-// Command rusttypes prints, as a JSON array, the extension types registered in the Rust archive
-// it is linked with. tools/builder runs it against a distribution's freshly built archive
-// (-tags otelcolrust_distribution, the archive in CGO_LDFLAGS) to learn which Go factory
-// packages to generate; it fails when the registry does (a duplicate type, say).
+// Command rusttypes prints the extension types registered in the Rust archive it is linked
+// with, as a JSON array of {"type": "rust_sample", "stability": "Development"} objects sorted by
+// type (rustffi.ExtensionType). tools/builder runs it against a distribution's freshly built
+// archive (-tags otelcolrust_distribution, the archive in CGO_LDFLAGS) to learn which Go factory
+// packages to generate and what `components` must then list; it fails when the registry does
+// (a duplicate type, say).
 package main
 
 import (

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use otelcol_rust_sdk::{
-    ComponentId, Config, Error, Extension, ExtensionFactory, Host, LifecycleContext,
+    ComponentId, Config, Error, Extension, ExtensionFactory, Host, LifecycleContext, Stability,
 };
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +83,9 @@ pub struct ChaosFactory;
 
 impl ExtensionFactory for ChaosFactory {
     const TYPE: &'static str = "rust_chaos";
+    // A test-only component has no real maturity; it declares a level other than the default
+    // so the Go tests can see a declared level reach the collector's factory.
+    const STABILITY: Stability = Stability::Alpha;
     type Config = ChaosConfig;
     type Extension = Chaos;
 
