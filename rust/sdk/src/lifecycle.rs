@@ -73,8 +73,10 @@ pub struct Host {
 }
 
 impl Host {
-    /// Tells the collector this component failed for good. The collector then shuts down and
-    /// exits non-zero, as it does for a Go component's `componentstatus` fatal error.
+    /// Tells the collector this component failed for good. The collector then shuts down, as
+    /// it does for a Go component's `componentstatus` fatal error: it logs the error and its
+    /// `Run` returns no error, so an ocb-built distribution exits 0. A `main` that wants a
+    /// non-zero exit checks `rustextension.FatalError()` (the development collector does).
     pub fn report_fatal(&self, message: impl Into<String>) {
         self.status.report_fatal(message.into());
     }
