@@ -1,51 +1,72 @@
 package main
 
 import (
-	"bytes"
-	"net"
+	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/confmap"
+
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
+	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
 )
 
-// config runs rust_sample on rustEndpoint (plus rustSection, indented keys) beside an
-// otlp -> batch -> debug pipeline.
-func config(rustEndpoint, otlpEndpoint, rustSection string) string {
+// ready is what the collector logs once a (re)started service runs.
+const ready = "Everything is ready."
+
+// config runs the rust_sample extension id on rustEndpoint (plus rustSection, indented keys)
+// beside an otlp -> batch -> debug pipeline.
+func config(id, rustEndpoint, otlpEndpoint, rustSection string) string {
 	return testutil.Config{
-		Extensions: "  rust_sample:\n    endpoint: " + rustEndpoint + "\n" + rustSection,
-		Enabled:    []string{"rust_sample"},
+		Extensions: "  " + id + ":\n    endpoint: " + rustEndpoint + "\n" + rustSection,
+		Enabled:    []string{id},
 		Pipeline:   testutil.OTLPPipeline(otlpEndpoint).WithBatch(),
 	}.YAML()
 }
 
-// Guarantees: the built binary's `components`, `validate` and run + SIGTERM behave as a
-// collector user expects, with the Rust extension inside.
+// Guarantees: the built binary's `components`, `validate`, `print-config`, config reload and
+// SIGTERM behave as a collector user expects, with the Rust extension inside.
 func TestBuiltBinary(t *testing.T) {
 	bin := testutil.BuildCollector(t, t.TempDir(), "")
 
-	t.Run("components lists rust_sample", func(t *testing.T) {
-		out, err := exec.Command(bin, "components").CombinedOutput()
+	t.Run("components lists each Rust extension at its declared stability", func(t *testing.T) {
+		out, err := exec.Command(bin, "components").Output()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
-		if !strings.Contains(string(out), "name: rust_sample") {
-			t.Fatalf("rust_sample missing:\n%s", out)
+		listed := listedExtensions(t, out)
+		// This test links the same archive as the binary: what its Rust factories declare.
+		types, err := rustffi.ExtensionTypes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range types {
+			if got, ok := listed[typ.Type]; !ok || got != typ.Stability {
+				t.Errorf("%s: listed %t at %q, its factory declares %q:\n%s", typ.Type, ok, got, typ.Stability, out)
+			}
+		}
+		// rust_sample declares no level: the SDK's default.
+		if got := listed["rust_sample"]; got != "Development" {
+			t.Errorf("rust_sample at %q, want Development:\n%s", got, out)
 		}
 	})
 
 	t.Run("validate rejects a bad Rust config", func(t *testing.T) {
-		path := testutil.WriteConfig(t, config(testutil.FreeEndpoint(t), testutil.FreeEndpoint(t), "    timeout_ms: 0\n"))
+		path := testutil.WriteConfig(t, config("rust_sample", testutil.FreeEndpoint(t), testutil.FreeEndpoint(t), "    timeout_ms: 0\n"))
 		out, err := exec.Command(bin, "validate", "--config", path).CombinedOutput()
 		if err == nil {
 			t.Fatalf("validate accepted timeout_ms: 0\n%s", out)
 		}
-		if !strings.Contains(string(out), "timeout_ms must be greater than 0") {
-			t.Fatalf("Rust's message missing:\n%s", out)
+		for _, want := range []string{"timeout_ms", "must be greater than 0"} {
+			if !strings.Contains(string(out), want) {
+				t.Fatalf("Rust's message (%q) missing:\n%s", want, out)
+			}
 		}
 	})
 
@@ -57,7 +78,7 @@ func TestBuiltBinary(t *testing.T) {
 	})
 
 	t.Run("print-config shows the Rust config merged over its defaults", func(t *testing.T) {
-		path := testutil.WriteConfig(t, config(testutil.FreeEndpoint(t), testutil.FreeEndpoint(t), "    timeout_ms: 1234\n"))
+		path := testutil.WriteConfig(t, config("rust_sample", testutil.FreeEndpoint(t), testutil.FreeEndpoint(t), "    timeout_ms: 1234\n"))
 		out, err := exec.Command(bin, "print-config", "--config", path).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -69,46 +90,171 @@ func TestBuiltBinary(t *testing.T) {
 		}
 	})
 
-	t.Run("runs and exits cleanly on SIGTERM", func(t *testing.T) {
-		endpoint := testutil.FreeEndpoint(t)
-		cmd := exec.Command(bin, "--config", testutil.WriteConfig(t, config(endpoint, testutil.FreeEndpoint(t), "")))
-		var output bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &output, &output
-		if err := cmd.Start(); err != nil {
+	// The Rust server must give its port back when its instance shuts down, not when the
+	// process exits (the OS frees it then anyway). A reload (SIGHUP) shuts the old instance
+	// down and starts the new one inside the same process: the new config names another
+	// instance on the same port, which can bind only if the old one released it. Had it kept
+	// the port, the new start fails ("cannot listen on") and the collector exits.
+	t.Run("a reload hands the Rust port to the new instance; SIGTERM exits cleanly", func(t *testing.T) {
+		endpoint, otlpEndpoint := testutil.FreeEndpoint(t), testutil.FreeEndpoint(t)
+		path := testutil.WriteConfig(t, config("rust_sample", endpoint, otlpEndpoint, ""))
+		collector := startCollector(t, bin, path)
+		collector.waitForLog(t, ready, 1)
+		requireServedBy(t, collector, endpoint, "rust_sample")
+
+		if err := os.WriteFile(path, []byte(config("rust_sample/reloaded", endpoint, otlpEndpoint, "")), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		defer cmd.Process.Kill()
-		var answered bool
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if resp, err := http.Get("http://" + endpoint + "/"); err == nil {
-				resp.Body.Close()
-				answered = resp.StatusCode == http.StatusOK
-				break
-			}
-		}
-		if !answered {
-			t.Fatalf("rust_sample never answered\n%s", output.String())
-		}
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		collector.signal(t, syscall.SIGHUP)
+		collector.waitForLog(t, ready, 2)
+		requireServedBy(t, collector, endpoint, "rust_sample/reloaded")
+
+		collector.signal(t, syscall.SIGTERM)
 		select {
-		case err := <-exited:
-			if err != nil {
-				t.Fatalf("exit after SIGTERM: %v\n%s", err, output.String())
+		case <-collector.exited:
+			if collector.err != nil {
+				t.Fatalf("exit after SIGTERM: %v\n%s", collector.err, collector.log)
 			}
 		case <-time.After(20 * time.Second):
-			t.Fatalf("no exit within 20s of SIGTERM\n%s", output.String())
+			t.Fatalf("no exit within 20s of SIGTERM\n%s", collector.log)
 		}
-		if !strings.Contains(output.String(), "Rust extension stopped") {
-			t.Fatalf("no Rust shutdown logged\n%s", output.String())
+		if !strings.Contains(collector.log.String(), "Shutdown complete.") {
+			t.Fatalf("no clean shutdown logged\n%s", collector.log)
 		}
-		l, err := net.Listen("tcp", endpoint)
-		if err != nil {
-			t.Fatalf("port still taken after exit: %v", err)
-		}
-		l.Close()
 	})
+}
+
+// listedExtensions parses `components` output: each extension's stability level by type.
+func listedExtensions(t *testing.T, components []byte) map[string]string {
+	t.Helper()
+	retrieved, err := confmap.NewRetrievedFromYAML(components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := retrieved.AsConf()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, components)
+	}
+	var parsed struct {
+		Extensions []struct {
+			Name      string            `mapstructure:"name"`
+			Stability map[string]string `mapstructure:"stability"`
+		} `mapstructure:"extensions"`
+	}
+	if err := conf.Unmarshal(&parsed, confmap.WithIgnoreUnused()); err != nil {
+		t.Fatalf("%v\n%s", err, components)
+	}
+	listed := map[string]string{}
+	for _, extension := range parsed.Extensions {
+		listed[extension.Name] = extension.Stability["extension"]
+	}
+	return listed
+}
+
+// requireServedBy fails unless endpoint answers with the status of the rust_sample instance id.
+func requireServedBy(t *testing.T, collector *runningCollector, endpoint, id string) {
+	t.Helper()
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + endpoint + "/")
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", endpoint, err, collector.log)
+	}
+	defer resp.Body.Close()
+	var status struct {
+		ComponentID string `json:"component_id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status.ComponentID != id {
+		t.Fatalf("%s is served by %q, want %q\n%s", endpoint, status.ComponentID, id, collector.log)
+	}
+}
+
+// runningCollector is the built binary running in the background.
+type runningCollector struct {
+	cmd    *exec.Cmd
+	log    *outputLog
+	exited chan struct{} // closed once the process has exited and its output is complete
+	err    error         // the process's exit, set before exited is closed
+}
+
+func startCollector(t *testing.T, bin, configPath string) *runningCollector {
+	t.Helper()
+	collector := &runningCollector{
+		cmd:    exec.Command(bin, "--config", configPath),
+		log:    &outputLog{written: make(chan struct{})},
+		exited: make(chan struct{}),
+	}
+	collector.cmd.Stdout, collector.cmd.Stderr = collector.log, collector.log
+	if err := collector.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		collector.err = collector.cmd.Wait()
+		close(collector.exited)
+	}()
+	t.Cleanup(func() {
+		_ = collector.cmd.Process.Kill() // a no-op once it has exited
+		<-collector.exited
+	})
+	return collector
+}
+
+func (c *runningCollector) signal(t *testing.T, signal os.Signal) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(signal); err != nil {
+		t.Fatalf("%v: %v\n%s", signal, err, c.log)
+	}
+}
+
+// waitForLog waits until the output holds want count times, woken by each write.
+func (c *runningCollector) waitForLog(t *testing.T, want string, count int) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		text, written := c.log.snapshot()
+		if strings.Count(text, want) >= count {
+			return
+		}
+		select {
+		case <-written:
+		case <-c.exited:
+			if text, _ := c.log.snapshot(); strings.Count(text, want) < count {
+				t.Fatalf("the collector exited (%v) before logging %q %d times:\n%s", c.err, want, count, text)
+			}
+			return
+		case <-timeout:
+			t.Fatalf("%q not logged %d times within 30s:\n%s", want, count, c.log)
+		}
+	}
+}
+
+// outputLog collects a process's output and wakes waiters on every write, so a test waits for
+// a log line as an event rather than by polling.
+type outputLog struct {
+	mu      sync.Mutex
+	text    strings.Builder
+	written chan struct{} // closed, and replaced, by every Write
+}
+
+func (l *outputLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.text.Write(p)
+	close(l.written)
+	l.written = make(chan struct{})
+	return len(p), nil
+}
+
+// snapshot returns the output so far and a channel closed by the next write.
+func (l *outputLog) snapshot() (string, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.String(), l.written
+}
+
+func (l *outputLog) String() string {
+	text, _ := l.snapshot()
+	return text
 }
