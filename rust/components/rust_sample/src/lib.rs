@@ -1,8 +1,11 @@
 //! `rust_sample`: a Rust collector extension that serves its own status as JSON.
 //!
 //! When enabled, `start` binds `endpoint` and answers `GET /` with the component id, the host's
-//! build version and the uptime; `shutdown` stops the server and frees the port within
-//! `timeout_ms`. It exists to show the SDK end to end and to make the lifecycle observable.
+//! build version and the uptime; `shutdown` frees the port at once and gives open connections
+//! up to `timeout_ms` to finish. The server runs under `Host::spawn`, as the SDK asks, so a
+//! panic in it reaches the collector as this component's fatal error. It exists to show the
+//! SDK end to end and to make the lifecycle observable. It declares no stability level, so it
+//! is `Development`, the SDK's default: a sample is not for production.
 
 mod config;
 mod server;

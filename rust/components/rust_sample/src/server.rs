@@ -13,7 +13,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use otelcol_rust_sdk::{ComponentId, Error, Extension, Host, LifecycleContext};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::{AbortHandle, JoinSet};
 
 use crate::SampleConfig;
 
@@ -27,7 +27,11 @@ pub struct SampleExtension {
 struct RunningServer {
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    /// The serve task, spawned with `Host::spawn` (which hands out no join handle).
+    task: AbortHandle,
+    /// Resolves (with an error: nothing is ever sent) once the serve task is over, finished or
+    /// aborted: its sender lives in the task and is dropped after the listener and connections.
+    ended: oneshot::Receiver<Infallible>,
 }
 
 impl Drop for RunningServer {
@@ -82,11 +86,20 @@ impl Extension for SampleExtension {
             started: Instant::now(),
         });
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, status, stopped));
+        let (ended_tx, ended) = oneshot::channel();
+        // Host::spawn, not tokio::spawn: a panic in the server (or a connection) becomes this
+        // component's fatal error instead of a silently dead endpoint.
+        let task = host.spawn(async move {
+            // Declared before the server's future, so dropped after it: `ended` resolves only
+            // once the listener and the connections are gone, also when the task is aborted.
+            let _ended_tx = ended_tx;
+            serve(listener, status, stopped).await;
+        });
         self.server = Some(RunningServer {
             local_addr,
             stop: Some(stop),
             task,
+            ended,
         });
         Ok(())
     }
@@ -101,9 +114,12 @@ impl Extension for SampleExtension {
             let _ = stop.send(());
         }
         let grace = Duration::from_millis(self.config.timeout_ms);
-        if tokio::time::timeout(grace, &mut server.task).await.is_err() {
+        if tokio::time::timeout(grace, &mut server.ended)
+            .await
+            .is_err()
+        {
             server.task.abort();
-            let _ = (&mut server.task).await;
+            let _ = (&mut server.ended).await;
         }
         Ok(())
     }
@@ -249,7 +265,7 @@ mod tests {
     }
 
     /// A started extension with a connection that sent half a request, which keeps its handler
-    /// busy until shutdown deals with it.
+    /// busy until shutdown deals with it. Returns once the server is serving that connection.
     async fn started_with_stalled_connection(timeout_ms: u64) -> (SampleExtension, TcpStream) {
         let mut ext = extension("127.0.0.1:0");
         ext.config.timeout_ms = timeout_ms;
@@ -260,22 +276,46 @@ mod tests {
             .write_all(b"GET / HTTP/1.1\r\n")
             .await
             .expect("writes");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The serve loop takes connections in the kernel's (FIFO) accept order and puts each
+        // under the graceful watch before it accepts the next, so an answer on a connection
+        // opened after the stalled one proves the stalled one is being served. Without this, a
+        // shutdown could come first and find it still in the accept queue.
+        let answer = get(addr, "/").await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         (ext, stalled)
     }
 
-    /// Guarantees: an idle keep-alive connection cannot hold shutdown past `timeout_ms`.
+    /// Reads until the peer closes; fails if that takes longer than `within`.
+    async fn closed_within(stream: &mut TcpStream, within: Duration) {
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(within, stream.read_to_end(&mut rest));
+        assert!(closed.await.is_ok(), "the connection was left open");
+    }
+
+    /// Scenario: a connection is mid-request when shutdown begins.
+    /// Guarantees: shutdown drains gracefully, waiting for that connection up to `timeout_ms`,
+    /// then stops it and returns: it takes at least `timeout_ms` and not much longer, and the
+    /// connection is closed once it returns.
     #[tokio::test]
     async fn shutdown_is_bounded_by_timeout() {
-        let (mut ext, _stalled) = started_with_stalled_connection(200).await;
+        let timeout = Duration::from_millis(300);
+        let (mut ext, mut stalled) = started_with_stalled_connection(300).await;
 
+        let ctx = context();
         let began = Instant::now();
-        ext.shutdown(&context()).await.expect("stops");
+        // The slack is for a loaded machine; an unbounded drain would wait for the client.
+        let slack = Duration::from_secs(1);
+        let stopped = tokio::time::timeout(timeout + slack, ext.shutdown(&ctx)).await;
+        let took = began.elapsed();
         assert!(
-            began.elapsed() < Duration::from_secs(2),
-            "{:?}",
-            began.elapsed()
+            matches!(stopped, Ok(Ok(()))),
+            "shutdown: {stopped:?} after {took:?} (Elapsed: still running; its bound is {timeout:?})"
         );
+        assert!(
+            took >= timeout,
+            "shutdown returned after {took:?}, without waiting {timeout:?} for the open request"
+        );
+        closed_within(&mut stalled, Duration::from_secs(2)).await;
     }
 
     /// Scenario: the host's deadline cuts shutdown off long before `timeout_ms`.
@@ -287,9 +327,7 @@ mod tests {
         let ctx = context();
         let cut_off = tokio::time::timeout(Duration::from_millis(100), ext.shutdown(&ctx));
         assert!(cut_off.await.is_err(), "shutdown should still be draining");
-        let mut rest = Vec::new();
-        let closed = tokio::time::timeout(Duration::from_secs(2), stalled.read_to_end(&mut rest));
-        assert!(closed.await.is_ok(), "the stalled connection was left open");
+        closed_within(&mut stalled, Duration::from_secs(2)).await;
     }
 
     /// Guarantees: disabled means no port and a no-op lifecycle; shutdown without start is fine.
