@@ -16,9 +16,10 @@ mod error;
 mod lifecycle;
 mod registry;
 mod stability;
+mod tree;
 
 pub use config::{Config, decode as decode_config, encode as encode_config};
-pub use error::Error;
+pub use error::{ConfigProblem, ConfigProblems, Error};
 pub use lifecycle::{
     BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext, StatusReporter,
     panic_message,
