@@ -7,7 +7,8 @@
 //! - OWNERSHIP: request strings are borrowed from Go for the duration of the call and copied
 //!   into owned Rust values before use; a `Reply` is owned by Rust until Go has copied it, then
 //!   Go frees it with `otelcol_rust_drop_reply`. No pointer of either side outlives a call.
-//! - Errors: every call answers a `Reply`; `ok == false` carries a lower-case message.
+//! - Errors: every call answers a `Reply`; `ok == false` carries a lower-case message and, for
+//!   a config error, its problems as `[{"path":..,"message":..}]` in `json`.
 //! - Panics: every method catches unwinding and answers an error; nothing unwinds into Go.
 //! - Threading: every method is `#[cgo_call]` (an ordinary cgo call, so the Go scheduler and GC
 //!   keep running while Rust blocks) and may be called from many goroutines at once.
@@ -57,7 +58,8 @@ pub struct EventRequest {
     pub timeout_ms: u64,
 }
 
-/// The answer to every call. On success `json` and/or `handle` carry the result.
+/// The answer to every call. On success `json` and/or `handle` carry the result; on a config
+/// error `json` lists its problems (see `answer`).
 #[derive(rust2go::R2G, Clone, Default)]
 pub struct Reply {
     pub ok: bool,
@@ -172,8 +174,20 @@ fn answer(call: impl FnOnce() -> Result<Reply, host::Error>) -> Reply {
         Err(err) => Reply {
             ok: false,
             error: err.to_string(),
+            json: problems_json(&err),
             ..Reply::default()
         },
+    }
+}
+
+/// A config error's problems as `[{"path":..,"message":..}]`, so Go reports each under its
+/// key path; empty for every other error.
+fn problems_json(err: &host::Error) -> String {
+    match err {
+        host::Error::Sdk(sdk) if !sdk.config_problems().is_empty() => {
+            serde_json::to_string(sdk.config_problems()).unwrap_or_default()
+        }
+        _ => String::new(),
     }
 }
 

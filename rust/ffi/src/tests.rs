@@ -136,7 +136,7 @@ fn config_calls_answer_json_or_errors() {
 
     let reply = Rust::validate_config(config_request("rust_sample", r#"{"timeout_ms":0}"#));
     assert!(!reply.ok);
-    assert_eq!(reply.error, "timeout_ms must be greater than 0");
+    assert_eq!(reply.error, "timeout_ms: must be greater than 0");
 
     let reply = Rust::default_config(config_request("nope", ""));
     assert_eq!(reply.error, r#"unknown extension type "nope""#);
@@ -146,6 +146,52 @@ fn config_calls_answer_json_or_errors() {
         r#"{"depends_on":["zpages"]}"#,
     ));
     assert_eq!(reply.json, r#"["zpages"]"#);
+}
+
+/// Guarantees: a config error's reply also lists each problem with its key path (Go turns
+/// each into an error of its own); other errors list none.
+#[test]
+fn config_errors_list_their_problems() {
+    let reply = Rust::validate_config(config_request(
+        "rust_sample",
+        r#"{"timeout_ms":0,"endpoint":""}"#,
+    ));
+    assert!(!reply.ok);
+    assert_eq!(
+        reply.error,
+        "timeout_ms: must be greater than 0; endpoint: cannot be empty"
+    );
+    assert_eq!(
+        reply.json,
+        r#"[{"path":"timeout_ms","message":"must be greater than 0"},{"path":"endpoint","message":"cannot be empty"}]"#
+    );
+
+    let reply = Rust::validate_config(config_request("rust_sample", r#"{"depends_on":["a",5]}"#));
+    assert_eq!(
+        reply.json,
+        r#"[{"path":"depends_on[1]","message":"invalid type: integer `5`, expected a string"}]"#
+    );
+
+    let reply = Rust::default_config(config_request("nope", ""));
+    assert!(!reply.ok);
+    assert_eq!(reply.json, "");
+}
+
+/// Guarantees: a value Go marks as provider-substituted reaches the component as a Go
+/// component would get it (a String field gets the text), at validation and at start, and
+/// integers keep every digit up to the u64 maximum.
+#[test]
+fn substituted_values_and_big_integers_reach_the_component() {
+    let config = r#"{"enabled":false,"endpoint":{"$otelcol.expanded":{"value":8080,"original":"8080"}},"timeout_ms":18446744073709551615}"#;
+    let reply = Rust::validate_config(config_request("rust_sample", config));
+    assert!(reply.ok, "{}", reply.error);
+    let normalized: serde_json::Value = serde_json::from_str(&reply.json).expect("json");
+    assert_eq!(normalized["endpoint"], "8080");
+    assert_eq!(normalized["timeout_ms"], u64::MAX);
+
+    let started = start("rust_sample", config, context(Some(5_000)));
+    assert!(started.ok, "{}", started.error);
+    assert!(shutdown(started.handle).ok);
 }
 
 /// Scenario: start, shut down, shut down again.
@@ -178,7 +224,7 @@ fn handle_table_lifecycle() {
 fn start_revalidates_config() {
     let reply = start("rust_sample", r#"{"timeout_ms":0}"#, context(Some(5_000)));
     assert!(!reply.ok);
-    assert_eq!(reply.error, "timeout_ms must be greater than 0");
+    assert_eq!(reply.error, "timeout_ms: must be greater than 0");
     assert_eq!(reply.handle, 0);
 }
 
