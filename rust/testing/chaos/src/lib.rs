@@ -22,6 +22,9 @@ pub struct ChaosConfig {
     pub block_thread: bool,
     /// Delay before the background panic, in milliseconds.
     pub panic_after_ms: u64,
+    /// Fail `start`, quoting the config as `start` received it (`Debug` form), so tests can
+    /// check exactly what reached Rust through the collector's config path.
+    pub fail_start: bool,
 }
 
 impl Config for ChaosConfig {
@@ -51,6 +54,12 @@ impl Chaos {
 
 impl Extension for Chaos {
     async fn start(&mut self, _: &LifecycleContext, host: &Host) -> Result<(), Error> {
+        if self.0.fail_start {
+            return Err(Error::lifecycle(format!(
+                "rust_chaos fails start as asked; it got {:?}",
+                self.0
+            )));
+        }
         match self.0.panic_in.as_str() {
             "start" => panic!("rust_chaos panics in start"),
             "background" => {
