@@ -47,7 +47,10 @@ func TestPanicsBecomeErrorsNamingTheComponent(t *testing.T) {
 	before := liveInstances(t)
 
 	cfg := factory(t, "rust_chaos").CreateDefaultConfig().(*rustextension.RustComponentConfig)
-	err := cfg.Unmarshal(confmap.NewFromStringMap(map[string]any{"panic_in": "validate"}))
+	if err := cfg.Unmarshal(confmap.NewFromStringMap(map[string]any{"panic_in": "validate"})); err != nil {
+		t.Fatal(err)
+	}
+	err := cfg.Validate() // Rust judges (and here panics) at Validate; Unmarshal only merges
 	if err == nil || !strings.Contains(err.Error(), "rust component panicked: rust_chaos panics in validate") {
 		t.Fatalf("validate: %v", err)
 	}

@@ -95,7 +95,7 @@ func TestStartRevalidatesInRust(t *testing.T) {
 	ext := newSample(t, map[string]any{"enabled": false})
 	ext.config.Set("timeout_ms", 0)
 	err := ext.Start(context.Background(), componenttest.NewNopHost())
-	if err == nil || !strings.Contains(err.Error(), "timeout_ms must be greater than 0") {
+	if err == nil || !strings.Contains(err.Error(), "timeout_ms: must be greater than 0") {
 		t.Fatalf("got %v", err)
 	}
 	if ext.handle != 0 {

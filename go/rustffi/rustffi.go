@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -16,24 +17,25 @@ func ExtensionTypes() ([]ExtensionType, error) {
 	return types, decode(RustExtensionsImpl{}.extension_types(), &types)
 }
 
-// DefaultConfig returns the default config of extensionType.
+// DefaultConfig returns the default config of extensionType. Numbers are int64, uint64 (above
+// the int64 range) or float64, as the collector's YAML parser types them.
 func DefaultConfig(extensionType string) (map[string]any, error) {
 	req, err := makeConfigRequest(extensionType, map[string]any{})
 	if err != nil {
 		return nil, err
 	}
-	var config map[string]any
-	return config, decode(RustExtensionsImpl{}.default_config(&req), &config)
+	return decodeConfig(RustExtensionsImpl{}.default_config(&req))
 }
 
-// ValidateConfig validates config in Rust and returns it normalized (every key present).
+// ValidateConfig validates config in Rust and returns it normalized (every key present; a
+// string field given an Expanded value holds its text). Numbers are typed as by DefaultConfig.
+// An invalid config gives one ConfigProblem per problem, joined.
 func ValidateConfig(extensionType string, config map[string]any) (map[string]any, error) {
 	req, err := makeConfigRequest(extensionType, config)
 	if err != nil {
 		return nil, err
 	}
-	var normalized map[string]any
-	return normalized, decode(RustExtensionsImpl{}.validate_config(&req), &normalized)
+	return decodeConfig(RustExtensionsImpl{}.validate_config(&req))
 }
 
 // Dependencies returns the ids of the extensions an instance with config depends on.
@@ -119,6 +121,9 @@ func makeConfigRequest(extensionType string, config map[string]any) (ConfigReque
 	if config == nil {
 		config = map[string]any{}
 	}
+	if err := checkReserved(config, ""); err != nil {
+		return ConfigRequest{}, err
+	}
 	configJSON, err := encode(config)
 	return ConfigRequest{extension_type: extensionType, config_json: configJSON}, err
 }
@@ -133,10 +138,27 @@ func encode(value any) (string, error) {
 
 func decode(reply Reply, out any) error {
 	if !reply.ok {
-		return errors.New(reply.error)
+		return callError(reply.error, reply.json)
 	}
 	if err := json.Unmarshal([]byte(reply.json), out); err != nil {
 		return fmt.Errorf("malformed reply from Rust: %w", err)
 	}
 	return nil
+}
+
+// decodeConfig decodes a config Rust answered, with exact numbers (see exactNumbers).
+func decodeConfig(reply Reply) (map[string]any, error) {
+	if !reply.ok {
+		return nil, callError(reply.error, reply.json)
+	}
+	decoder := json.NewDecoder(strings.NewReader(reply.json))
+	decoder.UseNumber()
+	var config map[string]any
+	if err := decoder.Decode(&config); err != nil {
+		return nil, fmt.Errorf("malformed reply from Rust: %w", err)
+	}
+	if _, err := exactNumbers(config); err != nil {
+		return nil, fmt.Errorf("malformed reply from Rust: %w", err)
+	}
+	return config, nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -55,15 +56,56 @@ func TestConfigCallsReportRustErrors(t *testing.T) {
 		t.Fatalf("unknown type: %v", err)
 	}
 	_, err := ValidateConfig("rust_sample", map[string]any{"timeout_ms": 0})
-	if err == nil || err.Error() != "timeout_ms must be greater than 0" {
+	if err == nil || err.Error() != "timeout_ms: must be greater than 0" {
 		t.Fatalf("invalid config: %v", err)
 	}
 	normalized, err := ValidateConfig("rust_sample", map[string]any{"enabled": false})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if normalized["enabled"] != false || normalized["timeout_ms"] != float64(5000) {
-		t.Fatalf("normalized config: %v", normalized)
+	if normalized["enabled"] != false || normalized["timeout_ms"] != int64(5000) {
+		t.Fatalf("normalized config: %#v", normalized)
+	}
+}
+
+// Guarantees: every problem Rust reports is an error of its own, "path: message", joined.
+func TestConfigProblemsAreSeparateErrors(t *testing.T) {
+	_, err := ValidateConfig("rust_sample", map[string]any{"timeout_ms": 0, "endpoint": ""})
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(joined.Unwrap()) != 2 {
+		t.Fatalf("want two joined errors, got %#v", err)
+	}
+	if err.Error() != "timeout_ms: must be greater than 0\nendpoint: cannot be empty" {
+		t.Fatalf("got %q", err)
+	}
+}
+
+// Guarantees: integers cross the boundary in both directions with every digit and come back
+// as Go integers: int64 when they fit, else uint64 (never float64, which holds 53 bits).
+func TestConfigIntegersAreExact(t *testing.T) {
+	for _, n := range []any{int64(9007199254740993), uint64(math.MaxUint64)} {
+		normalized, err := ValidateConfig("rust_sample", map[string]any{"timeout_ms": n})
+		if err != nil {
+			t.Fatalf("%v: %v", n, err)
+		}
+		if got := normalized["timeout_ms"]; got != n {
+			t.Errorf("timeout_ms %#v came back as %#v", n, got)
+		}
+	}
+}
+
+// Guarantees: a provider-substituted value gives a Rust String field its text and a number
+// field its parsed value (as confmap does for Go), through the real boundary.
+func TestConfigExpandedValues(t *testing.T) {
+	normalized, err := ValidateConfig("rust_sample", map[string]any{
+		"endpoint":   Expanded{Value: 8080, Original: "8080"},
+		"timeout_ms": Expanded{Value: 250, Original: "250"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if normalized["endpoint"] != "8080" || normalized["timeout_ms"] != int64(250) {
+		t.Fatalf("normalized config: %#v", normalized)
 	}
 }
 

@@ -75,7 +75,7 @@ service:
 
 	bad := writeFile(t, "bad.yaml", strings.Replace(read(t, config), "    endpoint: "+rustEndpoint, "    endpoint: "+rustEndpoint+"\n    timeout_ms: 0", 1))
 	out, err := exec.Command(binary, "validate", "--config", bad).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "rust_sample") || !strings.Contains(string(out), "timeout_ms must be greater than 0") {
+	if err == nil || !strings.Contains(string(out), "rust_sample") || !strings.Contains(string(out), "timeout_ms: must be greater than 0") {
 		t.Errorf("validate of a bad Rust config: err %v, output:\n%s", err, out)
 	}
 
