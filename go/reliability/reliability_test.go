@@ -168,6 +168,57 @@ func TestDeadlinesAreHonoured(t *testing.T) {
 	}
 }
 
+// Scenario: rust_chaos never finishes start (or shutdown), awaiting or blocking its thread;
+// the Go context has no deadline and is cancelled after 200 ms.
+// Guarantees: the call returns "context cancelled" soon after the cancel (the collector's own
+// Start and Shutdown contexts carry no deadline, so cancellation must reach Rust), and no
+// instance stays registered.
+func TestCancellationEndsLifecycleCalls(t *testing.T) {
+	const after = 200 * time.Millisecond
+	margin := 500 * time.Millisecond
+	if raceEnabled {
+		margin = time.Second
+	}
+	call := func(t *testing.T, do func(context.Context) error) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		timer := time.AfterFunc(after, cancel)
+		defer timer.Stop()
+		began := time.Now()
+		err := do(ctx)
+		took := time.Since(began)
+		if err == nil || !strings.Contains(err.Error(), "context cancelled") {
+			t.Fatalf("got %v after %v", err, took)
+		}
+		if took < after || took > after+margin {
+			t.Fatalf("returned after %v; cancelled after %v", took, after)
+		}
+	}
+	for _, thread := range []bool{false, true} {
+		mode := map[bool]string{false: "async", true: "thread"}[thread]
+		t.Run("start/"+mode, func(t *testing.T) {
+			before := liveInstances(t)
+			ext := newExtension(t, "rust_chaos", map[string]any{"block_in": "start", "block_thread": thread})
+			call(t, func(ctx context.Context) error { return ext.Start(ctx, nopHost) })
+			if liveInstances(t) != before {
+				t.Fatal("a cancelled start stayed registered")
+			}
+		})
+		t.Run("shutdown/"+mode, func(t *testing.T) {
+			before := liveInstances(t)
+			ext := newExtension(t, "rust_chaos", map[string]any{"block_in": "shutdown", "block_thread": thread})
+			if err := ext.Start(context.Background(), nopHost); err != nil {
+				t.Fatal(err)
+			}
+			call(t, ext.Shutdown)
+			if liveInstances(t) != before {
+				t.Fatal("a cancelled shutdown left its handle")
+			}
+		})
+	}
+}
+
 // Scenario: 10,000 create/start/shutdown cycles of one extension in one process
 // (RELIABILITY_LONG=1: 100,000).
 // Guarantees: the live-instance count returns to where it was and RSS stays flat.
@@ -309,7 +360,7 @@ func TestReloadsKeepServing(t *testing.T) {
 	// the log) and both endpoints answer.
 	waitServing := func(round int) {
 		deadline := time.Now().Add(15 * time.Second)
-		for strings.Count(output.String(), "Rust extension started") < 2*(round+1) ||
+		for strings.Count(output.String(), "Extension started.") < 2*(round+1) ||
 			!(answers(first) && answers(second)) {
 			if time.Now().After(deadline) {
 				t.Fatalf("not serving after reload %d\n%s", round, output.String())
@@ -333,7 +384,7 @@ func TestReloadsKeepServing(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after reloads: %v\n%s", err, output.String())
 	}
-	if n := strings.Count(output.String(), "Rust extension started"); n != 2*(reloads+1) {
+	if n := strings.Count(output.String(), "Extension started."); n != 2*(reloads+1) {
 		t.Fatalf("%d Rust starts logged, want %d", n, 2*(reloads+1))
 	}
 }

@@ -34,21 +34,26 @@ func FatalError() error {
 // retakes it, which measurably slowed collector start-up (docs/performance.md).
 const eventPoll = 200 * time.Millisecond
 
-// defaultShutdownTimeout bounds a Rust shutdown when the collector's context has no deadline
-// (its Shutdown context never has one).
-const defaultShutdownTimeout = 30 * time.Second
+// The collector gives Start and Shutdown contexts without a deadline. These bound the Rust
+// side when it does not, so a Rust start or shutdown that never returns cannot hang the
+// collector; cancelling the context ends the wait sooner.
+const (
+	defaultStartTimeout    = time.Minute
+	defaultShutdownTimeout = 30 * time.Second
+)
 
 // rustExtension is the Go wrapper of one Rust extension instance.
 //
 // Contract: Start creates and starts the Rust instance and fails if called twice. Shutdown is
 // idempotent, safe without Start, and always forgets the Rust instance, even when Rust reports
-// an error (which it logs and returns).
+// an error (which it returns).
 type rustExtension struct {
 	id           component.ID
 	config       *RustComponentConfig
 	dependencies []component.ID
 	logger       *zap.Logger
 	build        component.BuildInfo
+	fatal        fatalReporter
 
 	mu          sync.Mutex
 	handle      rustffi.Handle // 0 while no Rust instance exists
@@ -56,7 +61,10 @@ type rustExtension struct {
 	watching    chan struct{}  // closed when the event watcher has stopped
 }
 
-var _ extensioncapabilities.Dependent = (*rustExtension)(nil)
+var (
+	_ extensioncapabilities.Dependent       = (*rustExtension)(nil)
+	_ extensioncapabilities.PipelineWatcher = (*rustExtension)(nil)
+)
 
 func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 	e.mu.Lock()
@@ -67,21 +75,27 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 	if err := ctx.Err(); err != nil {
 		return e.errorf("start not attempted: %w", err)
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultStartTimeout)
+		defer cancel()
+	}
 	handle, err := rustffi.CreateAndStart(ctx, rustID(e.id), e.config.values, e.hostInfo(host))
 	if err != nil {
 		return e.errorf("%w", err)
 	}
 	e.handle = handle
+	e.fatal.host = host
 	e.stopWatcher, e.watching = make(chan struct{}), make(chan struct{})
-	go e.watch(handle, host, e.stopWatcher, e.watching)
-	e.logger.Info("Rust extension started", zap.Uint64("handle", uint64(handle)))
+	go e.watch(handle, e.stopWatcher, e.watching)
 	return nil
 }
 
-// watch forwards the Rust instance's fatal errors (such as a panic in one of its background
-// tasks) to the collector, which then shuts down. It ends when stop is closed or the instance
-// is gone.
-func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, stop <-chan struct{}, done chan<- struct{}) {
+// watch collects the Rust instance's fatal errors (such as a panic in one of its background
+// tasks) and hands them to the fatal reporter. It ends when stop is closed or the instance is
+// gone, and checks stop between events, so an instance reporting in a loop cannot delay
+// Shutdown (Rust also bounds how many events wait).
+func (e *rustExtension) watch(handle rustffi.Handle, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	ticker := time.NewTicker(eventPoll)
 	defer ticker.Stop()
@@ -92,6 +106,11 @@ func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, stop <
 		case <-ticker.C:
 		}
 		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			event, err := rustffi.WaitEvent(handle, 0)
 			if err != nil {
 				e.logger.Error("Cannot watch Rust extension", zap.Error(err))
@@ -103,15 +122,21 @@ func (e *rustExtension) watch(handle rustffi.Handle, host component.Host, stop <
 			if event.Kind != "fatal" {
 				break
 			}
-			e.logger.Error("Rust extension reported a fatal error", zap.String("error", event.Message))
-			fatal := e.errorf("%s", event.Message)
-			firstFatal.CompareAndSwap(nil, &fatal)
-			// The collector delivers status on an unbuffered channel that nobody reads while
-			// it shuts down or reloads; never let the watcher (which Shutdown waits for)
-			// block on it.
-			go componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fatal))
+			e.fatal.report(e.errorf("%s", event.Message), e.logger)
 		}
 	}
+}
+
+// Ready is called by the collector once its pipelines run: from now on it reads fatal errors.
+func (e *rustExtension) Ready() error {
+	e.fatal.setReady(true)
+	return nil
+}
+
+// NotReady is called by the collector before it shuts the pipelines down.
+func (e *rustExtension) NotReady() error {
+	e.fatal.setReady(false)
+	return nil
 }
 
 func (e *rustExtension) Shutdown(ctx context.Context) error {
@@ -124,21 +149,79 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 	e.handle = 0
 	close(e.stopWatcher)
 	<-e.watching // at most one WaitEvent call (which does not block) away
+	e.fatal.discardPending(e.logger)
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultShutdownTimeout)
 		defer cancel()
 	}
 	if err := rustffi.Shutdown(ctx, rustID(e.id), handle); err != nil {
-		e.logger.Error("Rust extension shutdown failed", zap.Uint64("handle", uint64(handle)), zap.Error(err))
 		return e.errorf("shutdown: %w", err)
 	}
-	e.logger.Info("Rust extension stopped", zap.Uint64("handle", uint64(handle)))
 	return nil
 }
 
+// fatalReporter hands a Rust instance's first fatal error to the collector, and only while
+// the collector reads them. The collector's status reporter sends a fatal error on an
+// unbuffered channel, holding a lock that every other status report needs, and the collector
+// reads that channel only while it runs (after Ready, before NotReady): a report during
+// start-up, a reload or shutdown would block every later status report and hang the
+// collector. So a fatal error before Ready waits for Ready; one after NotReady is only logged
+// (the collector is stopping this instance anyway). Only the first is reported: the collector
+// shuts down on it, and at most one report goroutine exists per instance.
+type fatalReporter struct {
+	mu       sync.Mutex
+	host     component.Host
+	ready    bool
+	pending  error // the first fatal error, held until Ready
+	reported bool
+}
+
+func (r *fatalReporter) report(err error, logger *zap.Logger) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	firstFatal.CompareAndSwap(nil, &err)
+	switch {
+	case r.reported || r.pending != nil:
+		logger.Error("Rust extension reported another fatal error", zap.Error(err))
+	case r.ready:
+		r.send(err)
+	default:
+		// Logged now, so the cause is visible even if the collector never becomes ready.
+		logger.Error("Rust extension reported a fatal error; reporting it once the collector runs", zap.Error(err))
+		r.pending = err
+	}
+}
+
+func (r *fatalReporter) setReady(ready bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ready = ready
+	if ready && r.pending != nil && !r.reported {
+		r.send(r.pending)
+	}
+}
+
+// discardPending logs a fatal error that never reached the collector (it stopped first).
+func (r *fatalReporter) discardPending(logger *zap.Logger) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending != nil && !r.reported {
+		logger.Warn("Rust extension's fatal error was not reported: the collector stopped it first", zap.Error(r.pending))
+		r.pending = nil
+	}
+}
+
+// send reports err in a goroutine of its own: the report blocks until the collector's control
+// loop reads it, and neither the watcher nor Shutdown may wait for that.
+func (r *fatalReporter) send(err error) {
+	r.reported, r.pending = true, nil
+	host := r.host
+	go componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
+}
+
 // errorf formats an error naming this component (the collector does not add the id to
-// Start and Shutdown errors).
+// Start and Shutdown errors it returns; it logs them with the id as a field).
 func (e *rustExtension) errorf(format string, args ...any) error {
 	return fmt.Errorf("rust extension %q: "+format, append([]any{e.id.String()}, args...)...)
 }

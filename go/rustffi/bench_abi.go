@@ -82,7 +82,7 @@ func cgoValidateConfig(extensionType string, config map[string]any) (map[string]
 }
 
 func cgoCreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
-	req, err := makeStartRequest(ctx, id, config, host)
+	req, err := makeStartRequest(newCallContext(ctx, id, 0), config, host)
 	if err != nil {
 		return 0, err
 	}
@@ -101,7 +101,7 @@ func cgoCreateAndStart(ctx context.Context, id ComponentID, config map[string]an
 }
 
 func cgoShutdown(ctx context.Context, id ComponentID, h Handle) error {
-	contextJSON, err := encode(newCallContext(ctx, id))
+	contextJSON, err := encode(newCallContext(ctx, id, 0))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,10 @@ package rustffi
 #include <stdint.h>
 #include <stdlib.h>
 
+typedef struct CallRequestRef {
+  uint64_t token;
+} CallRequestRef;
+
 typedef struct StringRef {
   const uint8_t *ptr;
   uintptr_t len;
@@ -59,6 +63,8 @@ const void c_RustExtensions_create_and_start(const void*, const void*);
 const void c_RustExtensions_shutdown(const void*, const void*);
 const void c_RustExtensions_wait_event(const void*, const void*);
 const void c_RustExtensions_live_instances(const void*);
+const void c_RustExtensions_cancel_call(const void*);
+const void c_RustExtensions_release_call(const void*);
 */
 import "C"
 import (
@@ -313,6 +319,31 @@ func refShutdownRequest(p *ShutdownRequest, buffer *[]byte) C.ShutdownRequestRef
 	}
 }
 
+type CallRequest struct {
+	token uint64
+}
+
+func newCallRequest(p C.CallRequestRef) CallRequest {
+	return CallRequest{
+		token: newC_uint64_t(p.token),
+	}
+}
+func ownCallRequest(p C.CallRequestRef) CallRequest {
+	return CallRequest{
+		token: newC_uint64_t(p.token),
+	}
+}
+func cntCallRequest(s *CallRequest, cnt *uint) [0]C.CallRequestRef {
+	_ = s
+	_ = cnt
+	return [0]C.CallRequestRef{}
+}
+func refCallRequest(p *CallRequest, buffer *[]byte) C.CallRequestRef {
+	return C.CallRequestRef{
+		token: refC_uint64_t(&p.token, buffer),
+	}
+}
+
 type EventRequest struct {
 	handle     uint64
 	timeout_ms uint64
@@ -395,8 +426,10 @@ func (RustExtensionsImpl) extension_types() Reply {
 func (RustExtensionsImpl) default_config(req *ConfigRequest) Reply {
 	_internal_slot := [2]unsafe.Pointer{}
 	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
 	req_ref, req_buffer := cvt_ref(cntConfigRequest, refConfigRequest)(req)
-	_internal_params[0] = unsafe.Pointer(&req_ref)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
 	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_default_config), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_slot)
 	runtime.KeepAlive(_internal_params)
@@ -408,8 +441,10 @@ func (RustExtensionsImpl) default_config(req *ConfigRequest) Reply {
 func (RustExtensionsImpl) validate_config(req *ConfigRequest) Reply {
 	_internal_slot := [2]unsafe.Pointer{}
 	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
 	req_ref, req_buffer := cvt_ref(cntConfigRequest, refConfigRequest)(req)
-	_internal_params[0] = unsafe.Pointer(&req_ref)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
 	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_validate_config), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_slot)
 	runtime.KeepAlive(_internal_params)
@@ -421,8 +456,10 @@ func (RustExtensionsImpl) validate_config(req *ConfigRequest) Reply {
 func (RustExtensionsImpl) dependencies(req *ConfigRequest) Reply {
 	_internal_slot := [2]unsafe.Pointer{}
 	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
 	req_ref, req_buffer := cvt_ref(cntConfigRequest, refConfigRequest)(req)
-	_internal_params[0] = unsafe.Pointer(&req_ref)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
 	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_dependencies), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_slot)
 	runtime.KeepAlive(_internal_params)
@@ -434,8 +471,10 @@ func (RustExtensionsImpl) dependencies(req *ConfigRequest) Reply {
 func (RustExtensionsImpl) create_and_start(req *StartRequest) Reply {
 	_internal_slot := [2]unsafe.Pointer{}
 	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
 	req_ref, req_buffer := cvt_ref(cntStartRequest, refStartRequest)(req)
-	_internal_params[0] = unsafe.Pointer(&req_ref)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
 	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_create_and_start), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_slot)
 	runtime.KeepAlive(_internal_params)
@@ -447,8 +486,10 @@ func (RustExtensionsImpl) create_and_start(req *StartRequest) Reply {
 func (RustExtensionsImpl) shutdown(req *ShutdownRequest) Reply {
 	_internal_slot := [2]unsafe.Pointer{}
 	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
 	req_ref, req_buffer := cvt_ref(cntShutdownRequest, refShutdownRequest)(req)
-	_internal_params[0] = unsafe.Pointer(&req_ref)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
 	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_shutdown), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_slot)
 	runtime.KeepAlive(_internal_params)
@@ -460,8 +501,10 @@ func (RustExtensionsImpl) shutdown(req *ShutdownRequest) Reply {
 func (RustExtensionsImpl) wait_event(req *EventRequest) Reply {
 	_internal_slot := [2]unsafe.Pointer{}
 	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
 	req_ref, req_buffer := cvt_ref(cntEventRequest, refEventRequest)(req)
-	_internal_params[0] = unsafe.Pointer(&req_ref)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
 	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_wait_event), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_slot)
 	runtime.KeepAlive(_internal_params)
@@ -477,4 +520,24 @@ func (RustExtensionsImpl) live_instances() Reply {
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
 	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
 	return val
+}
+func (RustExtensionsImpl) cancel_call(req *CallRequest) {
+	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
+	req_ref, req_buffer := cvt_ref(cntCallRequest, refCallRequest)(req)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_cancel_call), unsafe.Pointer(&_internal_params))
+	runtime.KeepAlive(_internal_params)
+	runtime.KeepAlive(req_buffer)
+}
+func (RustExtensionsImpl) release_call(req *CallRequest) {
+	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
+	req_ref, req_buffer := cvt_ref(cntCallRequest, refCallRequest)(req)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_release_call), unsafe.Pointer(&_internal_params))
+	runtime.KeepAlive(_internal_params)
+	runtime.KeepAlive(req_buffer)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,32 +49,60 @@ func Dependencies(extensionType string, config map[string]any) ([]string, error)
 	return ids, decode(RustExtensionsImpl{}.dependencies(&req), &ids)
 }
 
-// CreateAndStart creates the Rust instance for id and starts it within ctx's deadline. Rust
-// validates config again first. On error no instance exists.
+// CreateAndStart creates the Rust instance for id and starts it, returning at ctx's deadline
+// or cancellation at the latest (Rust then stops the start and cleans up). Rust validates
+// config again first. On error no instance exists.
 func CreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
-	req, err := makeStartRequest(ctx, id, config, host)
-	if err != nil {
-		return 0, err
-	}
-	reply := RustExtensionsImpl{}.create_and_start(&req)
-	if !reply.ok {
-		return 0, errors.New(reply.error)
-	}
-	return Handle(reply.handle), nil
+	return cancellable(ctx, func(token uint64) (Handle, error) {
+		req, err := makeStartRequest(newCallContext(ctx, id, token), config, host)
+		if err != nil {
+			return 0, err
+		}
+		reply := RustExtensionsImpl{}.create_and_start(&req)
+		if !reply.ok {
+			return 0, errors.New(reply.error)
+		}
+		return Handle(reply.handle), nil
+	})
 }
 
-// Shutdown shuts the instance behind h down within ctx's deadline. The handle is invalid
+// Shutdown shuts the instance behind h down, returning at ctx's deadline or cancellation at
+// the latest (Rust then aborts what is left of the instance). The handle is invalid
 // afterwards, also when an error is returned.
 func Shutdown(ctx context.Context, id ComponentID, h Handle) error {
-	contextJSON, err := encode(newCallContext(ctx, id))
-	if err != nil {
-		return err
+	_, err := cancellable(ctx, func(token uint64) (struct{}, error) {
+		contextJSON, err := encode(newCallContext(ctx, id, token))
+		if err != nil {
+			return struct{}{}, err
+		}
+		req := ShutdownRequest{handle: uint64(h), context_json: contextJSON}
+		if reply := (RustExtensionsImpl{}).shutdown(&req); !reply.ok {
+			return struct{}{}, errors.New(reply.error)
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// nextCallToken numbers cancellable calls; 0 means "not cancellable" to Rust.
+var nextCallToken atomic.Uint64
+
+// cancellable runs call with a fresh token for its context and, should ctx end while the call
+// runs, has Rust cancel it. Rust accepts the cancel before, during or after the call; one that
+// came after is released here, so no token outlives its call.
+func cancellable[T any](ctx context.Context, call func(token uint64) (T, error)) (T, error) {
+	token := nextCallToken.Add(1)
+	sent := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		RustExtensionsImpl{}.cancel_call(&CallRequest{token: token})
+		close(sent)
+	})
+	value, err := call(token)
+	if !stop() {
+		<-sent
+		RustExtensionsImpl{}.release_call(&CallRequest{token: token})
 	}
-	req := ShutdownRequest{handle: uint64(h), context_json: contextJSON}
-	if reply := (RustExtensionsImpl{}).shutdown(&req); !reply.ok {
-		return errors.New(reply.error)
-	}
-	return nil
+	return value, err
 }
 
 // WaitEvent waits up to timeout for the next event of the instance behind h. Once the
@@ -93,12 +122,12 @@ func LiveInstances() (uint64, error) {
 	return reply.handle, nil
 }
 
-func makeStartRequest(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (StartRequest, error) {
-	cfgReq, err := makeConfigRequest(id.Type, config)
+func makeStartRequest(call callContext, config map[string]any, host HostInfo) (StartRequest, error) {
+	cfgReq, err := makeConfigRequest(call.ID.Type, config)
 	if err != nil {
 		return StartRequest{}, err
 	}
-	contextJSON, err := encode(newCallContext(ctx, id))
+	contextJSON, err := encode(call)
 	if err != nil {
 		return StartRequest{}, err
 	}

@@ -52,10 +52,12 @@ type callContext struct {
 	ID                  ComponentID `json:"id"`
 	Cancelled           bool        `json:"cancelled"`
 	DeadlineRemainingNS *uint64     `json:"deadline_remaining_ns,omitempty"`
+	// Call is the token Rust is told to cancel this call with; 0 for none.
+	Call uint64 `json:"call,omitempty"`
 }
 
-func newCallContext(ctx context.Context, id ComponentID) callContext {
-	wire := callContext{ID: id, Cancelled: ctx.Err() != nil}
+func newCallContext(ctx context.Context, id ComponentID, call uint64) callContext {
+	wire := callContext{ID: id, Cancelled: ctx.Err() != nil, Call: call}
 	if deadline, ok := ctx.Deadline(); ok {
 		// Rust treats 0 as "already expired"; round a live deadline up to at least 1ns.
 		left := uint64(max(time.Until(deadline), 0))

@@ -36,7 +36,8 @@ pub struct ConfigRequest {
 pub struct StartRequest {
     pub extension_type: String,
     pub config_json: String,
-    /// `{"id":{"type":..,"name":..},"cancelled":bool,"deadline_remaining_ns":u64|null}`
+    /// `{"id":{"type":..,"name":..},"cancelled":bool,"deadline_remaining_ns":u64|null,"call":u64}`
+    /// (`call`: the token `cancel_call` cancels this call with; 0 for none)
     pub context_json: String,
     /// `{"build":{"command":..,"description":..,"version":..},"extensions":[ids]}`
     pub host_json: String,
@@ -48,6 +49,12 @@ pub struct ShutdownRequest {
     pub handle: u64,
     /// Same shape as `StartRequest::context_json`.
     pub context_json: String,
+}
+
+/// Names a cancellable lifecycle call: the `call` token of its context.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct CallRequest {
+    pub token: u64,
 }
 
 /// Wait for an instance's next event.
@@ -69,6 +76,9 @@ pub struct Reply {
 }
 
 /// What Go may ask of the Rust library.
+// Every method returns `Reply` or nothing (checked at compile time): otelcol_rust_drop_reply
+// frees every boxed reply as a `Reply`'s `ReplyStorage`.
+#[otelcol_rust_ffi_macros::replies_are(Reply)]
 #[rust2go::g2r]
 pub trait RustExtensions {
     /// Does nothing: proves the library is linked and callable, and is the floor the
@@ -104,6 +114,13 @@ pub trait RustExtensions {
     /// How many instances are started and not yet shut down (for leak checks).
     #[cgo_call]
     fn live_instances() -> Reply;
+    /// Cancels the start or shutdown whose context carries this token: it answers
+    /// `context cancelled` at once and its work is stopped. May come before the call itself.
+    #[cgo_call]
+    fn cancel_call(req: CallRequest);
+    /// Forgets a token after its call returned (needed only when `cancel_call` was sent).
+    #[cgo_call]
+    fn release_call(req: CallRequest);
 }
 
 impl RustExtensions for RustExtensionsImpl {
@@ -149,6 +166,15 @@ impl RustExtensions for RustExtensionsImpl {
     fn live_instances() -> Reply {
         answer(|| Ok(handle(host::live_instances())))
     }
+
+    fn cancel_call(req: CallRequest) {
+        // Nothing here panics (a map insert and a notify), and nothing may unwind into Go.
+        let _ = catch_unwind(|| host::cancel_call(req.token));
+    }
+
+    fn release_call(req: CallRequest) {
+        let _ = catch_unwind(|| host::release_call(req.token));
+    }
 }
 
 fn json(value: impl serde::Serialize) -> Reply {
@@ -192,8 +218,73 @@ fn problems_json(err: &host::Error) -> String {
 }
 
 /// The storage the g2r exports box for every reply: the reply, its C view and the buffer the
-/// view points into (see rust2go's generated `c_RustExtensions_*`). Every method of
-/// [`RustExtensions`] returns [`Reply`], so this is the only type a reply pointer can have.
+/// view points into (rust2go-macro 0.4.1's generated `c_RustExtensions_*` box
+/// `(out, ToRef::calc_ref(&out).1, ToRef::calc_ref(&out).0)` and hand Go the box's data pointer
+/// with no type). `#[replies_are(Reply)]` on [`RustExtensions`] makes a method with another
+/// return type a compile error, so this is the only type a reply pointer can have.
+///
+/// A g2r trait whose method returns a `String` does not compile (the error, E0277, points at
+/// `-> String`: "`String` is not `Reply`: every method of a g2r trait checked by `replies_are`
+/// must return `Reply` or nothing"):
+///
+/// ```compile_fail,E0277
+/// #[derive(rust2go::R2G, Default)]
+/// pub struct Reply {
+///     pub ok: bool,
+/// }
+///
+/// #[otelcol_rust_ffi_macros::replies_are(Reply)]
+/// #[rust2go::g2r]
+/// pub trait Boundary {
+///     #[cgo_call]
+///     fn ping();
+///     #[cgo_call]
+///     fn status() -> Reply;
+///     #[cgo_call]
+///     fn version() -> String;
+/// }
+///
+/// impl Boundary for BoundaryImpl {
+///     fn ping() {}
+///     fn status() -> Reply {
+///         Reply { ok: true }
+///     }
+///     fn version() -> String {
+///         String::new()
+///     }
+/// }
+/// ```
+///
+/// The same code with `version` returning `Reply` compiles, so the return type is what the
+/// example above fails on (stable rustdoc does not check the error code):
+///
+/// ```
+/// #[derive(rust2go::R2G, Default)]
+/// pub struct Reply {
+///     pub ok: bool,
+/// }
+///
+/// #[otelcol_rust_ffi_macros::replies_are(Reply)]
+/// #[rust2go::g2r]
+/// pub trait Boundary {
+///     #[cgo_call]
+///     fn ping();
+///     #[cgo_call]
+///     fn status() -> Reply;
+///     #[cgo_call]
+///     fn version() -> Reply;
+/// }
+///
+/// impl Boundary for BoundaryImpl {
+///     fn ping() {}
+///     fn status() -> Reply {
+///         Reply { ok: true }
+///     }
+///     fn version() -> Reply {
+///         Reply::default()
+///     }
+/// }
+/// ```
 type ReplyStorage = (Reply, <Reply as ToRef>::Ref, Vec<u8>);
 
 /// Frees a reply Go has finished copying.
@@ -210,8 +301,9 @@ pub unsafe extern "C" fn otelcol_rust_drop_reply(storage: *mut c_void) {
     if storage.is_null() {
         return;
     }
-    // SAFETY: per the contract above, `storage` came from `Box::leak` of a `ReplyStorage` in
-    // the generated export and has not been freed yet.
+    // SAFETY: per the contract above, `storage` came from `Box::leak` in one of the generated
+    // exports and has not been freed yet; what that export boxed is a `ReplyStorage`, because
+    // `replies_are(Reply)` lets no method of the trait return anything else.
     let reply = unsafe { Box::from_raw(storage.cast::<ReplyStorage>()) };
     // Dropping strings cannot panic, but nothing may unwind into Go.
     let _ = catch_unwind(AssertUnwindSafe(move || drop(reply)));

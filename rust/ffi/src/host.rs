@@ -6,14 +6,13 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
     extension_factories, find_extension_factory, BoxFuture, ComponentId, ErasedExtension, Host,
-    LifecycleContext, StatusReporter,
+    LifecycleContext, SpawnedTasks, StatusReporter,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
@@ -50,6 +49,11 @@ pub enum Error {
     Panic(String),
 }
 
+/// How many fatal errors of one instance wait for Go at most. Go acts on the first (the
+/// collector shuts down); the rest only matter as log lines, so a component reporting in a
+/// loop costs bounded memory.
+const MAX_PENDING_EVENTS: usize = 16;
+
 /// The JSON shape of a Go `context.Context` (see `boundary::StartRequest`).
 #[derive(Deserialize)]
 struct WireContext {
@@ -58,12 +62,17 @@ struct WireContext {
     cancelled: bool,
     #[serde(default)]
     deadline_remaining_ns: Option<u64>,
+    /// The token Go cancels this call with (`cancel_call`); 0 when the call cannot be
+    /// cancelled.
+    #[serde(default)]
+    call: u64,
 }
 
 struct Instance {
     context: LifecycleContext,
     extension: Box<dyn ErasedExtension>,
     events: Arc<Events>,
+    tasks: SpawnedTasks,
 }
 
 /// Fatal errors an instance reported, waiting for Go to collect them with `wait_event`.
@@ -76,6 +85,8 @@ struct Events {
 #[derive(Default)]
 struct EventState {
     fatal: VecDeque<String>,
+    /// Reports refused because the queue was full; told to Go with the next event.
+    dropped: u64,
     closed: bool,
 }
 
@@ -96,9 +107,21 @@ impl Events {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn push_fatal(&self, message: String) {
-        self.lock().fatal.push_back(message);
+    /// Queues a fatal error unless the instance is closed or the queue is full (then it is
+    /// counted). Answers whether it was queued.
+    fn push_fatal(&self, message: String) -> bool {
+        let mut state = self.lock();
+        if state.closed {
+            return false;
+        }
+        if state.fatal.len() >= MAX_PENDING_EVENTS {
+            state.dropped += 1;
+            return false;
+        }
+        state.fatal.push_back(message);
+        drop(state);
         self.changed.notify_all();
+        true
     }
 
     fn close(&self) {
@@ -114,7 +137,13 @@ impl Events {
                 state.fatal.is_empty() && !state.closed
             })
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(message) = state.fatal.pop_front() {
+        if let Some(mut message) = state.fatal.pop_front() {
+            if state.dropped > 0 {
+                message = format!(
+                    "{message} ({} more fatal errors were not queued)",
+                    std::mem::take(&mut state.dropped)
+                );
+            }
             Event::Fatal(message)
         } else if state.closed {
             Event::Closed
@@ -122,6 +151,128 @@ impl Events {
             Event::None
         }
     }
+}
+
+/// Go's way to interrupt a lifecycle call that is waiting: `cancel_call` with the token the
+/// call's context carries. Either side may come first (Go cancels a context at any time), so
+/// whichever arrives first creates the entry; the call removes it when it ends, and Go
+/// releases an entry its late cancel left behind (`release_call`).
+#[derive(Default)]
+struct CallSignal {
+    /// `(finished, cancelled)`, for the thread waiting outside the runtime.
+    state: Mutex<(bool, bool)>,
+    changed: Condvar,
+    /// The same cancellation, for the task: it stops the lifecycle future it runs.
+    cancelled: tokio::sync::watch::Sender<bool>,
+}
+
+/// Why [`CallSignal::wait`] returned.
+#[derive(Debug, PartialEq, Eq)]
+enum WaitOutcome {
+    Finished,
+    Cancelled,
+    TimedOut,
+}
+
+impl CallSignal {
+    fn lock(&self) -> MutexGuard<'_, (bool, bool)> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn finish(&self) {
+        self.lock().0 = true;
+        self.changed.notify_all();
+    }
+
+    fn cancel(&self) {
+        self.lock().1 = true;
+        self.cancelled.send_replace(true);
+        self.changed.notify_all();
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.lock().1
+    }
+
+    /// Resolves when the call is cancelled; never, otherwise.
+    fn cancellation(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut cancelled = self.cancelled.subscribe();
+        async move {
+            if cancelled.wait_for(|cancelled| *cancelled).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Waits until the call finished or was cancelled, at most `timeout` (forever if `None`).
+    fn wait(&self, timeout: Option<Duration>) -> WaitOutcome {
+        let state = self.lock();
+        let pending = |state: &mut (bool, bool)| !state.0 && !state.1;
+        let state = match timeout {
+            Some(timeout) => {
+                self.changed
+                    .wait_timeout_while(state, timeout, pending)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+            None => self
+                .changed
+                .wait_while(state, pending)
+                .unwrap_or_else(PoisonError::into_inner),
+        };
+        match *state {
+            (true, _) => WaitOutcome::Finished,
+            (false, true) => WaitOutcome::Cancelled,
+            (false, false) => WaitOutcome::TimedOut,
+        }
+    }
+}
+
+/// The cancellable calls in flight, by token.
+static CALLS: LazyLock<Mutex<HashMap<u64, Arc<CallSignal>>>> = LazyLock::new(Mutex::default);
+
+fn calls() -> MutexGuard<'static, HashMap<u64, Arc<CallSignal>>> {
+    // Only inserts and removals happen under this lock.
+    CALLS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The signal of a call; token 0 (not cancellable) gets one of its own.
+fn call_signal(token: u64) -> Arc<CallSignal> {
+    if token == 0 {
+        return Arc::default();
+    }
+    Arc::clone(calls().entry(token).or_default())
+}
+
+/// Ends a call's registration when it returns.
+struct CallGuard(u64);
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        if self.0 != 0 {
+            calls().remove(&self.0);
+        }
+    }
+}
+
+/// Cancels the call with this token: a start or shutdown waiting for it returns `cancelled`
+/// at once and the lifecycle future is stopped. A token not yet seen is remembered, so a
+/// cancel that overtakes its call still counts.
+pub fn cancel_call(token: u64) {
+    if token != 0 {
+        call_signal(token).cancel();
+    }
+}
+
+/// Forgets a token Go cancelled, once the call has returned (a cancel that came after the call
+/// ended would otherwise stay in the table).
+pub fn release_call(token: u64) {
+    calls().remove(&token);
+}
+
+/// Whether a call token is registered (for leak checks).
+pub fn call_registered(token: u64) -> bool {
+    calls().contains_key(&token)
 }
 
 /// Turns a panic while polling the inner future into an error. The inner future is boxed, so
@@ -172,77 +323,126 @@ fn parse<'a, T: Deserialize<'a>>(what: &'static str, json: &'a str) -> Result<T,
     })
 }
 
+/// A lifecycle call's context: the SDK's view plus the call's cancellation.
+struct CallContext {
+    context: LifecycleContext,
+    signal: Arc<CallSignal>,
+    _registration: CallGuard,
+}
+
 /// Turns the wire context into the SDK's, refusing a cancelled or expired one up front.
-fn lifecycle_context(json: &str) -> Result<LifecycleContext, Error> {
+fn call_context(json: &str) -> Result<CallContext, Error> {
     let wire: WireContext = parse("context", json)?;
-    if wire.cancelled {
+    let registration = CallGuard(wire.call);
+    let signal = call_signal(wire.call);
+    if wire.cancelled || signal.is_cancelled() {
         return Err(otelcol_rust_sdk::Error::Cancelled.into());
     }
     let remaining = wire.deadline_remaining_ns.map(Duration::from_nanos);
     if remaining == Some(Duration::ZERO) {
         return Err(otelcol_rust_sdk::Error::DeadlineExceeded(Duration::ZERO).into());
     }
-    Ok(LifecycleContext {
-        id: wire.id,
-        deadline: remaining.map(|left| Instant::now() + left),
+    Ok(CallContext {
+        context: LifecycleContext {
+            id: wire.id,
+            deadline: remaining.map(|left| Instant::now() + left),
+        },
+        signal,
+        _registration: registration,
     })
 }
 
-/// Spawns `work` on the runtime and waits for it until the context's deadline, from a thread
-/// outside the runtime. The wait uses a std channel, not a tokio timer: a component that
-/// blocks its worker thread (or all of them) cannot delay the answer. On timeout the task is
-/// left running and handed back.
+/// Spawns `work` on the runtime and waits for it until the context's deadline or its
+/// cancellation, from a thread outside the runtime. The wait is a condition variable, not a
+/// tokio timer: a component that blocks its worker thread (or all of them) cannot delay the
+/// answer. When the wait ends first, the task is handed back still running.
 fn run_until_deadline<T: Send + 'static>(
     runtime: &Runtime,
-    context: &LifecycleContext,
+    call: &CallContext,
     work: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, (Error, Option<JoinHandle<T>>)> {
-    let (finished, finish_seen) = mpsc::sync_channel::<()>(1);
+    let signal = Arc::clone(&call.signal);
     let task = runtime.spawn(async move {
         let value = work.await;
-        let _ = finished.send(());
+        signal.finish();
         value
     });
-    if let Some(left) = context.remaining() {
-        if let Err(RecvTimeoutError::Timeout) = finish_seen.recv_timeout(left) {
-            return Err((
-                otelcol_rust_sdk::Error::DeadlineExceeded(left).into(),
-                Some(task),
-            ));
+    let left = call.context.remaining();
+    match call.signal.wait(left) {
+        WaitOutcome::Finished => {}
+        WaitOutcome::Cancelled => {
+            return Err((otelcol_rust_sdk::Error::Cancelled.into(), Some(task)));
         }
-    } else {
-        // No deadline (only in tests; Go always sends one): wait for the task to end.
-        let _ = finish_seen.recv();
+        WaitOutcome::TimedOut => {
+            let waited = left.unwrap_or_default();
+            let err = otelcol_rust_sdk::Error::DeadlineExceeded(waited).into();
+            return Err((err, Some(task)));
+        }
     }
-    // The task sent its signal, or dropped the sender by ending: joining returns at once.
+    // The task said it finished: joining returns at once.
     match runtime.block_on(task) {
         Ok(value) => Ok(value),
-        // The task body catches panics itself, so this means the runtime is going away.
+        // The task bodies catch panics themselves; report one that escaped as what it is.
+        Err(err) if err.is_panic() => {
+            Err((Error::Panic(panic_message(err.into_panic().as_ref())), None))
+        }
         Err(err) => Err((Error::Runtime(err.to_string()), None)),
     }
 }
 
-/// Runs a lifecycle call with panics caught and, inside the task, cut off at the deadline: an
-/// async start that never finishes is dropped there, which frees the extension for cleanup.
+/// Runs a lifecycle call with panics caught and, inside the task, cut off at the deadline or
+/// the cancellation: an async start that never finishes is dropped there, which frees the
+/// extension for cleanup.
 async fn run_guarded<T>(
     context: &LifecycleContext,
+    cancellation: impl Future<Output = ()>,
     call: BoxFuture<'_, Result<T, otelcol_rust_sdk::Error>>,
 ) -> Result<T, Error> {
-    match context.remaining() {
-        None => CatchUnwind(call).await,
-        Some(left) => tokio::time::timeout(left, CatchUnwind(call))
-            .await
-            .unwrap_or_else(|_| Err(otelcol_rust_sdk::Error::DeadlineExceeded(left).into())),
+    let deadline = async {
+        match context.remaining() {
+            Some(left) => {
+                tokio::time::sleep(left).await;
+                otelcol_rust_sdk::Error::DeadlineExceeded(left)
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = CatchUnwind(call) => result,
+        err = deadline => Err(err.into()),
+        () = cancellation => Err(otelcol_rust_sdk::Error::Cancelled.into()),
     }
 }
 
-/// Shuts an instance down in the background, bounded by [`CLEANUP_TIMEOUT`].
-async fn clean_up(mut extension: Box<dyn ErasedExtension>, context: LifecycleContext) {
+/// Drops an extension, containing a panic in its `Drop`.
+fn drop_extension(extension: Box<dyn ErasedExtension>) -> Result<(), Error> {
+    catch_unwind(AssertUnwindSafe(move || drop(extension))).map_err(|payload| {
+        Error::Panic(format!(
+            "while dropping: {}",
+            panic_message(payload.as_ref())
+        ))
+    })
+}
+
+/// Shuts an instance down in the background, bounded by [`CLEANUP_TIMEOUT`], then aborts
+/// what it left running.
+async fn clean_up(
+    mut extension: Box<dyn ErasedExtension>,
+    context: LifecycleContext,
+    tasks: SpawnedTasks,
+) {
     let cleanup = LifecycleContext {
         deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
         ..context
     };
-    let _ = run_guarded(&cleanup, extension.shutdown(&cleanup)).await;
+    let _ = run_guarded(
+        &cleanup,
+        std::future::pending(),
+        extension.shutdown(&cleanup),
+    )
+    .await;
+    let _ = drop_extension(extension);
+    tasks.abort_all();
 }
 
 /// The registered extension types, sorted, each as `{"type":..,"stability":..}` (the level the
@@ -283,40 +483,54 @@ pub fn create_and_start(
     host_json: &str,
 ) -> Result<u64, Error> {
     let factory = find_extension_factory(kind)?;
-    let context = lifecycle_context(context_json)?;
+    let call = call_context(context_json)?;
     let mut host: Host = parse("host info", host_json)?;
-    let mut extension = factory.create(&context.id, config_json)?;
+    let mut extension = factory.create(&call.context.id, config_json)?;
     let runtime = runtime()?;
 
     let events = Arc::new(Events::default());
     let reported = Arc::clone(&events);
-    host.status = StatusReporter::new(move |message| reported.push_fatal(message));
+    host.status = StatusReporter::new(move |message| {
+        reported.push_fatal(message);
+    });
+    let tasks = host.tasks.clone();
 
-    let task_context = context.clone();
+    let task_context = call.context.clone();
+    let cancellation = call.signal.cancellation();
     let start = async move {
-        let started = run_guarded(&task_context, extension.start(&task_context, &host)).await;
+        let started = run_guarded(
+            &task_context,
+            cancellation,
+            extension.start(&task_context, &host),
+        )
+        .await;
         (extension, started)
     };
-    match run_until_deadline(runtime, &context, start) {
+    let context = call.context.clone();
+    match run_until_deadline(runtime, &call, start) {
         Ok((extension, Ok(()))) => {
             let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
             let instance = Instance {
                 context,
                 extension,
                 events,
+                tasks,
             };
             instances().insert(handle, instance);
             Ok(handle)
         }
         Ok((extension, Err(err))) => {
-            runtime.spawn(clean_up(extension, context));
+            runtime.spawn(clean_up(extension, context, tasks));
             Err(err)
         }
         Err((err, still_running)) => {
+            // The task ends soon: its own deadline or the cancellation stops the start (unless
+            // the component blocks its thread); then it is cleaned up like any failed start.
             if let Some(task) = still_running {
                 runtime.spawn(async move {
-                    if let Ok((extension, _)) = task.await {
-                        clean_up(extension, context).await;
+                    match task.await {
+                        Ok((extension, _)) => clean_up(extension, context, tasks).await,
+                        Err(_) => tasks.abort_all(),
                     }
                 });
             }
@@ -326,32 +540,54 @@ pub fn create_and_start(
 }
 
 /// Shuts down the instance behind `handle` within the context's deadline. The handle is
-/// forgotten whatever the outcome; a shutdown still running at the deadline is left to finish
-/// in the background.
+/// forgotten whatever the outcome, and nothing of the instance outlives the call's answer for
+/// long: a shutdown still running at the deadline (or cancelled) is aborted, which drops the
+/// extension, and every task it spawned with `Host::spawn` is aborted.
 pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
-    let context = lifecycle_context(context_json);
+    let call = call_context(context_json);
     let Instance {
         context: started_with,
         mut extension,
         events,
+        tasks,
     } = instances()
         .remove(&handle)
         .ok_or(Error::UnknownHandle(handle))?;
     events.close();
     // A cancelled or expired context still shuts down: the instance was already removed and
     // must not keep running. It gets the cleanup bound instead.
-    let context = context.unwrap_or(LifecycleContext {
-        deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
-        ..started_with
+    let call = call.unwrap_or_else(|_| CallContext {
+        context: LifecycleContext {
+            deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
+            ..started_with
+        },
+        signal: Arc::default(),
+        _registration: CallGuard(0),
     });
     let runtime = runtime()?;
-    let task_context = context.clone();
+    let task_context = call.context.clone();
+    let cancellation = call.signal.cancellation();
     let stop = async move {
-        let stopped = run_guarded(&task_context, extension.shutdown(&task_context)).await;
-        drop(extension);
-        stopped
+        let stopped = run_guarded(
+            &task_context,
+            cancellation,
+            extension.shutdown(&task_context),
+        )
+        .await;
+        let dropped = drop_extension(extension);
+        stopped.and(dropped)
     };
-    run_until_deadline(runtime, &context, stop).map_err(|(err, _)| err)?
+    let outcome = run_until_deadline(runtime, &call, stop);
+    tasks.abort_all();
+    match outcome {
+        Ok(stopped) => stopped,
+        Err((err, still_running)) => {
+            if let Some(task) = still_running {
+                task.abort();
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Waits up to `timeout` for the next event of the instance behind `handle`.

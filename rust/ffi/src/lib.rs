@@ -12,4 +12,6 @@ pub mod boundary;
 pub mod host;
 
 #[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
 mod tests;

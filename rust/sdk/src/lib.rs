@@ -21,8 +21,8 @@ mod tree;
 pub use config::{Config, decode as decode_config, encode as encode_config};
 pub use error::{ConfigProblem, ConfigProblems, Error};
 pub use lifecycle::{
-    BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext, StatusReporter,
-    panic_message,
+    BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext, SpawnedTasks,
+    StatusReporter, panic_message,
 };
 pub use registry::{
     BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,

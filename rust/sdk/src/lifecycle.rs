@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -70,6 +70,10 @@ pub struct Host {
     /// Where fatal errors go; set by the library before `start`.
     #[serde(skip)]
     pub status: StatusReporter,
+    /// The background work this instance spawned; the library aborts what is left of it once
+    /// the instance is shut down (also when its shutdown fails or runs out of time).
+    #[serde(skip)]
+    pub tasks: SpawnedTasks,
 }
 
 impl Host {
@@ -83,13 +87,15 @@ impl Host {
 
     /// Spawns background work on the library's runtime. A panic in it does not take the
     /// process down: it is reported as a fatal error of this component. Stop the work in
-    /// `shutdown` with the returned handle.
+    /// `shutdown` with the returned handle; whatever still runs once the instance is shut
+    /// down is aborted by the library, so no task outlives its instance.
     pub fn spawn<F>(&self, work: F) -> tokio::task::AbortHandle
     where
         F: Future<Output = ()> + Send + 'static,
     {
         let task = tokio::spawn(work);
         let abort = task.abort_handle();
+        self.tasks.track(abort.clone());
         let status = self.status.clone();
         tokio::spawn(async move {
             if let Err(err) = task.await
@@ -100,6 +106,45 @@ impl Host {
             }
         });
         abort
+    }
+}
+
+/// The tasks an instance spawned with [`Host::spawn`], so the library can abort them when the
+/// instance is gone. Finished tasks are forgotten as new ones are tracked.
+#[derive(Clone, Default)]
+pub struct SpawnedTasks(Arc<Mutex<Vec<tokio::task::AbortHandle>>>);
+
+impl SpawnedTasks {
+    fn lock(&self) -> MutexGuard<'_, Vec<tokio::task::AbortHandle>> {
+        // Only pushes and drains happen under this lock; a poisoned one still holds a sound list.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn track(&self, task: tokio::task::AbortHandle) {
+        let mut tasks = self.lock();
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(task);
+    }
+
+    /// Aborts every tracked task that has not finished. Called by the library after shutdown.
+    pub fn abort_all(&self) {
+        for task in self.lock().drain(..) {
+            task.abort();
+        }
+    }
+
+    /// How many tracked tasks have not finished.
+    pub fn running(&self) -> usize {
+        self.lock()
+            .iter()
+            .filter(|task| !task.is_finished())
+            .count()
+    }
+}
+
+impl std::fmt::Debug for SpawnedTasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SpawnedTasks({} running)", self.running())
     }
 }
 

@@ -25,6 +25,8 @@ pub struct ChaosConfig {
     /// Fail `start`, quoting the config as `start` received it (`Debug` form), so tests can
     /// check exactly what reached Rust through the collector's config path.
     pub fail_start: bool,
+    /// Report fatal errors in a loop from a background task, as fast as the runtime allows.
+    pub fatal_loop: bool,
 }
 
 impl Config for ChaosConfig {
@@ -70,6 +72,15 @@ impl Extension for Chaos {
                 }));
             }
             _ => {}
+        }
+        if self.0.fatal_loop {
+            let reporter = host.clone();
+            self.1 = Some(host.spawn(async move {
+                for n in 0u64.. {
+                    reporter.report_fatal(format!("rust_chaos fatal error {n}"));
+                    tokio::task::yield_now().await;
+                }
+            }));
         }
         self.maybe_block("start").await;
         Ok(())

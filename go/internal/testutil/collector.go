@@ -1,0 +1,137 @@
+package testutil
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+)
+
+// Collector is an in-process collector (nop receiver and exporter, the given extensions)
+// whose config a test can replace, which reloads it as a changed config file would.
+type Collector struct {
+	*otelcol.Collector
+	config *reloadableConfig
+	done   chan error
+}
+
+// RunCollector builds a collector from config (YAML) and runs it; Run's result arrives on
+// Done. It does not wait for the collector to be running (see WaitRunning).
+func RunCollector(tb testing.TB, config string, extensions ...extension.Factory) *Collector {
+	tb.Helper()
+	source := &reloadableConfig{yaml: config}
+	factories := func() (otelcol.Factories, error) {
+		exts, err := otelcol.MakeFactoryMap(extensions...)
+		if err != nil {
+			return otelcol.Factories{}, err
+		}
+		receivers, _ := otelcol.MakeFactoryMap[receiver.Factory](receivertest.NewNopFactory())
+		exporters, _ := otelcol.MakeFactoryMap[exporter.Factory](exportertest.NewNopFactory())
+		return otelcol.Factories{
+			Extensions: exts,
+			Receivers:  receivers,
+			Exporters:  exporters,
+			Telemetry:  otelconftelemetry.NewFactory(),
+		}, nil
+	}
+	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
+		BuildInfo: component.BuildInfo{Command: "otelcol-rust-test", Version: "1.2.3-test"},
+		Factories: factories,
+		ConfigProviderSettings: otelcol.ConfigProviderSettings{
+			ResolverSettings: confmap.ResolverSettings{
+				URIs:              []string{"test:config"},
+				ProviderFactories: []confmap.ProviderFactory{confmap.NewProviderFactory(source.provider)},
+			},
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := &Collector{Collector: col, config: source, done: make(chan error, 1)}
+	go func() { c.done <- col.Run(context.Background()) }()
+	tb.Cleanup(func() {
+		col.Shutdown()
+		_, _ = c.WaitStopped(20 * time.Second)
+	})
+	return c
+}
+
+// WaitRunning waits up to timeout for the collector to be running.
+func (c *Collector) WaitRunning(tb testing.TB, timeout time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for c.GetState() != otelcol.StateRunning {
+		select {
+		case err := <-c.done:
+			c.done <- err
+			tb.Fatalf("collector stopped before running: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("collector not running within %v (state %v)", timeout, c.GetState())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// WaitStopped waits up to timeout for Run to return and answers its result; ok is false
+// when it did not return in time.
+func (c *Collector) WaitStopped(timeout time.Duration) (err error, ok bool) {
+	select {
+	case err := <-c.done:
+		c.done <- err
+		return err, true
+	case <-time.After(timeout):
+		return nil, false
+	}
+}
+
+// Reload replaces the config and tells the collector it changed.
+func (c *Collector) Reload(tb testing.TB, config string) {
+	tb.Helper()
+	if err := c.config.replace(config); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// reloadableConfig is a confmap provider (scheme "test") serving YAML the test can replace.
+type reloadableConfig struct {
+	mu      sync.Mutex
+	yaml    string
+	watcher confmap.WatcherFunc
+}
+
+func (r *reloadableConfig) provider(confmap.ProviderSettings) confmap.Provider { return r }
+
+func (r *reloadableConfig) Retrieve(_ context.Context, _ string, watcher confmap.WatcherFunc) (*confmap.Retrieved, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.watcher = watcher
+	return confmap.NewRetrievedFromYAML([]byte(r.yaml))
+}
+
+func (r *reloadableConfig) replace(config string) error {
+	r.mu.Lock()
+	r.yaml = config
+	watcher := r.watcher
+	r.mu.Unlock()
+	if watcher == nil {
+		return errors.New("the collector has not read its config yet")
+	}
+	watcher(&confmap.ChangeEvent{})
+	return nil
+}
+
+func (*reloadableConfig) Scheme() string                 { return "test" }
+func (*reloadableConfig) Shutdown(context.Context) error { return nil }
