@@ -330,6 +330,24 @@ mod tests {
         closed_within(&mut stalled, Duration::from_secs(2)).await;
     }
 
+    /// Scenario: the host aborts what the instance spawned, as the library does once an
+    /// instance is shut down.
+    /// Guarantees: the server runs under `Host::spawn` (so a panic in it reaches the collector
+    /// as a fatal error), and aborting it stops the server and frees the port.
+    #[tokio::test]
+    async fn server_runs_under_host_spawn() {
+        let host = host();
+        let mut ext = extension("127.0.0.1:0");
+        ext.start(&context(), &host).await.expect("starts");
+        let addr = ext.local_addr().expect("listening");
+
+        host.tasks.abort_all();
+        let server = ext.server.as_mut().expect("started");
+        let ended = tokio::time::timeout(Duration::from_secs(2), &mut server.ended);
+        assert!(ended.await.is_ok(), "the host could not stop the server");
+        TcpListener::bind(addr).await.expect("port is free again");
+    }
+
     /// Guarantees: disabled means no port and a no-op lifecycle; shutdown without start is fine.
     #[tokio::test]
     async fn disabled_and_unstarted_are_no_ops() {
