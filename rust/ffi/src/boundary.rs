@@ -14,7 +14,9 @@
 //!   keep running while Rust blocks) and may be called from many goroutines at once.
 //! - Instances are named by `u64` handles from a table, never by pointers. Handle 0 is never
 //!   issued.
-#![allow(unsafe_code)] // The g2r macro expands to the unsafe `extern "C"` shims; nothing else here is unsafe.
+// The g2r macro expands to the unsafe `extern "C"` shims; the one other unsafe item here is
+// `otelcol_rust_drop_reply`.
+#![allow(unsafe_code)]
 #![allow(missing_docs)] // The macro also emits undocumented items; the trait itself is documented.
 
 use std::ffi::c_void;
