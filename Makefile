@@ -20,7 +20,7 @@ GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 # Go's build cache does not notice a rebuilt Rust archive. Recording the archive's hash in the
 # link flags makes every Go link (and test binary) depend on the archive's content, and
 # rustffi's TestLinkedArchiveIsCurrent fails when the two disagree.
-go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
+go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/internal/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
 GO_ENV = $(call go_env,$(ARCHIVE))
 
 .PHONY: check-bazel bazel-fix bench test-bench test-builder run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
@@ -57,7 +57,7 @@ test-builder: rust
 
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./rustffi/ ./rustextension/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./internal/rustffi/ ./rustextension/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
 	tools/leakcheck.sh
 
@@ -73,23 +73,23 @@ BENCH_COUNT ?= 8
 bench: rust-testlib rust
 	mkdir -p $(TOOLS)
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem \
-	  -count $(BENCH_COUNT) ./rustffi/ > $(TOOLS)/bench.txt
+	  -count $(BENCH_COUNT) ./internal/rustffi/ > $(TOOLS)/bench.txt
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./benchmarks/ >> $(TOOLS)/bench.txt
 	cd tools/benchstat && go tool benchstat -col /side $(TOOLS)/bench.txt
 
 # The benchmarks, one iteration each, so they cannot rot (part of make test).
 test-bench: rust-testlib rust
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./rustffi/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./internal/rustffi/
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchtime 1x ./benchmarks/
 
-## generate: rewrite go/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
+## generate: rewrite go/internal/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
 generate: $(RUST2GO_CLI)
-	tools/generate-boundary.sh $(RUST2GO_CLI) go/rustffi/boundary_gen.go
+	tools/generate-boundary.sh $(RUST2GO_CLI) go/internal/rustffi/boundary_gen.go
 
 check-generated: $(RUST2GO_CLI)
 	tools/generate-boundary.sh $(RUST2GO_CLI) $(TOOLS)/boundary_gen.go
-	diff -u go/rustffi/boundary_gen.go $(TOOLS)/boundary_gen.go || \
-	  { echo "go/rustffi/boundary_gen.go is stale: run 'make generate'" >&2; exit 1; }
+	diff -u go/internal/rustffi/boundary_gen.go $(TOOLS)/boundary_gen.go || \
+	  { echo "go/internal/rustffi/boundary_gen.go is stale: run 'make generate'" >&2; exit 1; }
 	tools/generate-boundary-test.sh $(RUST2GO_CLI)
 
 ## check-bazel: the Bazel graph, checked without Bazel: buildifier, gazelle diff, and the
@@ -111,7 +111,7 @@ lint:
 	cd go && go vet ./... && go vet -tags $(TEST_TAGS) ./... && go vet -tags otelcolrust_distribution ./...
 	cd tools/builder && go vet ./...
 	cd tools/bazel && go vet ./...
-	cd go && CGO_ENABLED=0 go build ./... && CGO_ENABLED=0 go test ./rustffi/
+	cd go && CGO_ENABLED=0 go build ./... && CGO_ENABLED=0 go test ./internal/rustffi/
 
 tools: $(RUST2GO_CLI)
 

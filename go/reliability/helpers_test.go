@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 func factory(t testing.TB, typ string) extension.Factory {

@@ -20,7 +20,7 @@ import (
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 // lockedBuffer collects a child process's output while the test reads it.

@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/xconfmap"
 
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 // RustComponentConfig is the config of every Rust extension: one document, the user's keys

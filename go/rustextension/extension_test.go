@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 func newSample(t *testing.T, conf map[string]any) *rustExtension {

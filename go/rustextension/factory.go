@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
 
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 // NewFactories returns one extension.Factory per extension type registered in the Rust library.

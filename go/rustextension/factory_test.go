@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
 
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 // Scenario: every crate under rust/components/ registers the extension type named like its

@@ -116,8 +116,8 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 		},
 		{
 			name:  "the test archive linked by default",
-			edits: []edit{{"go/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//rust/staticlib:staticlib_testcomponents"],`}},
-			want:  []string{`go/rustffi/BUILD.bazel: go_library "rustffi" links ["//rust/staticlib:staticlib_testcomponents"] by default; want //rust/staticlib (the test archive only under --config=testcomponents)`},
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//rust/staticlib:staticlib_testcomponents"],`}},
+			want:  []string{`go/internal/rustffi/BUILD.bazel: go_library "rustffi" links ["//rust/staticlib:staticlib_testcomponents"] by default; want //rust/staticlib (the test archive only under --config=testcomponents)`},
 		},
 		{
 			name:  "a component missing from the static library's deps",
@@ -164,23 +164,23 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 		},
 		{
 			name:  "a Go test file outside every go_test",
-			edits: []edit{{"go/rustffi/BUILD.bazel", `"rustffi_test.go",`, ""}},
-			want:  []string{"go/rustffi/BUILD.bazel: go/rustffi/rustffi_test.go is in no go_test"},
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `"rustffi_test.go",`, ""}},
+			want:  []string{"go/internal/rustffi/BUILD.bazel: go/internal/rustffi/rustffi_test.go is in no go_test"},
 		},
 		{
 			name:  "the cgo package links something else",
-			edits: []edit{{"go/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//third_party:rustlib"],`}},
-			want:  []string{`go/rustffi/BUILD.bazel: go_library "rustffi" has cdeps "//third_party:rustlib"; Rust must come from //rust/staticlib only`},
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//third_party:rustlib"],`}},
+			want:  []string{`go/internal/rustffi/BUILD.bazel: go_library "rustffi" has cdeps "//third_party:rustlib"; Rust must come from //rust/staticlib only`},
 		},
 		{
 			name:  "the cgo package loses its cdeps",
-			edits: []edit{{"go/rustffi/BUILD.bazel", "    cdeps = select({\n        \"//rust/staticlib:test_components_enabled\": [\"//rust/staticlib:staticlib_testcomponents\"],\n        \"//conditions:default\": [\"//rust/staticlib\"],\n    }),  # keep\n", ""}},
-			want:  []string{`go/rustffi/BUILD.bazel: cgo go_library "rustffi" has no cdeps on //rust/staticlib (the one Rust static library)`},
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", "    cdeps = select({\n        \"//rust/staticlib:test_components_enabled\": [\"//rust/staticlib:staticlib_testcomponents\"],\n        \"//conditions:default\": [\"//rust/staticlib\"],\n    }),  # keep\n", ""}},
+			want:  []string{`go/internal/rustffi/BUILD.bazel: cgo go_library "rustffi" has no cdeps on //rust/staticlib (the one Rust static library)`},
 		},
 		{
 			name:  "Cargo's link flags reach the Bazel build",
-			edits: []edit{{"go/rustffi/BUILD.bazel", "# gazelle:exclude link.go\n", ""}},
-			want:  []string{"go/rustffi/BUILD.bazel: link.go carries Cargo's link flags (rust/target/...); exclude it with # gazelle:exclude link.go"},
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", "# gazelle:exclude link.go\n", ""}},
+			want:  []string{"go/internal/rustffi/BUILD.bazel: link.go carries Cargo's link flags (rust/target/...); exclude it with # gazelle:exclude link.go"},
 		},
 		{
 			name:  "Go SDK differs from go.mod",

@@ -9,7 +9,7 @@ func TestGazelleFindsStaleBuildFiles(t *testing.T) {
 	if err := runGazelle(root, false); err != nil {
 		t.Fatalf("committed BUILD files: %v", err)
 	}
-	apply(t, root, edit{"go/rustffi/BUILD.bazel", `"rustffi_test.go",`, ""})
+	apply(t, root, edit{"go/internal/rustffi/BUILD.bazel", `"rustffi_test.go",`, ""})
 	if err := runGazelle(root, false); err == nil {
 		t.Fatal("gazelle accepted a go_test without rustffi_test.go")
 	}

@@ -126,7 +126,7 @@ func fileDigest(path string) (string, error) {
 }
 
 // linkEnv is the environment of every Go build that links the archive: rustffi's
-// distribution build (go/rustffi/link_distribution.go) leaves the archive to CGO_LDFLAGS.
+// distribution build (go/internal/rustffi/link_distribution.go) leaves the archive to CGO_LDFLAGS.
 // CGO_LDFLAGS is part of the build cache key of every cgo package (the standard library's
 // too), so the archive is linked from cargo's stable path: a path that changed per build
 // would recompile them all (~40 s here).

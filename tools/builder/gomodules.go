@@ -17,8 +17,8 @@ import (
 const (
 	goModulePath   = "github.com/otelcol-rust/otelcol-rust/go"
 	extensionPkg   = goModulePath + "/rustextension"
-	digestVariable = goModulePath + "/rustffi.archiveDigest"
-	// distributionTag makes rustffi take the archive from CGO_LDFLAGS (go/rustffi/link_distribution.go).
+	digestVariable = goModulePath + "/internal/rustffi.archiveDigest"
+	// distributionTag makes rustffi take the archive from CGO_LDFLAGS (go/internal/rustffi/link_distribution.go).
 	distributionTag = "otelcolrust_distribution"
 )
 

@@ -50,7 +50,7 @@ func locateRepo(given, manifestDir string) (string, error) {
 		return "", err
 	}
 	if !isRepo(repo) {
-		return "", fmt.Errorf("--otelcol-rust %s: not an otelcol-rust checkout (no rust/ffi, go/rustffi, tools/builder)", given)
+		return "", fmt.Errorf("--otelcol-rust %s: not an otelcol-rust checkout (no rust/ffi, go/internal/rustffi, tools/builder)", given)
 	}
 	return repo, nil
 }
@@ -73,11 +73,11 @@ func findRepo(starts ...string) (string, error) {
 			dir = parent
 		}
 	}
-	return "", errors.New("cannot find the otelcol-rust checkout (a directory with rust/ffi and go/rustffi); pass --otelcol-rust")
+	return "", errors.New("cannot find the otelcol-rust checkout (a directory with rust/ffi and go/internal/rustffi); pass --otelcol-rust")
 }
 
 func isRepo(dir string) bool {
-	for _, marker := range []string{"rust/ffi/Cargo.toml", "go/rustffi", "tools/builder/go.mod"} {
+	for _, marker := range []string{"rust/ffi/Cargo.toml", "go/internal/rustffi", "tools/builder/go.mod"} {
 		if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
 			return false
 		}

@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 // ready is what the collector logs once a (re)started service runs.

@@ -1,5 +1,5 @@
 //! BENCHMARK ONLY (feature `bench-abi`): the lifecycle calls behind a hand-written C ABI, so
-//! `go/rustffi`'s benchmarks can compare rust2go's generated path with plain cgo in the same
+//! `go/internal/rustffi`'s benchmarks can compare rust2go's generated path with plain cgo in the same
 //! run (docs/performance.md). Not part of the product boundary, never in the default archive.
 //! The Rust work behind each call is the same as in `boundary.rs`: the same `host` functions
 //! and the same `Reply`.

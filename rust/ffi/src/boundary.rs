@@ -1,6 +1,6 @@
 //! THE BOUNDARY: everything Go can call, in one rust2go `g2r` trait (Go calls Rust).
 //!
-//! `make generate` runs rust2go-cli over this file to write `go/rustffi/boundary_gen.go`; the
+//! `make generate` runs rust2go-cli over this file to write `go/internal/rustffi/boundary_gen.go`; the
 //! `#[rust2go::g2r]` macro writes the matching `extern "C"` exports (`c_RustExtensions_*`).
 //!
 //! Rules of the road, written once here and in docs/boundary.md:

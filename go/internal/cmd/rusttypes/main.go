@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/otelcol-rust/otelcol-rust/go/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 func main() {

@@ -7,7 +7,7 @@ package rustffi
 // object and no component registration can be left behind by the linker (see
 // rust/Cargo.toml, [profile.release]).
 
-// #cgo LDFLAGS: ${SRCDIR}/../../rust/target/release/libotelcol_rust.a -ldl -lpthread -lm
+// #cgo LDFLAGS: ${SRCDIR}/../../../rust/target/release/libotelcol_rust.a -ldl -lpthread -lm
 import "C"
 
 // linkedArchive is the archive named above, relative to the repository root.
