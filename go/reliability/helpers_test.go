@@ -15,8 +15,8 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
-	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 )
 
 func factory(t testing.TB, typ string) extension.Factory {

@@ -18,9 +18,9 @@ import (
 
 	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
-	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 // lockedBuffer collects a child process's output while the test reads it.

@@ -2,7 +2,6 @@ package rustextension
 
 import (
 	"context"
-	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"net"
 	"strings"
 	"sync"
@@ -10,92 +9,25 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
-	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/otelcol"
-	"go.opentelemetry.io/collector/receiver"
-	"go.opentelemetry.io/collector/receiver/receivertest"
-	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 )
 
-// newCollector builds an in-process collector from an extensions section (the body under
+// runCollector runs an in-process collector from an extensions section (the body under
 // "extensions:"), the ids to enable and a nop pipeline, with the Rust factories plus extra Go
 // ones.
-func newCollector(t *testing.T, extensions string, enabled []string, extra ...extension.Factory) *otelcol.Collector {
+func runCollector(t *testing.T, extensions string, enabled []string, extra ...extension.Factory) *testutil.Collector {
 	t.Helper()
-	path := testutil.WriteConfig(t, testutil.Config{
-		Extensions: extensions,
-		Enabled:    enabled,
-		Pipeline:   testutil.NopPipeline,
-	}.YAML())
-	factories := func() (otelcol.Factories, error) {
-		rust, err := NewFactories()
-		if err != nil {
-			return otelcol.Factories{}, err
-		}
-		extensions, err := otelcol.MakeFactoryMap(append(rust, extra...)...)
-		if err != nil {
-			return otelcol.Factories{}, err
-		}
-		receivers, _ := otelcol.MakeFactoryMap[receiver.Factory](receivertest.NewNopFactory())
-		exporters, _ := otelcol.MakeFactoryMap[exporter.Factory](exportertest.NewNopFactory())
-		return otelcol.Factories{
-			Extensions: extensions,
-			Receivers:  receivers,
-			Exporters:  exporters,
-			Telemetry:  otelconftelemetry.NewFactory(),
-		}, nil
-	}
-	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
-		BuildInfo: component.BuildInfo{Command: "otelcol-rust-test", Version: "1.2.3-test"},
-		Factories: factories,
-		ConfigProviderSettings: otelcol.ConfigProviderSettings{
-			ResolverSettings: confmap.ResolverSettings{
-				URIs:              []string{"file:" + path},
-				ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()},
-			},
-		},
-	})
+	rust, err := NewFactories()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return col
+	return testutil.RunCollector(t, collectorYAML(extensions, enabled), append(rust, extra...)...)
 }
 
-// runUntilReady runs col and waits until it is running; it returns Run's result channel.
-func runUntilReady(t *testing.T, col *otelcol.Collector) <-chan error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- col.Run(context.Background()) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for col.GetState() != otelcol.StateRunning {
-		select {
-		case err := <-done:
-			t.Fatalf("collector stopped before running: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("collector did not reach Running within 20s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return done
-}
-
-func stop(t *testing.T, col *otelcol.Collector, done <-chan error) {
-	t.Helper()
-	col.Shutdown()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("collector run: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("collector did not stop within 20s")
-	}
+func collectorYAML(extensions string, enabled []string) string {
+	return testutil.Config{Extensions: extensions, Enabled: enabled, Pipeline: testutil.NopPipeline}.YAML()
 }
 
 // Scenario: a collector with rust_sample and rust_sample/2 (the latter configured partially).
@@ -103,14 +35,14 @@ func stop(t *testing.T, col *otelcol.Collector, done <-chan error) {
 // partial config keeps the other defaults (enabled); shutdown frees both ports.
 func TestCollectorRunsRustExtensions(t *testing.T) {
 	first, second := testutil.FreeEndpoint(t), testutil.FreeEndpoint(t)
-	col := newCollector(t, `
+	col := runCollector(t, `
   rust_sample:
     endpoint: `+first+`
     timeout_ms: 1000
   rust_sample/2:
     endpoint: `+second+`
 `, []string{"rust_sample", "rust_sample/2"})
-	done := runUntilReady(t, col)
+	col.WaitRunning(t, 20*time.Second)
 	for endpoint, id := range map[string]string{first: "rust_sample", second: "rust_sample/2"} {
 		body, err := status(endpoint)
 		if err != nil {
@@ -120,7 +52,7 @@ func TestCollectorRunsRustExtensions(t *testing.T) {
 			t.Fatalf("%s: status %v", id, body)
 		}
 	}
-	stop(t, col, done)
+	col.Stop(t)
 	requirePortFree(t, first)
 	requirePortFree(t, second)
 	if n := liveInstances(t); n != 0 {
@@ -139,11 +71,14 @@ func TestCollectorRejectsBadRustConfig(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			col := newCollector(t, `
+			col := runCollector(t, `
   rust_sample/bad:
     `+tc.section+`
 `, []string{"rust_sample/bad"})
-			err := col.Run(context.Background())
+			err, ok := col.WaitStopped(20 * time.Second)
+			if !ok {
+				t.Fatal("collector still running with a bad config")
+			}
 			if err == nil {
 				t.Fatal("collector ran with a bad config")
 			}
@@ -198,14 +133,14 @@ func (p probeExtension) Shutdown(context.Context) error              { p.look("s
 func TestCollectorOrdersRustDependencies(t *testing.T) {
 	endpoint := testutil.FreeEndpoint(t)
 	p := &probe{endpoint: endpoint}
-	col := newCollector(t, `
+	col := runCollector(t, `
   probe:
   rust_sample:
     endpoint: `+endpoint+`
     depends_on: [probe]
 `, []string{"rust_sample", "probe"}, p.factory())
-	done := runUntilReady(t, col)
-	stop(t, col, done)
+	col.WaitRunning(t, 20*time.Second)
+	col.Stop(t)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if strings.Join(p.seen, ",") != "start:down,shutdown:down" {

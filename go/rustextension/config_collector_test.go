@@ -5,60 +5,13 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
-	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/otelcol"
-	"go.opentelemetry.io/collector/receiver"
-	"go.opentelemetry.io/collector/receiver/receivertest"
-	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 )
-
-// newEnvCollector builds an in-process collector that resolves `${env:...}` as distributions
-// do (the file and env providers), with exactly the given extension factories and a nop
-// pipeline.
-func newEnvCollector(t *testing.T, extensions string, enabled []string, factories ...extension.Factory) *otelcol.Collector {
-	t.Helper()
-	path := testutil.WriteConfig(t, testutil.Config{
-		Extensions: extensions,
-		Enabled:    enabled,
-		Pipeline:   testutil.NopPipeline,
-	}.YAML())
-	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
-		BuildInfo: component.BuildInfo{Command: "otelcol-rust-test", Version: "1.2.3-test"},
-		Factories: func() (otelcol.Factories, error) {
-			exts, err := otelcol.MakeFactoryMap(factories...)
-			if err != nil {
-				return otelcol.Factories{}, err
-			}
-			receivers, _ := otelcol.MakeFactoryMap[receiver.Factory](receivertest.NewNopFactory())
-			exporters, _ := otelcol.MakeFactoryMap[exporter.Factory](exportertest.NewNopFactory())
-			return otelcol.Factories{
-				Extensions: exts,
-				Receivers:  receivers,
-				Exporters:  exporters,
-				Telemetry:  otelconftelemetry.NewFactory(),
-			}, nil
-		},
-		ConfigProviderSettings: otelcol.ConfigProviderSettings{
-			ResolverSettings: confmap.ResolverSettings{
-				URIs:              []string{"file:" + path},
-				ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-			},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return col
-}
 
 // createdConfigs records the config the collector creates each extension with, around the
 // real factory (which still creates and starts the real Rust instance).
@@ -88,7 +41,7 @@ func TestCollectorGivesProviderValuesTheirMeaning(t *testing.T) {
 	t.Setenv("OTELCOL_RUST_TEST_TIMEOUT", "9007199254740993")
 	t.Setenv("OTELCOL_RUST_TEST_ENABLED", "false")
 	configs := &createdConfigs{byID: map[string]*RustComponentConfig{}}
-	col := newEnvCollector(t, `
+	col := testutil.RunCollector(t, collectorYAML(`
   rust_sample/env:
     endpoint: ${env:OTELCOL_RUST_TEST_PORT}
     timeout_ms: ${env:OTELCOL_RUST_TEST_TIMEOUT}
@@ -97,9 +50,9 @@ func TestCollectorGivesProviderValuesTheirMeaning(t *testing.T) {
     enabled: false
     timeout_ms:
     depends_on: null
-`, []string{"rust_sample/env", "rust_sample/null"}, configs.around(sampleFactory(t)))
-	done := runUntilReady(t, col)
-	stop(t, col, done)
+`, []string{"rust_sample/env", "rust_sample/null"}), configs.around(sampleFactory(t)))
+	col.WaitRunning(t, 20*time.Second)
+	col.Stop(t)
 
 	want := map[string]map[string]any{
 		"rust_sample/env":  {"endpoint": "8080", "timeout_ms": int64(9007199254740993), "enabled": false, "depends_on": []any{}},

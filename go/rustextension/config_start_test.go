@@ -3,11 +3,13 @@
 package rustextension
 
 import (
-	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/extension"
+
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 )
 
 // Scenario: rust_chaos, asked to fail its start quoting the config it received, is configured
@@ -38,11 +40,14 @@ func TestStartReceivesTheConfigExactly(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			col := newEnvCollector(t, `
+			col := testutil.RunCollector(t, collectorYAML(`
   rust_chaos:
     fail_start: true`+tc.section+`
-`, []string{"rust_chaos"}, chaos)
-			err := col.Run(context.Background())
+`, []string{"rust_chaos"}), chaos)
+			err, ok := col.WaitStopped(20 * time.Second)
+			if !ok {
+				t.Fatal("collector running although rust_chaos's start fails")
+			}
 			if err == nil || !strings.Contains(err.Error(), "rust_chaos fails start as asked; it got ChaosConfig {") {
 				t.Fatalf("collector run: %v", err)
 			}

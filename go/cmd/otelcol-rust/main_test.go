@@ -13,8 +13,8 @@ import (
 
 	"go.opentelemetry.io/collector/confmap"
 
-	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 )
 
 // ready is what the collector logs once a (re)started service runs.

@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension"
@@ -19,7 +20,8 @@ import (
 )
 
 // Collector is an in-process collector (nop receiver and exporter, the given extensions)
-// whose config a test can replace, which reloads it as a changed config file would.
+// whose config a test can replace, which reloads it as a changed config file would. The config
+// may use `${env:...}`, resolved by the collector's env provider as distributions do.
 type Collector struct {
 	*otelcol.Collector
 	config *reloadableConfig
@@ -50,8 +52,11 @@ func RunCollector(tb testing.TB, config string, extensions ...extension.Factory)
 		Factories: factories,
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{
 			ResolverSettings: confmap.ResolverSettings{
-				URIs:              []string{"test:config"},
-				ProviderFactories: []confmap.ProviderFactory{confmap.NewProviderFactory(source.provider)},
+				URIs: []string{"test:config"},
+				ProviderFactories: []confmap.ProviderFactory{
+					confmap.NewProviderFactory(source.provider),
+					envprovider.NewFactory(),
+				},
 			},
 		},
 	})
@@ -94,6 +99,19 @@ func (c *Collector) WaitStopped(timeout time.Duration) (err error, ok bool) {
 		return err, true
 	case <-time.After(timeout):
 		return nil, false
+	}
+}
+
+// Stop shuts the collector down and fails the test unless Run returns nil within 20 s.
+func (c *Collector) Stop(tb testing.TB) {
+	tb.Helper()
+	c.Shutdown()
+	err, ok := c.WaitStopped(20 * time.Second)
+	if !ok {
+		tb.Fatalf("collector did not stop within 20s (state %v)", c.GetState())
+	}
+	if err != nil {
+		tb.Fatalf("collector run: %v", err)
 	}
 }
 
