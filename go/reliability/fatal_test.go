@@ -5,6 +5,7 @@ package reliability
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -61,13 +62,16 @@ func slowFactory() extension.Factory {
 		component.StabilityLevelDevelopment)
 }
 
-// fatalCollectorConfig runs rust_chaos (whose config is chaos) and slow beside a nop pipeline.
-func fatalCollectorConfig(chaos, slow string) string {
-	return testutil.Config{
-		Extensions: "  rust_chaos:\n" + chaos + "  slow:\n" + slow,
-		Enabled:    []string{"rust_chaos", "slow"},
-		Pipeline:   testutil.NopPipeline,
-	}.YAML()
+// fatalCollectorConfig runs rust_chaos (whose config is chaos), slow, and any extra Rust
+// extensions (YAML sections with their ids) beside a nop pipeline.
+func fatalCollectorConfig(chaos, slow string, extra ...string) string {
+	sections := "  rust_chaos:\n" + chaos + "  slow:\n" + slow
+	enabled := []string{"rust_chaos", "slow"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		sections += extra[i]
+		enabled = append(enabled, extra[i+1])
+	}
+	return testutil.Config{Extensions: sections, Enabled: enabled, Pipeline: testutil.NopPipeline}.YAML()
 }
 
 func runWithChaos(t *testing.T, config string) *testutil.Collector {
@@ -79,7 +83,11 @@ func runWithChaos(t *testing.T, config string) *testutil.Collector {
 	return testutil.RunCollector(t, config, append(rust, slowFactory())...)
 }
 
-// requireShutdownAfterFatal waits for Run to return and checks the fatal error was the cause.
+// asyncError is what the collector logs when it reads a component's fatal error.
+const asyncError = "Asynchronous error received, terminating process"
+
+// requireShutdownAfterFatal waits for Run to return (nobody asked the collector to stop) and
+// checks that it read exactly one fatal error, rust_chaos's.
 func requireShutdownAfterFatal(t *testing.T, col *testutil.Collector) {
 	t.Helper()
 	err, ok := col.WaitStopped(30 * time.Second)
@@ -89,9 +97,13 @@ func requireShutdownAfterFatal(t *testing.T, col *testutil.Collector) {
 	if err != nil {
 		t.Fatalf("collector run: %v", err)
 	}
-	if fatal := rustextension.FatalError(); fatal == nil ||
-		!strings.Contains(fatal.Error(), "background task panicked") {
-		t.Fatalf("the fatal error was not recorded: %v", fatal)
+	read := col.Logged(asyncError)
+	if len(read) != 1 {
+		t.Fatalf("the collector read %d fatal errors, want 1", len(read))
+	}
+	if got := read[0].ContextMap()["error"]; !strings.Contains(fmt.Sprint(got), `rust extension "rust_chaos`) ||
+		!strings.Contains(fmt.Sprint(got), "background task panicked") {
+		t.Fatalf("the collector stopped on %v", got)
 	}
 }
 
@@ -103,6 +115,21 @@ func TestFatalErrorDuringStartupShutsDown(t *testing.T) {
 		"    panic_in: background\n    panic_after_ms: 0\n",
 		"    start_delay: 1s\n"))
 	requireShutdownAfterFatal(t, col)
+}
+
+// Scenario: two Rust instances (rust_chaos, rust_chaos/2) both panic in a background task at
+// once, while slow takes a second to start. Guarantees: only one fatal error goes to the
+// collector (it reads one, then shuts down; a second report would block its shutdown), the
+// other is logged; the collector shuts down and Run returns.
+func TestTwoFatalErrorsDoNotHangShutdown(t *testing.T) {
+	col := runWithChaos(t, fatalCollectorConfig(
+		"    panic_in: background\n    panic_after_ms: 0\n",
+		"    start_delay: 1s\n",
+		"  rust_chaos/2:\n    panic_in: background\n    panic_after_ms: 0\n", "rust_chaos/2"))
+	requireShutdownAfterFatal(t, col)
+	if n := len(col.Logged("Rust extension reported a fatal error; another one already stops the collector, so it is not reported")); n != 1 {
+		t.Fatalf("%d fatal errors logged as not reported, want 1", n)
+	}
 }
 
 // Scenario: a reload brings a rust_chaos whose background task panics at once, while slow
@@ -118,24 +145,29 @@ func TestFatalErrorDuringReloadShutsDown(t *testing.T) {
 }
 
 // Scenario: rust_chaos's background task panics while the collector shuts down (slow's
-// shutdown, which runs first, takes 1.5 s). Guarantees: shutdown completes; the fatal error is
-// logged and recorded, not reported into a collector that no longer reads it.
+// shutdown, which runs first, takes 3 s; the panic comes 1.5 s after start). Guarantees:
+// shutdown completes; the fatal error is logged, not reported into a collector that no
+// longer reads it.
 func TestFatalErrorDuringShutdownDoesNotHang(t *testing.T) {
 	col := runWithChaos(t, fatalCollectorConfig(
-		"    panic_in: background\n    panic_after_ms: 700\n",
-		"    shutdown_delay: 1500ms\n"))
+		"    panic_in: background\n    panic_after_ms: 1500\n",
+		"    shutdown_delay: 3s\n"))
 	col.WaitRunning(t, 20*time.Second)
-	began := time.Now()
-	col.Shutdown()
-	err, ok := col.WaitStopped(30 * time.Second)
+	if len(col.Logs.FilterMessageSnippet("fatal error").All()) > 0 {
+		t.Fatal("the panic came before shutdown began (start-up took over 1.5 s); the scenario did not happen")
+	}
+	err, ok := col.ShutdownWithin(30 * time.Second)
 	if !ok {
 		t.Fatalf("shutdown hangs in state %v", col.GetState())
 	}
 	if err != nil {
 		t.Fatalf("collector run: %v", err)
 	}
-	if took := time.Since(began); took < time.Second {
-		t.Fatalf("shutdown took %v: slow's delay did not apply, the scenario did not happen", took)
+	if n := len(col.Logged("Rust extension reported a fatal error while the collector stops it; not reported")); n != 1 {
+		t.Fatalf("the fatal error during shutdown was logged %d times, want once", n)
+	}
+	if n := len(col.Logged(asyncError)); n != 0 {
+		t.Fatalf("the collector read %d fatal errors during its shutdown", n)
 	}
 }
 

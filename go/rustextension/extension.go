@@ -5,29 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension/extensioncapabilities"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
-
-// firstFatal holds the first fatal error any Rust extension reported in this process.
-var firstFatal atomic.Pointer[error]
-
-// FatalError returns the first fatal error a Rust extension reported in this process, or nil.
-// The collector shuts down on a fatal error but its Run returns nil; a main function calls
-// this afterwards to exit non-zero (see cmd/otelcol-rust).
-func FatalError() error {
-	if err := firstFatal.Load(); err != nil {
-		return *err
-	}
-	return nil
-}
 
 // eventPoll is how often the watcher asks Rust for events. It polls (WaitEvent with no wait)
 // rather than blocking in cgo: a goroutine parked in a long cgo call holds its P until sysmon
@@ -53,7 +38,7 @@ type rustExtension struct {
 	dependencies []component.ID
 	logger       *zap.Logger
 	build        component.BuildInfo
-	fatal        fatalReporter
+	fatal        *fatalReporter // set by Start
 
 	mu          sync.Mutex
 	handle      rustffi.Handle // 0 while no Rust instance exists
@@ -85,7 +70,7 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 		return e.errorf("%w", err)
 	}
 	e.handle = handle
-	e.fatal.host = host
+	e.fatal = newFatalReporter(host, e.logger)
 	e.stopWatcher, e.watching = make(chan struct{}), make(chan struct{})
 	go e.watch(handle, e.stopWatcher, e.watching)
 	return nil
@@ -122,20 +107,28 @@ func (e *rustExtension) watch(handle rustffi.Handle, stop <-chan struct{}, done 
 			if event.Kind != "fatal" {
 				break
 			}
-			e.fatal.report(e.errorf("%s", event.Message), e.logger)
+			e.fatal.report(e.errorf("%s", event.Message))
 		}
 	}
 }
 
 // Ready is called by the collector once its pipelines run: from now on it reads fatal errors.
 func (e *rustExtension) Ready() error {
-	e.fatal.setReady(true)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fatal != nil {
+		e.fatal.setPhase(phaseRunning)
+	}
 	return nil
 }
 
 // NotReady is called by the collector before it shuts the pipelines down.
 func (e *rustExtension) NotReady() error {
-	e.fatal.setReady(false)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fatal != nil {
+		e.fatal.setPhase(phaseStopping)
+	}
 	return nil
 }
 
@@ -149,7 +142,7 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 	e.handle = 0
 	close(e.stopWatcher)
 	<-e.watching // at most one WaitEvent call (which does not block) away
-	e.fatal.discardPending(e.logger)
+	e.fatal.close()
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultShutdownTimeout)
@@ -159,65 +152,6 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 		return e.errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// fatalReporter hands a Rust instance's first fatal error to the collector, and only while
-// the collector reads them. The collector's status reporter sends a fatal error on an
-// unbuffered channel, holding a lock that every other status report needs, and the collector
-// reads that channel only while it runs (after Ready, before NotReady): a report during
-// start-up, a reload or shutdown would block every later status report and hang the
-// collector. So a fatal error before Ready waits for Ready; one after NotReady is only logged
-// (the collector is stopping this instance anyway). Only the first is reported: the collector
-// shuts down on it, and at most one report goroutine exists per instance.
-type fatalReporter struct {
-	mu       sync.Mutex
-	host     component.Host
-	ready    bool
-	pending  error // the first fatal error, held until Ready
-	reported bool
-}
-
-func (r *fatalReporter) report(err error, logger *zap.Logger) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	firstFatal.CompareAndSwap(nil, &err)
-	switch {
-	case r.reported || r.pending != nil:
-		logger.Error("Rust extension reported another fatal error", zap.Error(err))
-	case r.ready:
-		r.send(err)
-	default:
-		// Logged now, so the cause is visible even if the collector never becomes ready.
-		logger.Error("Rust extension reported a fatal error; reporting it once the collector runs", zap.Error(err))
-		r.pending = err
-	}
-}
-
-func (r *fatalReporter) setReady(ready bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ready = ready
-	if ready && r.pending != nil && !r.reported {
-		r.send(r.pending)
-	}
-}
-
-// discardPending logs a fatal error that never reached the collector (it stopped first).
-func (r *fatalReporter) discardPending(logger *zap.Logger) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.pending != nil && !r.reported {
-		logger.Warn("Rust extension's fatal error was not reported: the collector stopped it first", zap.Error(r.pending))
-		r.pending = nil
-	}
-}
-
-// send reports err in a goroutine of its own: the report blocks until the collector's control
-// loop reads it, and neither the watcher nor Shutdown may wait for that.
-func (r *fatalReporter) send(err error) {
-	r.reported, r.pending = true, nil
-	host := r.host
-	go componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
 }
 
 // errorf formats an error naming this component (the collector does not add the id to

@@ -94,7 +94,11 @@ func cancellable[T any](ctx context.Context, call func(token uint64) (T, error))
 	token := nextCallToken.Add(1)
 	sent := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		RustExtensionsImpl{}.cancel_call(&CallRequest{token: token})
+		// Rust enforces the deadline itself (it answers "deadline exceeded"); only a
+		// cancellation needs telling.
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			RustExtensionsImpl{}.cancel_call(&CallRequest{token: token})
+		}
 		close(sent)
 	})
 	value, err := call(token)

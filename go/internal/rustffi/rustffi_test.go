@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-const archivePath = "../../" + linkedArchive
+const archivePath = "../../../" + linkedArchive
 
 // Guarantees: this test binary was linked against the Rust archive now on disk, not a stale
 // one from Go's build cache (the Makefile records the archive's hash in the link flags).

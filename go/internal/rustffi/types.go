@@ -57,7 +57,9 @@ type callContext struct {
 }
 
 func newCallContext(ctx context.Context, id ComponentID, call uint64) callContext {
-	wire := callContext{ID: id, Cancelled: ctx.Err() != nil, Call: call}
+	// An expired deadline crosses as zero time left (Rust answers "deadline exceeded"), not as
+	// a cancellation.
+	wire := callContext{ID: id, Cancelled: errors.Is(ctx.Err(), context.Canceled), Call: call}
 	if deadline, ok := ctx.Deadline(); ok {
 		// Rust treats 0 as "already expired"; round a live deadline up to at least 1ns.
 		left := uint64(max(time.Until(deadline), 0))

@@ -17,6 +17,9 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // Collector is an in-process collector (nop receiver and exporter, the given extensions)
@@ -26,6 +29,9 @@ type Collector struct {
 	*otelcol.Collector
 	config *reloadableConfig
 	done   chan error
+	// Logs holds every record the collector and its components logged (also written to
+	// stderr as usual).
+	Logs *observer.ObservedLogs
 }
 
 // RunCollector builds a collector from config (YAML) and runs it; Run's result arrives on
@@ -47,9 +53,13 @@ func RunCollector(tb testing.TB, config string, extensions ...extension.Factory)
 			Telemetry:  otelconftelemetry.NewFactory(),
 		}, nil
 	}
+	observed, logs := observer.New(zapcore.DebugLevel)
 	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
 		BuildInfo: component.BuildInfo{Command: "otelcol-rust-test", Version: "1.2.3-test"},
 		Factories: factories,
+		LoggingOptions: []zap.Option{zap.WrapCore(func(core zapcore.Core) zapcore.Core {
+			return zapcore.NewTee(core, observed)
+		})},
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{
 			ResolverSettings: confmap.ResolverSettings{
 				URIs: []string{"test:config"},
@@ -63,13 +73,27 @@ func RunCollector(tb testing.TB, config string, extensions ...extension.Factory)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c := &Collector{Collector: col, config: source, done: make(chan error, 1)}
+	c := &Collector{Collector: col, config: source, done: make(chan error, 1), Logs: logs}
 	go func() { c.done <- col.Run(context.Background()) }()
 	tb.Cleanup(func() {
-		col.Shutdown()
-		_, _ = c.WaitStopped(20 * time.Second)
+		if _, stopped := c.ShutdownWithin(20 * time.Second); !stopped {
+			tb.Errorf("collector did not stop within 20s (state %v)", c.GetState())
+		}
 	})
 	return c
+}
+
+// ShutdownWithin asks the collector to shut down and waits up to timeout for Run to return
+// (otelcol's Shutdown itself waits for Run without a bound, so a hung collector would hang
+// the test instead of failing it).
+func (c *Collector) ShutdownWithin(timeout time.Duration) (err error, ok bool) {
+	go c.Shutdown()
+	return c.WaitStopped(timeout)
+}
+
+// Logged answers the records whose message is message.
+func (c *Collector) Logged(message string) []observer.LoggedEntry {
+	return c.Logs.FilterMessage(message).All()
 }
 
 // WaitRunning waits up to timeout for the collector to be running.
@@ -105,8 +129,7 @@ func (c *Collector) WaitStopped(timeout time.Duration) (err error, ok bool) {
 // Stop shuts the collector down and fails the test unless Run returns nil within 20 s.
 func (c *Collector) Stop(tb testing.TB) {
 	tb.Helper()
-	c.Shutdown()
-	err, ok := c.WaitStopped(20 * time.Second)
+	err, ok := c.ShutdownWithin(20 * time.Second)
 	if !ok {
 		tb.Fatalf("collector did not stop within 20s (state %v)", c.GetState())
 	}

@@ -24,6 +24,14 @@ pub use otelcol_rust_sdk::panic_message;
 /// background, so it never delays the failed start's answer.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a finished shutdown waits for the instance's aborted tasks to be dropped (they
+/// drop at their next poll, so this is reached only by a task that blocks its thread).
+const ABORT_WAIT: Duration = Duration::from_secs(1);
+
+/// The same wait after a shutdown that ran out of time or was cancelled: short, because the
+/// caller's deadline has already passed.
+const ABORT_GRACE: Duration = Duration::from_millis(20);
+
 /// Failures of a boundary call, as Go will read them.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -41,8 +49,9 @@ pub enum Error {
     /// The handle was never issued or is already shut down.
     #[error("unknown extension handle {0}")]
     UnknownHandle(u64),
-    /// The runtime could not be built.
-    #[error("cannot start the Rust runtime: {0}")]
+    /// The runtime could not be built, or a lifecycle task ended without an answer (the
+    /// runtime is going away).
+    #[error("rust runtime: {0}")]
     Runtime(String),
     /// The component panicked; the panic was contained.
     #[error("rust component panicked: {0}")]
@@ -306,7 +315,7 @@ fn runtime() -> Result<&'static Runtime, Error> {
         .thread_name("otelcol-rust")
         .enable_all()
         .build()
-        .map_err(|err| Error::Runtime(err.to_string()))?;
+        .map_err(|err| Error::Runtime(format!("cannot start: {err}")))?;
     // Two first calls may race to build one; the loser's runtime is dropped unused.
     Ok(RUNTIME.get_or_init(|| built))
 }
@@ -442,7 +451,7 @@ async fn clean_up(
     )
     .await;
     let _ = drop_extension(extension);
-    tasks.abort_all();
+    tasks.abort_all().await;
 }
 
 /// The registered extension types, sorted, each as `{"type":..,"stability":..}` (the level the
@@ -526,23 +535,27 @@ pub fn create_and_start(
         Err((err, still_running)) => {
             // The task ends soon: its own deadline or the cancellation stops the start (unless
             // the component blocks its thread); then it is cleaned up like any failed start.
-            if let Some(task) = still_running {
-                runtime.spawn(async move {
-                    match task.await {
-                        Ok((extension, _)) => clean_up(extension, context, tasks).await,
-                        Err(_) => tasks.abort_all(),
-                    }
-                });
-            }
+            runtime.spawn(async move {
+                let finished = match still_running {
+                    Some(task) => task.await.ok(),
+                    None => None,
+                };
+                match finished {
+                    Some((extension, _)) => clean_up(extension, context, tasks).await,
+                    None => tasks.abort_all().await,
+                }
+            });
             Err(err)
         }
     }
 }
 
 /// Shuts down the instance behind `handle` within the context's deadline. The handle is
-/// forgotten whatever the outcome, and nothing of the instance outlives the call's answer for
-/// long: a shutdown still running at the deadline (or cancelled) is aborted, which drops the
-/// extension, and every task it spawned with `Host::spawn` is aborted.
+/// forgotten whatever the outcome, and nothing of the instance outlives the answer: every task
+/// it spawned with `Host::spawn` is aborted, and a shutdown still running at the deadline (or
+/// cancelled) is aborted too, which drops the extension. The answer waits for those drops,
+/// up to [`ABORT_WAIT`] after a shutdown that finished and [`ABORT_GRACE`] after one that did
+/// not (only code that blocks its thread takes longer to drop).
 pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
     let call = call_context(context_json);
     let Instance {
@@ -577,17 +590,32 @@ pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
         let dropped = drop_extension(extension);
         stopped.and(dropped)
     };
-    let outcome = run_until_deadline(runtime, &call, stop);
-    tasks.abort_all();
-    match outcome {
-        Ok(stopped) => stopped,
-        Err((err, still_running)) => {
-            if let Some(task) = still_running {
-                task.abort();
-            }
-            Err(err)
+    let (result, still_running) = match run_until_deadline(runtime, &call, stop) {
+        Ok(stopped) => (stopped, None),
+        Err((err, task)) => (Err(err), task),
+    };
+    let wait = match (&still_running, call.context.remaining()) {
+        (Some(_), _) => ABORT_GRACE,
+        (None, Some(left)) => left.min(ABORT_WAIT),
+        (None, None) => ABORT_WAIT,
+    };
+    let aborted = tasks.abort_all();
+    let dropped = async move {
+        if let Some(task) = still_running {
+            task.abort();
+            let _ = task.await;
         }
-    }
+        aborted.await;
+    };
+    // Waited for from this thread, not with a tokio timer: the worker threads that drive
+    // tokio's timers may be the ones a component blocks.
+    let (all_dropped, seen) = std::sync::mpsc::sync_channel::<()>(1);
+    runtime.spawn(async move {
+        dropped.await;
+        let _ = all_dropped.send(());
+    });
+    let _ = seen.recv_timeout(wait);
+    result
 }
 
 /// Waits up to `timeout` for the next event of the instance behind `handle`.

@@ -199,14 +199,12 @@ fn cancel_ends_a_start_that_never_finishes() {
     assert!(!host::call_registered(token));
 }
 
-/// Guarantees: a shutdown that runs out of time leaves nothing behind: the extension is
-/// dropped and the tasks it spawned are aborted, so both of its ports are free again.
-#[test]
-fn shutdown_at_the_deadline_frees_what_the_instance_held() {
-    let reply = start(
-        r#"{"hold_ports":true,"block_shutdown":true}"#,
-        context(Some(5_000), 0),
-    );
+/// Serialises the tests that read HELD_PORTS.
+static PORT_TESTS: Mutex<()> = Mutex::new(());
+
+/// Starts a `hold_ports` instance with `config`; answers its handle and the two ports it holds.
+fn start_holding_ports(config: &str) -> (u64, Vec<SocketAddr>) {
+    let reply = start(config, context(Some(5_000), 0));
     assert!(reply.ok, "{}", reply.error);
     let ports = HELD_PORTS.lock().expect("lock").clone();
     assert_eq!(ports.len(), 2);
@@ -216,8 +214,42 @@ fn shutdown_at_the_deadline_frees_what_the_instance_held() {
             "{port} should be held while running"
         );
     }
+    (reply.handle, ports)
+}
+
+fn assert_free(ports: Vec<SocketAddr>) {
+    for port in ports {
+        assert!(
+            TcpListener::bind(port).is_ok(),
+            "{port} still held after shutdown answered"
+        );
+    }
+}
+
+/// Guarantees: when a shutdown answers, the tasks the instance spawned and did not stop are
+/// gone, with the port they held: a reloaded instance can bind it at once.
+#[test]
+fn shutdown_answers_after_leftover_tasks_are_dropped() {
+    let _serial = PORT_TESTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (handle, ports) = start_holding_ports(r#"{"hold_ports":true}"#);
+    let reply = shutdown(handle, 5_000, 0);
+    assert!(reply.ok, "{}", reply.error);
+    assert_free(ports);
+}
+
+/// Guarantees: a shutdown that runs out of time leaves nothing behind either: before it
+/// answers, the extension is dropped and the tasks it spawned are aborted, so both of its
+/// ports are free.
+#[test]
+fn shutdown_at_the_deadline_frees_what_the_instance_held() {
+    let _serial = PORT_TESTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (handle, ports) = start_holding_ports(r#"{"hold_ports":true,"block_shutdown":true}"#);
     let began = Instant::now();
-    let reply = shutdown(reply.handle, 200, 0);
+    let reply = shutdown(handle, 200, 0);
     assert!(!reply.ok);
     assert!(
         reply.error.starts_with("deadline exceeded"),
@@ -225,11 +257,7 @@ fn shutdown_at_the_deadline_frees_what_the_instance_held() {
         reply.error
     );
     assert!(began.elapsed() >= Duration::from_millis(200));
-    for port in ports {
-        eventually(&format!("{port} is free"), || {
-            TcpListener::bind(port).is_ok()
-        });
-    }
+    assert_free(ports);
 }
 
 /// Guarantees: cancelling a shutdown answers at once and aborts it too.

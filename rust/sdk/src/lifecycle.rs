@@ -87,17 +87,20 @@ impl Host {
 
     /// Spawns background work on the library's runtime. A panic in it does not take the
     /// process down: it is reported as a fatal error of this component. Stop the work in
-    /// `shutdown` with the returned handle; whatever still runs once the instance is shut
-    /// down is aborted by the library, so no task outlives its instance.
+    /// `shutdown` with the returned handle. Whatever still runs when the instance's shutdown
+    /// ends (or runs out of time) is aborted by the library, which waits briefly for it to be
+    /// dropped before it answers the collector: a task that yields is gone, with what it
+    /// owns (a listening socket), before a reloaded instance starts. A task that blocks its
+    /// thread cannot be aborted until it yields.
     pub fn spawn<F>(&self, work: F) -> tokio::task::AbortHandle
     where
         F: Future<Output = ()> + Send + 'static,
     {
         let task = tokio::spawn(work);
         let abort = task.abort_handle();
-        self.tasks.track(abort.clone());
         let status = self.status.clone();
-        tokio::spawn(async move {
+        // The monitor ends once the task has ended and been dropped, aborted or not.
+        let monitor = tokio::spawn(async move {
             if let Err(err) = task.await
                 && err.is_panic()
             {
@@ -105,6 +108,7 @@ impl Host {
                 status.report_fatal(format!("background task panicked: {message}"));
             }
         });
+        self.tasks.track(abort.clone(), monitor);
         abort
     }
 }
@@ -112,32 +116,59 @@ impl Host {
 /// The tasks an instance spawned with [`Host::spawn`], so the library can abort them when the
 /// instance is gone. Finished tasks are forgotten as new ones are tracked.
 #[derive(Clone, Default)]
-pub struct SpawnedTasks(Arc<Mutex<Vec<tokio::task::AbortHandle>>>);
+pub struct SpawnedTasks(Arc<Mutex<TaskList>>);
+
+#[derive(Default)]
+struct TaskList {
+    /// Each task's abort handle and the join handle of its monitor, which ends once the task
+    /// has been dropped.
+    tasks: Vec<(tokio::task::AbortHandle, tokio::task::JoinHandle<()>)>,
+    /// Set by [`SpawnedTasks::abort_all`]: a task spawned later is aborted at once.
+    closed: bool,
+}
 
 impl SpawnedTasks {
-    fn lock(&self) -> MutexGuard<'_, Vec<tokio::task::AbortHandle>> {
+    fn lock(&self) -> MutexGuard<'_, TaskList> {
         // Only pushes and drains happen under this lock; a poisoned one still holds a sound list.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn track(&self, task: tokio::task::AbortHandle) {
-        let mut tasks = self.lock();
-        tasks.retain(|task| !task.is_finished());
-        tasks.push(task);
+    fn track(&self, task: tokio::task::AbortHandle, monitor: tokio::task::JoinHandle<()>) {
+        let mut list = self.lock();
+        if list.closed {
+            task.abort();
+        }
+        list.tasks.retain(|(_, monitor)| !monitor.is_finished());
+        list.tasks.push((task, monitor));
     }
 
-    /// Aborts every tracked task that has not finished. Called by the library after shutdown.
-    pub fn abort_all(&self) {
-        for task in self.lock().drain(..) {
+    /// Aborts every task that has not finished, and every task spawned from now on; the
+    /// returned future resolves once each of them has been dropped. Called by the library
+    /// once the instance is shut down.
+    #[doc(hidden)]
+    pub fn abort_all(&self) -> impl Future<Output = ()> + Send + 'static {
+        let monitors: Vec<_> = {
+            let mut list = self.lock();
+            list.closed = true;
+            list.tasks.drain(..).collect()
+        };
+        for (task, _) in &monitors {
             task.abort();
+        }
+        async move {
+            for (_, monitor) in monitors {
+                let _ = monitor.await;
+            }
         }
     }
 
     /// How many tracked tasks have not finished.
+    #[doc(hidden)]
     pub fn running(&self) -> usize {
-        self.lock()
+        let list = self.lock();
+        list.tasks
             .iter()
-            .filter(|task| !task.is_finished())
+            .filter(|(_, monitor)| !monitor.is_finished())
             .count()
     }
 }

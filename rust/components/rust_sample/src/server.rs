@@ -341,7 +341,7 @@ mod tests {
         ext.start(&context(), &host).await.expect("starts");
         let addr = ext.local_addr().expect("listening");
 
-        host.tasks.abort_all();
+        host.tasks.abort_all().await;
         let server = ext.server.as_mut().expect("started");
         let ended = tokio::time::timeout(Duration::from_secs(2), &mut server.ended);
         assert!(ended.await.is_ok(), "the host could not stop the server");

@@ -1,0 +1,143 @@
+package rustextension
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.uber.org/zap"
+)
+
+// Why fatal errors need care: the collector's status reporter delivers a fatal error on an
+// unbuffered channel while holding the lock that every other status report needs, and the
+// collector reads that channel only in its control loop, that is, once it runs, and it reads
+// one error, then shuts down (service v0.164.0 internal/graph/host.go, otelcol collector.go).
+// A report the loop does not read blocks every later status report and hangs the collector.
+// So a Rust fatal error is reported only while the pipelines run (between the collector's
+// Ready and NotReady), and only one per process until every Rust instance has stopped.
+
+// firstFatal holds the first fatal error a Rust extension reported to the collector in this
+// process.
+var firstFatal atomic.Pointer[error]
+
+// FatalError returns the first fatal error a Rust extension reported to the collector in this
+// process, or nil. The collector shuts down on a fatal error but its Run returns nil; a main
+// function calls this afterwards to exit non-zero (see cmd/otelcol-rust).
+func FatalError() error {
+	if err := firstFatal.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// reports admits one fatal report at a time into the collector: the collector's loop reads
+// one and ends, so a second one would never be read. It opens again once no Rust instance
+// runs (a delivered fatal error always ends in every instance's shutdown).
+var reports struct {
+	mu      sync.Mutex
+	running int  // Rust instances started and not yet shut down
+	sent    bool // a fatal error was handed to the collector
+}
+
+func admitReport() bool {
+	reports.mu.Lock()
+	defer reports.mu.Unlock()
+	if reports.sent {
+		return false
+	}
+	reports.sent = true
+	return true
+}
+
+// phase is where the collector is, as far as one instance's fatal errors are concerned.
+type phase int
+
+const (
+	phaseStarting phase = iota // started; the collector does not read fatal errors yet
+	phaseRunning               // between Ready and NotReady: the collector reads them
+	phaseStopping              // after NotReady: the collector stops this instance anyway
+)
+
+// fatalReporter hands one Rust instance's first fatal error to the collector when the
+// collector can take it: held until Ready, logged (not reported) after NotReady. Further
+// fatal errors of the instance are counted and logged once; at most one report goroutine
+// exists per process at a time.
+type fatalReporter struct {
+	host   component.Host
+	logger *zap.Logger
+
+	mu      sync.Mutex
+	phase   phase
+	pending error // the first fatal error, held until Ready
+	settled bool  // the first fatal error was reported, or logged for good
+	further int   // fatal errors after the first, only counted
+}
+
+// newFatalReporter is called for each started instance; close for each stopped one.
+func newFatalReporter(host component.Host, logger *zap.Logger) *fatalReporter {
+	reports.mu.Lock()
+	reports.running++
+	reports.mu.Unlock()
+	return &fatalReporter{host: host, logger: logger}
+}
+
+func (r *fatalReporter) report(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending != nil || r.settled {
+		r.further++
+		return
+	}
+	switch r.phase {
+	case phaseRunning:
+		r.send(err)
+	case phaseStarting:
+		// Logged now, so the cause is visible even if the collector never runs.
+		r.logger.Error("Rust extension reported a fatal error; it is reported once the collector runs", zap.Error(err))
+		r.pending = err
+	case phaseStopping:
+		r.logger.Error("Rust extension reported a fatal error while the collector stops it; not reported", zap.Error(err))
+		r.settled = true
+	}
+}
+
+func (r *fatalReporter) setPhase(p phase) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.phase = p
+	if p == phaseRunning && r.pending != nil {
+		r.send(r.pending)
+	}
+}
+
+// close ends the instance's reporting when it is shut down.
+func (r *fatalReporter) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending != nil {
+		r.logger.Warn("Rust extension's fatal error was not reported: the collector stopped it before running", zap.Error(r.pending))
+		r.pending, r.settled = nil, true
+	}
+	if r.further > 0 {
+		r.logger.Error("Rust extension reported further fatal errors, not reported", zap.Int("count", r.further))
+	}
+	reports.mu.Lock()
+	defer reports.mu.Unlock()
+	if reports.running--; reports.running == 0 {
+		reports.sent = false
+	}
+}
+
+// send reports err in a goroutine of its own: the report blocks until the collector's control
+// loop reads it, and neither the watcher nor Shutdown may wait for that. The collector logs
+// the error when it reads it.
+func (r *fatalReporter) send(err error) {
+	r.pending, r.settled = nil, true
+	if !admitReport() {
+		r.logger.Error("Rust extension reported a fatal error; another one already stops the collector, so it is not reported", zap.Error(err))
+		return
+	}
+	firstFatal.CompareAndSwap(nil, &err)
+	go componentstatus.ReportStatus(r.host, componentstatus.NewFatalErrorEvent(err))
+}
