@@ -54,8 +54,9 @@ type requestRef struct {
 
 // Scenario: a reference struct whose fields point at Go memory (string bytes, a buffer) is
 // pinned with PinRef, then each object C could reach through it is passed to C.
-// Guarantees: PinRef pins the struct and every object its pointer fields point to, at any
-// depth, and Unpin releases them all (the same calls are refused again).
+// Guarantees: PinRef pins the struct and every object its pointer fields point to (fields of
+// nested structs and arrays included; pointers are followed one level), and Unpin releases
+// them all (the same calls are refused again).
 func TestPinRefPinsEverythingCReads(t *testing.T) {
 	text := strings.Repeat("x", 100) // heap bytes, as a request's strings are
 	buffer := make([]byte, 64)
@@ -112,6 +113,28 @@ func TestPinRefRefusesGoTypes(t *testing.T) {
 	var pinner runtime.Pinner
 	defer pinner.Unpin()
 	cgocall.PinRef(&pinner, &goRequest{name: "x"})
+}
+
+// A stand-in for rust2go's list reference, named as cgo names it (its elements are references
+// kept in a buffer the GC does not scan).
+type fakeListRef struct {
+	ptr unsafe.Pointer
+	len uintptr
+}
+
+// Guarantees: a request holding a list is refused, since pinning the list's buffer would not
+// pin what its elements point to.
+func TestPinRefRefusesLists(t *testing.T) {
+	type listRequest struct{ items fakeListRef }
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(fmt.Sprint(r), "holds a list") {
+			t.Fatalf("PinRef of a struct with a list: got panic %v, want one saying it holds a list", r)
+		}
+	}()
+	var pinner runtime.Pinner
+	defer pinner.Unpin()
+	cgocall.PinRef(&pinner, &listRequest{})
 }
 
 // BenchmarkPinRef is what pinning adds to a boundary call with the largest request the
