@@ -92,6 +92,9 @@ func decodeExact(raw []byte) (map[string]any, error) {
 	return exactNumbers(conf).(map[string]any), nil
 }
 
+// exactNumbers types the fuzz input's numbers as the collector's YAML parser would. It is
+// written again here, not borrowed from rustffi, on purpose: the fuzz test is the oracle for
+// rustffi's own conversion and must not share its bugs.
 func exactNumbers(value any) any {
 	switch v := value.(type) {
 	case map[string]any:
