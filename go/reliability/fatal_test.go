@@ -26,8 +26,9 @@ import (
 var slowType = component.MustNewType("slow")
 
 type slowConfig struct {
-	StartDelay    time.Duration `mapstructure:"start_delay"`
-	ShutdownDelay time.Duration `mapstructure:"shutdown_delay"`
+	StartDelay    time.Duration  `mapstructure:"start_delay"`
+	ShutdownDelay time.Duration  `mapstructure:"shutdown_delay"`
+	DependsOn     []component.ID `mapstructure:"depends_on"`
 }
 
 type slowExtension struct{ slowConfig }
@@ -38,7 +39,10 @@ func (s slowExtension) Start(ctx context.Context, _ component.Host) error {
 
 func (s slowExtension) Shutdown(ctx context.Context) error { return sleep(ctx, s.ShutdownDelay) }
 
-func (slowExtension) Dependencies() []component.ID {
+func (s slowExtension) Dependencies() []component.ID {
+	if len(s.DependsOn) > 0 {
+		return s.DependsOn
+	}
 	return []component.ID{component.MustNewID("rust_chaos")}
 }
 
@@ -115,16 +119,22 @@ func TestFatalErrorDuringStartupShutsDown(t *testing.T) {
 		"    panic_in: background\n    panic_after_ms: 0\n",
 		"    start_delay: 1s\n"))
 	requireShutdownAfterFatal(t, col)
+	if len(col.Logged(heldUntilRunning)) != 1 {
+		t.Fatal("the fatal error did not come during start-up (it was not held); the scenario did not happen")
+	}
 }
 
+// heldUntilRunning is what the Go wrapper logs for a fatal error during start-up.
+const heldUntilRunning = "Rust extension reported a fatal error; it is reported once the collector runs"
+
 // Scenario: two Rust instances (rust_chaos, rust_chaos/2) both panic in a background task at
-// once, while slow takes a second to start. Guarantees: only one fatal error goes to the
+// once, while slow (which depends on both, so both start first) takes a second to start. Guarantees: only one fatal error goes to the
 // collector (it reads one, then shuts down; a second report would block its shutdown), the
 // other is logged; the collector shuts down and Run returns.
 func TestTwoFatalErrorsDoNotHangShutdown(t *testing.T) {
 	col := runWithChaos(t, fatalCollectorConfig(
 		"    panic_in: background\n    panic_after_ms: 0\n",
-		"    start_delay: 1s\n",
+		"    start_delay: 1s\n    depends_on: [rust_chaos, rust_chaos/2]\n",
 		"  rust_chaos/2:\n    panic_in: background\n    panic_after_ms: 0\n", "rust_chaos/2"))
 	requireShutdownAfterFatal(t, col)
 	if n := len(col.Logged("Rust extension reported a fatal error; another one already stops the collector, so it is not reported")); n != 1 {

@@ -94,16 +94,16 @@ func TestHandlesAreCheckedAndNeverReused(t *testing.T) {
 			t.Fatalf("handle %d issued after %d", h, last)
 		}
 		last = h
-		if err := rustffi.Shutdown(context.Background(), id, h); err != nil {
+		if _, err := rustffi.Shutdown(context.Background(), id, h); err != nil {
 			t.Fatal(err)
 		}
-		if err := rustffi.Shutdown(context.Background(), id, h); err == nil {
+		if _, err := rustffi.Shutdown(context.Background(), id, h); err == nil {
 			t.Fatalf("handle %d shut down twice", h)
 		}
 	}
 	before := liveInstances(t)
 	for _, h := range []rustffi.Handle{0, last + 1000, ^rustffi.Handle(0)} {
-		if err := rustffi.Shutdown(context.Background(), id, h); err == nil {
+		if _, err := rustffi.Shutdown(context.Background(), id, h); err == nil {
 			t.Fatalf("unknown handle %d shut down", h)
 		}
 	}
@@ -118,7 +118,9 @@ func TestHandlesAreCheckedAndNeverReused(t *testing.T) {
 // timed-out start is then cleaned up is checked in Rust: failed_start_is_followed_by_shutdown.)
 func TestDeadlinesAreHonoured(t *testing.T) {
 	const deadline = 200 * time.Millisecond
-	margin := 50 * time.Millisecond
+	// 50 ms, plus the 20 ms Rust waits for an aborted shutdown that blocks its thread
+	// (ABORT_GRACE in rust/ffi/src/host.rs).
+	margin := 70 * time.Millisecond
 	if raceEnabled {
 		margin = 300 * time.Millisecond
 	}

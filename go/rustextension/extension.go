@@ -142,13 +142,19 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 	e.handle = 0
 	close(e.stopWatcher)
 	<-e.watching // at most one WaitEvent call (which does not block) away
-	e.fatal.close()
+	defer e.fatal.close()
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultShutdownTimeout)
 		defer cancel()
 	}
-	if err := rustffi.Shutdown(ctx, rustID(e.id), handle); err != nil {
+	late, err := rustffi.Shutdown(ctx, rustID(e.id), handle)
+	// Fatal errors the watcher did not collect: the collector is stopping this instance, so
+	// they are logged, not reported.
+	for _, message := range late {
+		e.fatal.report(e.errorf("%s", message))
+	}
+	if err != nil {
 		return e.errorf("shutdown: %w", err)
 	}
 	return nil

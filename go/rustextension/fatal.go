@@ -33,7 +33,9 @@ func FatalError() error {
 
 // reports admits one fatal report at a time into the collector: the collector's loop reads
 // one and ends, so a second one would never be read. It opens again once no Rust instance
-// runs (a delivered fatal error always ends in every instance's shutdown).
+// runs (a delivered fatal error always ends in every instance's shutdown). It is per process:
+// this assumes one collector per process, as every distribution runs; two collectors in one
+// process (tests) share it.
 var reports struct {
 	mu      sync.Mutex
 	running int  // Rust instances started and not yet shut down
@@ -93,8 +95,9 @@ func (r *fatalReporter) report(err error) {
 	case phaseRunning:
 		r.send(err)
 	case phaseStarting:
-		// Logged now, so the cause is visible even if the collector never runs.
-		r.logger.Error("Rust extension reported a fatal error; it is reported once the collector runs", zap.Error(err))
+		// Logged now (at Warn: the collector logs it as an error when it reads it), so the
+		// cause is visible even if the collector never runs.
+		r.logger.Warn("Rust extension reported a fatal error; it is reported once the collector runs", zap.Error(err))
 		r.pending = err
 	case phaseStopping:
 		r.logger.Error("Rust extension reported a fatal error while the collector stops it; not reported", zap.Error(err))

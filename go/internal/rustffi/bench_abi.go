@@ -100,17 +100,17 @@ func cgoCreateAndStart(ctx context.Context, id ComponentID, config map[string]an
 	return Handle(reply.handle), nil
 }
 
-func cgoShutdown(ctx context.Context, id ComponentID, h Handle) error {
+func cgoShutdown(ctx context.Context, id ComponentID, h Handle) ([]string, error) {
 	contextJSON, err := encode(newCallContext(ctx, id, 0))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out C.BenchReply
 	cctx, cctxLen := cstr(contextJSON)
 	C.otelcol_rust_bench_shutdown(C.uint64_t(h), cctx, cctxLen, &out)
 	runtime.KeepAlive(contextJSON)
 	if reply := take(&out); !reply.ok {
-		return errors.New(reply.error)
+		return nil, errors.New(reply.error)
 	}
-	return nil
+	return nil, nil
 }

@@ -69,7 +69,7 @@ func BenchmarkStartShutdown(b *testing.B) {
 	defer cancel()
 	type impl struct {
 		start func(context.Context, ComponentID, map[string]any, HostInfo) (Handle, error)
-		stop  func(context.Context, ComponentID, Handle) error
+		stop  func(context.Context, ComponentID, Handle) ([]string, error)
 	}
 	for _, tc := range []struct {
 		name string
@@ -84,7 +84,7 @@ func BenchmarkStartShutdown(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := tc.impl.stop(ctx, id, h); err != nil {
+				if _, err := tc.impl.stop(ctx, id, h); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -68,20 +68,27 @@ func CreateAndStart(ctx context.Context, id ComponentID, config map[string]any, 
 
 // Shutdown shuts the instance behind h down, returning at ctx's deadline or cancellation at
 // the latest (Rust then aborts what is left of the instance). The handle is invalid
-// afterwards, also when an error is returned.
-func Shutdown(ctx context.Context, id ComponentID, h Handle) error {
-	_, err := cancellable(ctx, func(token uint64) (struct{}, error) {
+// afterwards, also when an error is returned. late lists the fatal errors the instance
+// reported that WaitEvent did not hand out (queued since the last poll, or reported while it
+// shut down), whatever the outcome.
+func Shutdown(ctx context.Context, id ComponentID, h Handle) (late []string, err error) {
+	return cancellable(ctx, func(token uint64) ([]string, error) {
 		contextJSON, err := encode(newCallContext(ctx, id, token))
 		if err != nil {
-			return struct{}{}, err
+			return nil, err
 		}
 		req := ShutdownRequest{handle: uint64(h), context_json: contextJSON}
-		if reply := (RustExtensionsImpl{}).shutdown(&req); !reply.ok {
-			return struct{}{}, errors.New(reply.error)
+		reply := RustExtensionsImpl{}.shutdown(&req)
+		if reply.json != "" {
+			if err := json.Unmarshal([]byte(reply.json), &late); err != nil {
+				return nil, fmt.Errorf("malformed reply from Rust: %w", err)
+			}
 		}
-		return struct{}{}, nil
+		if !reply.ok {
+			return late, errors.New(reply.error)
+		}
+		return late, nil
 	})
-	return err
 }
 
 // nextCallToken numbers cancellable calls; 0 means "not cancellable" to Rust.

@@ -25,7 +25,7 @@ func CreateAndStart(context.Context, ComponentID, map[string]any, HostInfo) (Han
 }
 
 // Shutdown shuts the instance behind h down.
-func Shutdown(context.Context, ComponentID, Handle) error { return ErrNoCgo }
+func Shutdown(context.Context, ComponentID, Handle) ([]string, error) { return nil, ErrNoCgo }
 
 // WaitEvent waits up to timeout for the next event of the instance behind h.
 func WaitEvent(Handle, time.Duration) (Event, error) { return Event{}, ErrNoCgo }

@@ -15,7 +15,7 @@ func TestEveryCallFailsClearlyWithoutCgo(t *testing.T) {
 	_, err3 := ValidateConfig("rust_sample", nil)
 	_, err4 := Dependencies("rust_sample", nil)
 	_, err5 := CreateAndStart(context.Background(), ComponentID{Type: "rust_sample"}, nil, HostInfo{})
-	err6 := Shutdown(context.Background(), ComponentID{Type: "rust_sample"}, 1)
+	_, err6 := Shutdown(context.Background(), ComponentID{Type: "rust_sample"}, 1)
 	_, err7 := LiveInstances()
 	_, err8 := WaitEvent(1, 0)
 	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8} {

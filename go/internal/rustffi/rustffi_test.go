@@ -111,10 +111,10 @@ func TestConfigExpandedValues(t *testing.T) {
 
 func TestShutdownOfUnknownHandleFails(t *testing.T) {
 	id := ComponentID{Type: "rust_sample"}
-	if err := Shutdown(context.Background(), id, 0); err == nil {
+	if _, err := Shutdown(context.Background(), id, 0); err == nil {
 		t.Fatal("handle 0 shut down")
 	}
-	if err := Shutdown(context.Background(), id, Handle(1<<62)); err == nil {
+	if _, err := Shutdown(context.Background(), id, Handle(1<<62)); err == nil {
 		t.Fatal("never-issued handle shut down")
 	}
 }
@@ -135,7 +135,7 @@ func TestConcurrentLifecycle(t *testing.T) {
 				id := ComponentID{Type: "rust_sample", Name: string(rune('a' + worker))}
 				h, err := CreateAndStart(ctx, id, map[string]any{"enabled": false}, HostInfo{})
 				if err == nil {
-					err = Shutdown(ctx, id, h)
+					_, err = Shutdown(ctx, id, h)
 				}
 				cancel()
 				if err != nil {

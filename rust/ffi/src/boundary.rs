@@ -105,7 +105,8 @@ pub trait RustExtensions {
     #[cgo_call]
     fn create_and_start(req: StartRequest) -> Reply;
     /// Shuts the instance down within the context's deadline and forgets its handle, also
-    /// when shutdown fails.
+    /// when shutdown fails. `json` (on success and on failure) lists, as an array of strings,
+    /// the fatal errors the instance reported that `wait_event` did not hand out.
     #[cgo_call]
     fn shutdown(req: ShutdownRequest) -> Reply;
     /// Blocks up to `timeout_ms` for the instance's next event; answers
@@ -157,7 +158,16 @@ impl RustExtensions for RustExtensionsImpl {
     }
 
     fn shutdown(req: ShutdownRequest) -> Reply {
-        answer(|| host::shutdown(req.handle, &req.context_json).map(|()| Reply::default()))
+        let mut late = Vec::new();
+        let mut reply = answer(|| {
+            let (fatal, stopped) = host::shutdown(req.handle, &req.context_json);
+            late = fatal;
+            stopped.map(|()| Reply::default())
+        });
+        if !late.is_empty() {
+            reply.json = serde_json::to_string(&late).unwrap_or_default();
+        }
+        reply
     }
 
     fn wait_event(req: EventRequest) -> Reply {

@@ -133,9 +133,21 @@ impl Events {
         true
     }
 
-    fn close(&self) {
-        self.lock().closed = true;
+    /// Refuses further reports and answers the fatal errors nobody collected (the overflow
+    /// count included), so the caller can still log them.
+    fn close(&self) -> Vec<String> {
+        let mut state = self.lock();
+        state.closed = true;
+        let mut left: Vec<String> = state.fatal.drain(..).collect();
+        if state.dropped > 0 {
+            left.push(format!(
+                "{} more fatal errors were not queued",
+                state.dropped
+            ));
+        }
+        drop(state);
         self.changed.notify_all();
+        left
     }
 
     fn wait(&self, timeout: Duration) -> Event {
@@ -556,17 +568,27 @@ pub fn create_and_start(
 /// cancelled) is aborted too, which drops the extension. The answer waits for those drops,
 /// up to [`ABORT_WAIT`] after a shutdown that finished and [`ABORT_GRACE`] after one that did
 /// not (only code that blocks its thread takes longer to drop).
-pub fn shutdown(handle: u64, context_json: &str) -> Result<(), Error> {
+///
+/// Answers, beside the outcome, the fatal errors the instance reported that Go has not
+/// collected: those queued since Go's last poll and those reported while it shut down.
+pub fn shutdown(handle: u64, context_json: &str) -> (Vec<String>, Result<(), Error>) {
+    let Some(instance) = instances().remove(&handle) else {
+        return (Vec::new(), Err(Error::UnknownHandle(handle)));
+    };
+    let events = Arc::clone(&instance.events);
+    let result = stop(instance, context_json);
+    (events.close(), result)
+}
+
+/// The body of [`shutdown`] once the instance is out of the table.
+fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     let call = call_context(context_json);
     let Instance {
         context: started_with,
         mut extension,
-        events,
         tasks,
-    } = instances()
-        .remove(&handle)
-        .ok_or(Error::UnknownHandle(handle))?;
-    events.close();
+        ..
+    } = instance;
     // A cancelled or expired context still shuts down: the instance was already removed and
     // must not keep running. It gets the cleanup bound instead.
     let call = call.unwrap_or_else(|_| CallContext {
