@@ -6,6 +6,8 @@
 //	go run . buildifier [-fix]  every Bazel file is formatted and lint-clean
 //	go run . check              the graph agrees with go.mod, Cargo.toml/Cargo.lock and the
 //	                            source tree, and is hermetic
+//	go run . replay [-graph DIR] what rules_rust would run for the static library and the doc
+//	                            tests, run with the local cargo/rustc/gcc (replay.go)
 //
 // Run from tools/bazel (its own module). Each takes -root, the repository root (default ../..,
 // which is right from here).
@@ -24,12 +26,16 @@ import (
 )
 
 func main() {
+	if os.Getenv(replayWrapperEnv) != "" {
+		os.Exit(rustcWrapper(os.Args[1:])) // cargo runs this program as rustc's wrapper (replay.go)
+	}
 	if len(os.Args) < 2 {
 		usage()
 	}
 	flags := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	root := flags.String("root", "../..", "the repository root (default: two levels up, right when run from tools/bazel)")
 	fix := flags.Bool("fix", false, "rewrite the files instead of reporting drift")
+	graph := flags.String("graph", "", "replay: read .bazelrc and the BUILD files from DIR instead of -root (e.g. a copy of an older graph)")
 	_ = flags.Parse(os.Args[2:])
 	absRoot, err := filepath.Abs(*root)
 	if err != nil {
@@ -44,6 +50,14 @@ func main() {
 		if problems := check(absRoot); len(problems) > 0 {
 			err = fmt.Errorf("the Bazel graph disagrees with the sources:\n  %s", strings.Join(problems, "\n  "))
 		}
+	case "replay":
+		graphRoot := absRoot
+		if *graph != "" {
+			if graphRoot, err = filepath.Abs(*graph); err != nil {
+				fail(err)
+			}
+		}
+		err = runReplay(absRoot, graphRoot, os.Stdout)
 	default:
 		usage()
 	}
@@ -53,7 +67,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: go run . gazelle|buildifier|check [-root DIR] [-fix]")
+	fmt.Fprintln(os.Stderr, "usage: go run . gazelle|buildifier|check|replay [-root DIR] [-fix] [-graph DIR]")
 	os.Exit(2)
 }
 
