@@ -91,15 +91,17 @@ func replayMarkers(flags map[string][]string) []string {
 func wrapRustcArgs(args []string) []string {
 	flags := map[string][]string{}
 	var kept, types []string
-	for i, arg := range args {
+	for _, arg := range args {
 		if rest, ok := strings.CutPrefix(arg, replayMarker); ok {
 			crateType, flag, _ := strings.Cut(rest, "=")
 			flags[crateType] = append(flags[crateType], flag)
 			continue
 		}
 		kept = append(kept, arg)
-		if arg == "--crate-type" && i+1 < len(args) {
-			types = append(types, args[i+1])
+	}
+	for i, arg := range kept {
+		if arg == "--crate-type" && i+1 < len(kept) {
+			types = append(types, kept[i+1])
 		}
 	}
 	if len(types) != 1 || slices.ContainsFunc(kept, func(a string) bool { return strings.HasPrefix(a, "--print") }) {
@@ -198,7 +200,7 @@ func ltoMode(bazelrc string) string {
 		}
 		for i, arg := range fields[1:] {
 			name, value, hasValue := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
-			if !strings.HasPrefix(arg, "--") || strings.TrimPrefix(name, "@") != strings.TrimPrefix(ltoSetting, "@") {
+			if !strings.HasPrefix(arg, "--") || strings.TrimLeft(name, "@") != strings.TrimLeft(ltoSetting, "@") {
 				continue
 			}
 			if !hasValue && i+2 < len(fields) {
