@@ -92,13 +92,15 @@ check-generated: $(RUST2GO_CLI)
 	  { echo "go/internal/rustffi/boundary_gen.go is stale: run 'make generate'" >&2; exit 1; }
 	tools/generate-boundary-test.sh $(RUST2GO_CLI)
 
-## check-bazel: the Bazel graph, checked without Bazel: buildifier, gazelle diff, and the
-## graph-versus-sources check of tools/bazel (docs/bazel.md)
+## check-bazel: the Bazel graph, checked without Bazel: buildifier, gazelle diff, the
+## graph-versus-sources check of tools/bazel, and the replay of what rules_rust would run for the
+## static library and the doc tests, with the local cargo/rustc/gcc (docs/bazel.md)
 check-bazel:
 	cd tools/bazel && go run . buildifier
 	cd tools/bazel && go run . gazelle
 	cd tools/bazel && go run . check
 	cd tools/bazel && go test -count=1 ./...
+	cd tools/bazel && go run . replay
 
 ## bazel-fix: regenerate the Go BUILD files (gazelle) and format every Bazel file (buildifier)
 bazel-fix:
