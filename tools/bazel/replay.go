@@ -506,7 +506,8 @@ func runReplay(root, graph string, w io.Writer) error {
 	})
 	step("doc tests (rust_doc_test)", plan.DocTest, nil)
 	if len(failures) > 0 {
-		return fmt.Errorf("the replay of what Bazel would run failed:\n  %s", strings.Join(failures, "\n  "))
+		return fmt.Errorf("the replay of what Bazel would run (%s=%s, flags above) failed:\n  %s",
+			ltoSetting, plan.Mode, strings.Join(failures, "\n  "))
 	}
 	return nil
 }
