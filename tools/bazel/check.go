@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -277,21 +278,111 @@ func (c *checker) checkRustCrates() {
 		c.checkRustCrate(dir)
 	}
 	// Rust targets outside the workspace would build code Cargo never sees.
+	var staticLibraries []string
 	c.eachPackage(func(p pkg) {
 		if len(p.rules(append(rustLibraryKinds, "rust_test", "rust_test_suite", "rust_binary")...)) > 0 && !members[p.Dir] {
 			c.fail("%s/BUILD.bazel: Rust targets in a directory that is not a member of the Cargo workspace (rust/Cargo.toml)", p.Dir)
 		}
 		for _, rule := range p.rules("rust_static_library") {
+			staticLibraries = append(staticLibraries, "//"+p.Dir+":"+rule.Name())
 			if p.Dir != staticLibPackage {
 				c.fail("%s/BUILD.bazel: rust_static_library %q: Go links exactly one Rust static library, and it lives in //%s", p.Dir, rule.Name(), staticLibPackage)
 			}
-			// The linker trap (rust/Cargo.toml, [profile.release]): with more than one object
-			// in the archive, the Go link can drop a component's registration.
-			if !slices.Contains(rule.AttrStrings("rustc_flags"), "-Ccodegen-units=1") {
-				c.fail("%s/BUILD.bazel: rust_static_library %q needs rustc_flags = [\"-Ccodegen-units=1\"] (with fat LTO, one object: no registration can be dropped)", p.Dir, rule.Name())
+			c.checkStaticLibraryFlags(p, rule)
+		}
+		c.checkLTOFlagsOnlyOnStaticLibrary(p)
+		c.checkDistinctOutputs(p)
+	})
+	// One target, whose deps select() the test components: a second one per variant declares
+	// the same archive (checkDistinctOutputs) or links a second copy of the boundary into Go.
+	if len(staticLibraries) != 1 {
+		c.fail("want exactly one rust_static_library (in //%s; variants select() their deps), found %d: %q", staticLibPackage, len(staticLibraries), staticLibraries)
+	}
+}
+
+// staticLibraryFlags are the static library's own rustc_flags, under .bazelrc's lto=manual:
+// fat LTO and one codegen unit make the archive one object, so the Go link cannot drop the
+// object holding a component's linkme registration (the linker trap, rust/Cargo.toml's release
+// profile); opt-level 3 beats fastbuild's opt-level=0, since rules_rust appends a target's
+// rustc_flags last (rules_rust 0.73.0 rust/private/rustc.bzl:1500-1510).
+var staticLibraryFlags = []string{"-Clto=fat", "-Ccodegen-units=1", "-Copt-level=3"}
+
+func (c *checker) checkStaticLibraryFlags(p pkg, rule *build.Rule) {
+	flags := stringsIn(rule.Attr("rustc_flags"))
+	for _, want := range staticLibraryFlags {
+		if !slices.Contains(flags, want) {
+			c.fail("%s/BUILD.bazel: rust_static_library %q lacks rustc_flags %q (want %q: one object, so no registration can be dropped)", p.Dir, rule.Name(), want, staticLibraryFlags)
+		}
+	}
+}
+
+// ltoOptions are the codegen options that belong to the static library only. On an rlib,
+// -Clto/-Clinker-plugin-lto make it bitcode-only and the rust_doc_tests' gcc link fails;
+// -Cembed-bitcode=no on a dependency leaves fat LTO nothing to read (rules_rust 0.73.0
+// rust/private/lto.bzl:65-118).
+var ltoOptions = []string{"lto", "codegen-units", "opt-level", "embed-bitcode", "linker-plugin-lto"}
+
+// codegenOption is the name of the rustc -C option a flag sets ("" if it sets none):
+// -Cname=v, --codegen=name=v, or the value after a separate "-C".
+func codegenOption(flag string) string {
+	for _, prefix := range []string{"--codegen=", "--codegen", "-C"} {
+		if rest, ok := strings.CutPrefix(flag, prefix); ok {
+			flag = rest
+			break
+		}
+	}
+	name, _, _ := strings.Cut(strings.TrimSpace(flag), "=")
+	return name
+}
+
+func (c *checker) checkLTOFlagsOnlyOnStaticLibrary(p pkg) {
+	for _, rule := range p.File.Rules("") {
+		if rule.Kind() == "rust_static_library" {
+			continue
+		}
+		for _, attr := range []string{"rustc_flags", "rustdoc_flags"} {
+			for _, flag := range stringsIn(rule.Attr(attr)) {
+				if slices.Contains(ltoOptions, codegenOption(flag)) {
+					c.fail("%s/BUILD.bazel: %s %q sets %q in %s; LTO, codegen-unit and opt-level flags belong on the rust_static_library only (on a library they break the doc tests' link or the static library's fat LTO)", p.Dir, rule.Kind(), rule.Name(), flag, attr)
+				}
 			}
 		}
-	})
+	}
+}
+
+// declaredOutputs are the files a rule declares in its package, for the rules whose output
+// names do not derive from the target name alone. rules_rust names a static or shared
+// library lib<crate_name>.a/.so with no hash (rules_rust 0.73.0 rust/private/rust.bzl:236-251,
+// utils.bzl:835-876).
+func declaredOutputs(rule *build.Rule) []string {
+	switch rule.Kind() {
+	case "rust_static_library":
+		return []string{"lib" + ruleCrateName(rule) + ".a"}
+	case "rust_shared_library":
+		return []string{"lib" + ruleCrateName(rule) + ".so"}
+	case "write_file", "copy_file", "expand_template":
+		if out := rule.AttrString("out"); out != "" {
+			return []string{out}
+		}
+	case "genrule":
+		return stringsIn(rule.Attr("outs"))
+	}
+	return nil
+}
+
+// checkDistinctOutputs: two targets of one package that declare the same file fail Bazel's
+// analysis ("generated by these conflicting actions"), for every build of //....
+func (c *checker) checkDistinctOutputs(p pkg) {
+	owners := map[string]*build.Rule{}
+	for _, rule := range p.File.Rules("") {
+		for _, out := range declaredOutputs(rule) {
+			if first, ok := owners[out]; ok {
+				c.fail("%s/BUILD.bazel: %s %q and %s %q both declare %s/%s (conflicting actions); give one another name (crate_name, out)", p.Dir, first.Kind(), first.Name(), rule.Kind(), rule.Name(), p.Dir, out)
+				continue
+			}
+			owners[out] = rule
+		}
+	}
 }
 
 func (c *checker) checkRustCrate(dir string) {
@@ -484,15 +575,14 @@ func (c *checker) checkGoPackage(dir string) {
 		c.fail("%s: %v", dir, err)
 		return
 	}
-	var goFiles, testFiles, cgoFiles, cargoLinkFiles []string
+	var goFiles, cgoFiles, cargoLinkFiles []string
 	for _, entry := range entries {
 		name := entry.Name()
 		if entry.IsDir() || !strings.HasSuffix(name, ".go") {
 			continue
 		}
 		if strings.HasSuffix(name, "_test.go") {
-			testFiles = append(testFiles, name)
-			continue
+			continue // which go_test holds it, gazelle -mode=diff checks
 		}
 		goFiles = append(goFiles, name)
 		data, err := os.ReadFile(filepath.Join(c.root, dir, name))
@@ -505,23 +595,12 @@ func (c *checker) checkGoPackage(dir string) {
 			cgoFiles = append(cgoFiles, name)
 		}
 	}
-	if len(goFiles)+len(testFiles) == 0 {
-		return
+	if len(goFiles) == 0 {
+		return // a test-only directory: gazelle -mode=diff checks its BUILD file
 	}
 	p, ok := c.requirePackage(dir, "Go package")
 	if !ok {
 		return
-	}
-	inTests := map[string]bool{}
-	for _, rule := range p.rules("go_test") {
-		for _, src := range srcsOf(c.root, dir, rule.Attr("srcs")) {
-			inTests[src] = true
-		}
-	}
-	for _, test := range testFiles {
-		if !inTests[test] && !p.excluded(test) {
-			c.fail("%s/BUILD.bazel: %s/%s is in no go_test", dir, dir, test)
-		}
 	}
 	libraries := p.rules("go_library")
 	inLibraries := map[string]bool{}
@@ -546,13 +625,11 @@ func (c *checker) checkGoPackage(dir string) {
 		if len(cdeps) == 0 {
 			c.fail("%s/BUILD.bazel: cgo go_library %q has no cdeps on //%s (the one Rust static library)", dir, rule.Name(), staticLibPackage)
 		}
+		// One static library, which selects its own test components: cdeps name it alone.
 		for _, dep := range cdeps {
-			if dep != "//"+staticLibPackage && !strings.HasPrefix(dep, "//"+staticLibPackage+":") {
+			if dep != "//"+staticLibPackage && dep != "//"+staticLibPackage+":"+path.Base(staticLibPackage) {
 				c.fail("%s/BUILD.bazel: go_library %q has cdeps %q; Rust must come from //%s only", dir, rule.Name(), dep, staticLibPackage)
 			}
-		}
-		if def := defaultCdeps(rule.Attr("cdeps")); len(cdeps) > 0 && (len(def) != 1 || (def[0] != "//"+staticLibPackage && def[0] != "//"+staticLibPackage+":staticlib")) {
-			c.fail("%s/BUILD.bazel: go_library %q links %q by default; want //%s (the test archive only under --config=testcomponents)", dir, rule.Name(), def, staticLibPackage)
 		}
 	}
 }
@@ -597,22 +674,6 @@ func cdepValues(expr build.Expr) []string {
 		}
 	case *build.BinaryExpr:
 		return append(cdepValues(e.X), cdepValues(e.Y)...)
-	}
-	return stringsIn(expr)
-}
-
-// defaultCdeps lists what cdeps holds outside any select condition: the "//conditions:default"
-// branch, or the whole attribute if it has no select.
-func defaultCdeps(expr build.Expr) []string {
-	if call, ok := expr.(*build.CallExpr); ok && len(call.List) == 1 {
-		if dict, ok := call.List[0].(*build.DictExpr); ok {
-			for _, kv := range dict.List {
-				if key, ok := kv.Key.(*build.StringExpr); ok && key.Value == "//conditions:default" {
-					return stringsIn(kv.Value)
-				}
-			}
-			return nil
-		}
 	}
 	return stringsIn(expr)
 }
@@ -670,9 +731,11 @@ var bazelVersionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+\n?$`)
 var requiredBazelrcFlags = []string{
 	"--enable_bzlmod",
 	"--incompatible_strict_action_env",
-	"--@rules_rust//rust/settings:lto=fat",          // the linker trap, as in Cargo's release profile
-	"--@rules_go//go/config:tags=otelcolrust_bazel", // rustffi's link_bazel.go
+	"--@rules_rust//rust/settings:lto=manual", // the static library sets its own LTO flags (staticLibraryFlags)
 }
+
+// ltoSettingName is rules_rust's global LTO mode (rules_rust 0.73.0 rust/settings/settings.bzl:63-68).
+const ltoSettingName = "@rules_rust//rust/settings:lto"
 
 func (c *checker) checkBazelrc() {
 	data, err := os.ReadFile(filepath.Join(c.root, ".bazelrc"))
@@ -697,6 +760,15 @@ func (c *checker) checkBazelrc() {
 			}
 			if name, value, ok := strings.Cut(arg, "="); (name == "--action_env" || name == "--repo_env") && (!ok || !strings.Contains(value, "=")) {
 				c.fail(".bazelrc:%d: %s passes this machine's environment into the build", i+1, arg)
+			}
+			// Any other LTO mode, even under a :config, breaks that build: fat and thin make
+			// every rlib bitcode-only, the default adds -Cembed-bitcode=no to every crate
+			// (rules_rust 0.73.0 rust/private/lto.bzl:65-118).
+			if name, value, ok := strings.Cut(arg, "="); ok && strings.TrimLeft(name, "-@") == strings.TrimLeft(ltoSettingName, "@") && value != "manual" {
+				c.fail(".bazelrc:%d: %s: rules_rust's LTO mode must stay manual; the static library sets -Clto=fat itself", i+1, arg)
+			}
+			if name, value, ok := strings.Cut(arg, "="); ok && strings.Contains(name, "extra_rustc_flag") && slices.Contains(ltoOptions, codegenOption(value)) {
+				c.fail(".bazelrc:%d: %s puts an LTO, codegen-unit or opt-level flag on every crate; it belongs on the rust_static_library only", i+1, arg)
 			}
 			if command != "common" && command != "build" {
 				continue
