@@ -19,7 +19,54 @@ func TestRepositoryGraphIsConsistent(t *testing.T) {
 	}
 }
 
-// edit is one deliberate break of a copy of the repository.
+// fixture unpacks testdata/graph.txtar (a minimal graph and the sources the checks read) into a
+// temp dir. The broken-on-purpose cases edit it, not the live tree, so they do not depend on
+// how the live BUILD files are laid out or ordered.
+func fixture(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "graph.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	// txtar: a comment, then files, each introduced by a "-- name --" line.
+	var name string
+	var body strings.Builder
+	flush := func() {
+		if name == "" {
+			return
+		}
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		body.Reset()
+	}
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if header, ok := strings.CutPrefix(strings.TrimRight(line, "\n"), "-- "); ok && strings.HasSuffix(header, " --") {
+			flush()
+			name = strings.TrimSuffix(header, " --")
+			continue
+		}
+		if name != "" {
+			body.WriteString(line)
+		}
+	}
+	flush()
+	return root
+}
+
+// Guarantees: the fixture itself passes, so each broken case fails for its own edit only.
+func TestFixtureGraphIsConsistent(t *testing.T) {
+	if problems := check(fixture(t)); len(problems) > 0 {
+		t.Fatalf("problems:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// edit is one deliberate break of the fixture.
 type edit struct {
 	file, old, new string // replace old by new in file; old == "" appends new
 }
@@ -81,18 +128,76 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 		},
 		{
 			name:  "a static library that may drop registrations",
-			edits: []edit{{"rust/staticlib/BUILD.bazel", "    rustc_flags = [\"-Ccodegen-units=1\"],\n    deps = [\n        \"//rust/components/rust_sample\",\n        \"//rust/ffi:otelcol_rust_ffi\",", "    deps = [\n        \"//rust/components/rust_sample\",\n        \"//rust/ffi:otelcol_rust_ffi\","}},
-			want:  []string{`rust/staticlib/BUILD.bazel: rust_static_library "staticlib" needs rustc_flags = ["-Ccodegen-units=1"] (with fat LTO, one object: no registration can be dropped)`},
+			edits: []edit{{"rust/staticlib/BUILD.bazel", "        \"-Ccodegen-units=1\",\n", ""}},
+			want:  []string{`rust/staticlib/BUILD.bazel: rust_static_library "staticlib" lacks rustc_flags "-Ccodegen-units=1" (want ["-Clto=fat" "-Ccodegen-units=1" "-Copt-level=3"]: one object, so no registration can be dropped)`},
 		},
 		{
-			name:  "LTO off",
-			edits: []edit{{".bazelrc", "build --@rules_rust//rust/settings:lto=fat\n", ""}},
-			want:  []string{".bazelrc: --@rules_rust//rust/settings:lto=fat is not in effect for every command (want it on a common or build line without a :config)"},
+			name:  "the static library without its own fat LTO",
+			edits: []edit{{"rust/staticlib/BUILD.bazel", "        \"-Clto=fat\",\n", ""}},
+			want:  []string{`rust/staticlib/BUILD.bazel: rust_static_library "staticlib" lacks rustc_flags "-Clto=fat" (want ["-Clto=fat" "-Ccodegen-units=1" "-Copt-level=3"]: one object, so no registration can be dropped)`},
 		},
 		{
-			name:  "LTO only under a config",
-			edits: []edit{{".bazelrc", "build --@rules_rust//rust/settings:lto=fat\n", "build:release --@rules_rust//rust/settings:lto=fat\n"}},
-			want:  []string{".bazelrc: --@rules_rust//rust/settings:lto=fat is not in effect for every command (want it on a common or build line without a :config)"},
+			// Defect 1 of issue 11: the old graph's second target for the test components.
+			name: "two static libraries with one crate_name",
+			edits: []edit{{"rust/staticlib/BUILD.bazel", "", `
+rust_static_library(
+    name = "staticlib_testcomponents",
+    srcs = ["src/lib.rs"],
+    crate_name = "otelcol_rust",
+    edition = "2024",
+    rustc_flags = ["-Clto=fat", "-Ccodegen-units=1", "-Copt-level=3"],
+    deps = ["//rust/components/rust_sample", "//rust/ffi:otelcol_rust_ffi"],
+)
+`}},
+			want: []string{
+				`rust/staticlib/BUILD.bazel: rust_static_library "staticlib" and rust_static_library "staticlib_testcomponents" both declare rust/staticlib/libotelcol_rust.a (conflicting actions); give one another name (crate_name, out)`,
+				`want exactly one rust_static_library (in //rust/staticlib; variants select() their deps), found 2: ["//rust/staticlib:staticlib" "//rust/staticlib:staticlib_testcomponents"]`,
+			},
+		},
+		{
+			name: "two generated files with one name",
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", "", `
+write_file(
+    name = "other",
+    out = "link_bazel.go",
+    content = ["package rustffi"],
+)
+`}},
+			want: []string{`go/internal/rustffi/BUILD.bazel: write_file "link_bazel" and write_file "other" both declare go/internal/rustffi/link_bazel.go (conflicting actions); give one another name (crate_name, out)`},
+		},
+		{
+			name:  "fat LTO on a library",
+			edits: []edit{{"rust/sdk/BUILD.bazel", "    edition = \"2024\",\n", "    edition = \"2024\",\n    rustc_flags = [\"-Clto=fat\"],\n"}},
+			want:  []string{`rust/sdk/BUILD.bazel: rust_library "otelcol_rust_sdk" sets "-Clto=fat" in rustc_flags; LTO, codegen-unit and opt-level flags belong on the rust_static_library only (on a library they break the doc tests' link or the static library's fat LTO)`},
+		},
+		{
+			name:  "bitcode left out of a test's dependencies",
+			edits: []edit{{"rust/sdk/BUILD.bazel", "", "\nrust_test(\n    name = \"other_test\",\n    crate = \":otelcol_rust_sdk\",\n    edition = \"2024\",\n    rustc_flags = [\"-C\", \"embed-bitcode=no\"],\n)\n"}},
+			want:  []string{`rust/sdk/BUILD.bazel: rust_test "other_test" sets "embed-bitcode=no" in rustc_flags; LTO, codegen-unit and opt-level flags belong on the rust_static_library only (on a library they break the doc tests' link or the static library's fat LTO)`},
+		},
+		{
+			name:  "rules_rust's LTO mode left at its default",
+			edits: []edit{{".bazelrc", "build --@rules_rust//rust/settings:lto=manual\n", ""}},
+			want:  []string{".bazelrc: --@rules_rust//rust/settings:lto=manual is not in effect for every command (want it on a common or build line without a :config)"},
+		},
+		{
+			// Defect 2 of issue 11: the old graph's global fat LTO.
+			name:  "global fat LTO",
+			edits: []edit{{".bazelrc", "build --@rules_rust//rust/settings:lto=manual\n", "build --@rules_rust//rust/settings:lto=fat\n"}},
+			want: []string{
+				".bazelrc:{lto}: --@rules_rust//rust/settings:lto=fat: rules_rust's LTO mode must stay manual; the static library sets -Clto=fat itself",
+				".bazelrc: --@rules_rust//rust/settings:lto=manual is not in effect for every command (want it on a common or build line without a :config)",
+			},
+		},
+		{
+			name:  "LTO flags for every crate",
+			edits: []edit{{".bazelrc", "", "build --@rules_rust//rust/settings:extra_rustc_flag=-Ccodegen-units=1\n"}},
+			want:  []string{".bazelrc:{appended}: --@rules_rust//rust/settings:extra_rustc_flag=-Ccodegen-units=1 puts an LTO, codegen-unit or opt-level flag on every crate; it belongs on the rust_static_library only"},
+		},
+		{
+			name:  "thin LTO under a config",
+			edits: []edit{{".bazelrc", "", "build:release --@rules_rust//rust/settings:lto=thin\n"}},
+			want:  []string{".bazelrc:{appended}: --@rules_rust//rust/settings:lto=thin: rules_rust's LTO mode must stay manual; the static library sets -Clto=fat itself"},
 		},
 		{
 			name:  "strict action env turned off again",
@@ -115,13 +220,13 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 			want:  []string{"MODULE.bazel: go_deps.module pins Go modules outside go/go.mod; require them in go/go.mod instead"},
 		},
 		{
-			name:  "the test archive linked by default",
-			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//rust/staticlib:staticlib_testcomponents"],`}},
-			want:  []string{`go/internal/rustffi/BUILD.bazel: go_library "rustffi" links ["//rust/staticlib:staticlib_testcomponents"] by default; want //rust/staticlib (the test archive only under --config=testcomponents)`},
+			name:  "the cgo package links another target of the static library's package",
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `cdeps = ["//rust/staticlib"],`, `cdeps = ["//rust/staticlib:staticlib_testcomponents"],`}},
+			want:  []string{`go/internal/rustffi/BUILD.bazel: go_library "rustffi" has cdeps "//rust/staticlib:staticlib_testcomponents"; Rust must come from //rust/staticlib only`},
 		},
 		{
 			name:  "a component missing from the static library's deps",
-			edits: []edit{{"rust/staticlib/BUILD.bazel", "    deps = [\n        \"//rust/components/rust_sample\",\n        \"//rust/ffi:otelcol_rust_ffi\",", "    deps = [\n        \"//rust/ffi:otelcol_rust_ffi\","}},
+			edits: []edit{{"rust/staticlib/BUILD.bazel", `deps = ["//rust/components/rust_sample"] + select({`, `deps = select({`}},
 			want:  []string{`rust/staticlib/BUILD.bazel: rust_static_library "staticlib" lacks a dep on //rust/components/rust_sample (Cargo.toml depends on rust-sample)`},
 		},
 		{
@@ -149,8 +254,8 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 		},
 		{
 			name:  "an absolute path inside a flag",
-			edits: []edit{{"rust/staticlib/BUILD.bazel", `rustc_flags = ["-Ccodegen-units=1"],`, `rustc_flags = ["-Ccodegen-units=1", "-Clink-arg=-L/usr/local/lib"],`}},
-			want:  []string{`rust/staticlib/BUILD.bazel:15: absolute path "-Clink-arg=-L/usr/local/lib": use a label or a workspace-relative path`},
+			edits: []edit{{"rust/staticlib/BUILD.bazel", `        "-Copt-level=3",`, `        "-Copt-level=3", "-Clink-arg=-L/usr/local/lib",`}},
+			want:  []string{`rust/staticlib/BUILD.bazel:{flagline}: absolute path "-Clink-arg=-L/usr/local/lib": use a label or a workspace-relative path`},
 		},
 		{
 			name:  "gazelle in Bazel differs from the checking gazelle",
@@ -163,18 +268,13 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 			want:  []string{`go/rustextension/BUILD.bazel: go_test "rustextension_test" lacks data "//rust/components/extra:Cargo.toml" (TestEveryRustComponentIsLinked lists rust/components)`},
 		},
 		{
-			name:  "a Go test file outside every go_test",
-			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `"rustffi_test.go",`, ""}},
-			want:  []string{"go/internal/rustffi/BUILD.bazel: go/internal/rustffi/rustffi_test.go is in no go_test"},
-		},
-		{
 			name:  "the cgo package links something else",
-			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `"//conditions:default": ["//rust/staticlib"],`, `"//conditions:default": ["//third_party:rustlib"],`}},
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `cdeps = ["//rust/staticlib"],`, `cdeps = ["//third_party:rustlib"],`}},
 			want:  []string{`go/internal/rustffi/BUILD.bazel: go_library "rustffi" has cdeps "//third_party:rustlib"; Rust must come from //rust/staticlib only`},
 		},
 		{
 			name:  "the cgo package loses its cdeps",
-			edits: []edit{{"go/internal/rustffi/BUILD.bazel", "    cdeps = select({\n        \"//rust/staticlib:test_components_enabled\": [\"//rust/staticlib:staticlib_testcomponents\"],\n        \"//conditions:default\": [\"//rust/staticlib\"],\n    }),  # keep\n", ""}},
+			edits: []edit{{"go/internal/rustffi/BUILD.bazel", `cdeps = ["//rust/staticlib"],`, ""}},
 			want:  []string{`go/internal/rustffi/BUILD.bazel: cgo go_library "rustffi" has no cdeps on //rust/staticlib (the one Rust static library)`},
 		},
 		{
@@ -229,26 +329,47 @@ func TestBrokenGraphsAreRejected(t *testing.T) {
 		},
 	}
 	// The line number of a line appended to .bazelrc.
-	bazelrc, err := os.ReadFile(filepath.Join(repoRoot, ".bazelrc"))
+	bazelrc, err := os.ReadFile(filepath.Join(fixture(t), ".bazelrc"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	appendedLine := strconv.Itoa(strings.Count(string(bazelrc), "\n") + 1)
+	staticlib, err := os.ReadFile(filepath.Join(fixture(t), "rust", "staticlib", "BUILD.bazel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	placeholders := strings.NewReplacer(
+		"{appended}", appendedLine,
+		"{lto}", lineOf(t, string(bazelrc), "lto=manual"),
+		"{flagline}", lineOf(t, string(staticlib), `"-Copt-level=3",`),
+	)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			root := copyRepo(t)
+			root := fixture(t)
 			for _, e := range tc.edits {
 				apply(t, root, e)
 			}
 			problems := check(root)
 			for _, want := range tc.want {
-				want = strings.ReplaceAll(want, "{appended}", appendedLine)
+				want = placeholders.Replace(want)
 				if !slices.Contains(problems, want) {
 					t.Errorf("missing problem %q; got:\n%s", want, strings.Join(problems, "\n"))
 				}
 			}
 		})
 	}
+}
+
+// lineOf is the (1-based) number of the first line of text that contains substr.
+func lineOf(t *testing.T, text, substr string) string {
+	t.Helper()
+	for i, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, substr) {
+			return strconv.Itoa(i + 1)
+		}
+	}
+	t.Fatalf("no line contains %q", substr)
+	return ""
 }
 
 // copyRepo copies the repository's sources (not build outputs or VCS data) to a temp dir.
