@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
+	"github.com/bazelbuild/buildtools/build"
 )
 
 const repoRoot = "../.."
@@ -428,4 +431,111 @@ func apply(t *testing.T, root string, e edit) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Guarantees: a user who adds a component the way docs/writing-an-extension.md §1 and §4 say
+// passes the checks and gazelle, whatever its name sorts before (rust_alpha comes before
+// rust_sample in every list). The steps edit a copy of the live tree by parsing it, not at
+// fixed places. (cargo update -w, also in §4, changes only Cargo.lock, which no check reads.)
+func TestNewComponentFollowingTheGuidePasses(t *testing.T) {
+	root := copyRepo(t)
+	read := func(file string) string {
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	write := func(file, text string) {
+		path := filepath.Join(root, filepath.FromSlash(file))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// §1: the crate, a workspace member.
+	write("rust/components/rust_alpha/Cargo.toml", "[package]\nname = \"rust-alpha\"\nversion.workspace = true\nedition.workspace = true\nrust-version.workspace = true\n\n[dependencies]\notelcol-rust-sdk.workspace = true\n")
+	write("rust/components/rust_alpha/src/lib.rs", "//! A new component.\n")
+	var ws struct {
+		Workspace struct{ Members []string } `toml:"workspace"`
+	}
+	if _, err := toml.Decode(read("rust/Cargo.toml"), &ws); err != nil {
+		t.Fatal(err)
+	}
+	members := strconv.Quote(ws.Workspace.Members[0])
+	write("rust/Cargo.toml", strings.Replace(read("rust/Cargo.toml"), "members = ["+members, "members = [\"components/rust_alpha\", "+members, 1))
+	// §4: rust/staticlib's Cargo.toml and src/lib.rs.
+	write("rust/staticlib/Cargo.toml", strings.Replace(read("rust/staticlib/Cargo.toml"), "[dependencies]\n", "[dependencies]\nrust-alpha = { path = \"../components/rust_alpha\" }\n", 1))
+	write("rust/staticlib/src/lib.rs", read("rust/staticlib/src/lib.rs")+"use rust_alpha as _;\n")
+	// §4, Bazel: rust_sample's BUILD file copied with the targets renamed; the manifest in
+	// MODULE.bazel, the link test's data, and the static library's deps.
+	write("rust/components/rust_alpha/BUILD.bazel", strings.ReplaceAll(read("rust/components/rust_sample/BUILD.bazel"), "rust_sample", "rust_alpha"))
+	addToList(t, root, "MODULE.bazel", "crate.from_cargo", "manifests", "//rust/components/rust_alpha:Cargo.toml")
+	addToList(t, root, "go/rustextension/BUILD.bazel", "go_test", "data", "//rust/components/rust_alpha:Cargo.toml")
+	addToList(t, root, "rust/staticlib/BUILD.bazel", "rust_static_library", "deps", "//rust/components/rust_alpha")
+
+	if problems := check(root); len(problems) > 0 {
+		t.Fatalf("check after adding rust_alpha:\n%s", strings.Join(problems, "\n"))
+	}
+	if err := runGazelle(root, false); err != nil {
+		t.Fatalf("gazelle after adding rust_alpha: %v", err)
+	}
+}
+
+// addToList adds value to the first list literal of attr (outside any select) in every rule of
+// kind in file, sorting the list as buildifier would.
+func addToList(t *testing.T, root, file, kind, attr, value string) {
+	t.Helper()
+	path := filepath.Join(root, filepath.FromSlash(file))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := build.ParseBuild
+	if filepath.Base(file) == "MODULE.bazel" {
+		parse = build.ParseModule
+	}
+	parsed, err := parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := parsed.Rules(kind)
+	if len(rules) == 0 {
+		t.Fatalf("%s: no %s", file, kind)
+	}
+	for _, rule := range rules {
+		list := firstList(rule.Attr(attr))
+		if list == nil {
+			t.Fatalf("%s: %s %q has no list in %s", file, kind, rule.Name(), attr)
+		}
+		list.List = append(list.List, &build.StringExpr{Value: value})
+		slices.SortStableFunc(list.List, func(a, b build.Expr) int {
+			as, _ := a.(*build.StringExpr)
+			bs, _ := b.(*build.StringExpr)
+			if as == nil || bs == nil {
+				return 0
+			}
+			return strings.Compare(as.Value, bs.Value)
+		})
+	}
+	if err := os.WriteFile(path, build.Format(parsed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// firstList is the list literal of an attribute value: the value itself or the left-most
+// operand of a `+` (["//a"] + select(...)).
+func firstList(expr build.Expr) *build.ListExpr {
+	switch e := expr.(type) {
+	case *build.ListExpr:
+		return e
+	case *build.BinaryExpr:
+		if list := firstList(e.X); list != nil {
+			return list
+		}
+		return firstList(e.Y)
+	}
+	return nil
 }
