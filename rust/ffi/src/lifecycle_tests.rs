@@ -268,7 +268,9 @@ fn shutdown_at_the_deadline_frees_what_the_instance_held() {
     // Dropped within the 20 ms grace on a quiet machine; polled here so a loaded one does not
     // fail the test over scheduling.
     for port in ports {
-        eventually(&format!("{port} is free"), || TcpListener::bind(port).is_ok());
+        eventually(&format!("{port} is free"), || {
+            TcpListener::bind(port).is_ok()
+        });
     }
 }
 
