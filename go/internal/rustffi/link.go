@@ -1,4 +1,4 @@
-//go:build !otelcolrust_testcomponents && !otelcolrust_distribution && !otelcolrust_bazel
+//go:build !otelcolrust_testcomponents && !otelcolrust_distribution
 
 package rustffi
 
