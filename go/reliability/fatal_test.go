@@ -215,13 +215,7 @@ func TestFatalErrorLoopDoesNotDelayShutdown(t *testing.T) {
 func TestSignalDuringSlowStartEndsTheProcess(t *testing.T) {
 	bin := testutil.BuildCollector(t, t.TempDir(), "otelcolrust_testcomponents")
 	config := testutil.WriteConfig(t, collectorConfig("  rust_chaos:\n    block_in: start\n", "rust_chaos"))
-	cmd := exec.Command(bin, "--config", config)
-	var output lockedBuffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
+	cmd, output := startCollector(t, bin, config)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(30 * time.Second)

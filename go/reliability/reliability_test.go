@@ -23,6 +23,20 @@ import (
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 )
 
+// startCollector starts the built collector with config; its output collects in the buffer
+// while the test reads it. The process is killed when the test ends.
+func startCollector(t *testing.T, bin, config string) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "--config", config)
+	output := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = output, output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, output
+}
+
 // lockedBuffer collects a child process's output while the test reads it.
 type lockedBuffer struct {
 	mu  sync.Mutex
@@ -342,13 +356,7 @@ func TestReloadsKeepServing(t *testing.T) {
   rust_sample/2:
     endpoint: %s
     timeout_ms: 1000`, first, second), "rust_sample", "rust_sample/2"))
-	cmd := exec.Command(bin, "--config", config)
-	var output lockedBuffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
+	cmd, output := startCollector(t, bin, config)
 	client := http.Client{Timeout: time.Second}
 	answers := func(endpoint string) bool {
 		resp, err := client.Get("http://" + endpoint + "/")
