@@ -24,15 +24,27 @@ typedef struct ConfigRequestRef {
   struct StringRef config_json;
 } ConfigRequestRef;
 
+typedef struct DrainRequestRef {
+  uint64_t max_records;
+} DrainRequestRef;
+
 typedef struct EventRequestRef {
   uint64_t handle;
   uint64_t timeout_ms;
 } EventRequestRef;
 
+typedef struct LevelRequestRef {
+  struct StringRef level;
+} LevelRequestRef;
+
 typedef struct ListRef {
   const void *ptr;
   uintptr_t len;
 } ListRef;
+
+typedef struct MetricsRequestRef {
+  uint64_t handle;
+} MetricsRequestRef;
 
 typedef struct ReplyRef {
   bool ok;
@@ -65,6 +77,10 @@ const void c_RustExtensions_wait_event(const void*, const void*);
 const void c_RustExtensions_live_instances(const void*);
 const void c_RustExtensions_cancel_call(const void*);
 const void c_RustExtensions_release_call(const void*);
+const void c_RustExtensions_drain_logs(const void*, const void*);
+const void c_RustExtensions_set_log_level(const void*, const void*);
+const void c_RustExtensions_read_metrics(const void*, const void*);
+const void c_RustExtensions_library_metrics(const void*);
 */
 import "C"
 import (
@@ -373,6 +389,81 @@ func refEventRequest(p *EventRequest, buffer *[]byte) C.EventRequestRef {
 	}
 }
 
+type DrainRequest struct {
+	max_records uint64
+}
+
+func newDrainRequest(p C.DrainRequestRef) DrainRequest {
+	return DrainRequest{
+		max_records: newC_uint64_t(p.max_records),
+	}
+}
+func ownDrainRequest(p C.DrainRequestRef) DrainRequest {
+	return DrainRequest{
+		max_records: newC_uint64_t(p.max_records),
+	}
+}
+func cntDrainRequest(s *DrainRequest, cnt *uint) [0]C.DrainRequestRef {
+	_ = s
+	_ = cnt
+	return [0]C.DrainRequestRef{}
+}
+func refDrainRequest(p *DrainRequest, buffer *[]byte) C.DrainRequestRef {
+	return C.DrainRequestRef{
+		max_records: refC_uint64_t(&p.max_records, buffer),
+	}
+}
+
+type LevelRequest struct {
+	level string
+}
+
+func newLevelRequest(p C.LevelRequestRef) LevelRequest {
+	return LevelRequest{
+		level: newString(p.level),
+	}
+}
+func ownLevelRequest(p C.LevelRequestRef) LevelRequest {
+	return LevelRequest{
+		level: ownString(p.level),
+	}
+}
+func cntLevelRequest(s *LevelRequest, cnt *uint) [0]C.LevelRequestRef {
+	_ = s
+	_ = cnt
+	return [0]C.LevelRequestRef{}
+}
+func refLevelRequest(p *LevelRequest, buffer *[]byte) C.LevelRequestRef {
+	return C.LevelRequestRef{
+		level: refString(&p.level, buffer),
+	}
+}
+
+type MetricsRequest struct {
+	handle uint64
+}
+
+func newMetricsRequest(p C.MetricsRequestRef) MetricsRequest {
+	return MetricsRequest{
+		handle: newC_uint64_t(p.handle),
+	}
+}
+func ownMetricsRequest(p C.MetricsRequestRef) MetricsRequest {
+	return MetricsRequest{
+		handle: newC_uint64_t(p.handle),
+	}
+}
+func cntMetricsRequest(s *MetricsRequest, cnt *uint) [0]C.MetricsRequestRef {
+	_ = s
+	_ = cnt
+	return [0]C.MetricsRequestRef{}
+}
+func refMetricsRequest(p *MetricsRequest, buffer *[]byte) C.MetricsRequestRef {
+	return C.MetricsRequestRef{
+		handle: refC_uint64_t(&p.handle, buffer),
+	}
+}
+
 type Reply struct {
 	ok     bool
 	error  string
@@ -540,4 +631,57 @@ func (RustExtensionsImpl) release_call(req *CallRequest) {
 	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_release_call), unsafe.Pointer(&_internal_params))
 	runtime.KeepAlive(_internal_params)
 	runtime.KeepAlive(req_buffer)
+}
+func (RustExtensionsImpl) drain_logs(req *DrainRequest) Reply {
+	_internal_slot := [2]unsafe.Pointer{}
+	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
+	req_ref, req_buffer := cvt_ref(cntDrainRequest, refDrainRequest)(req)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
+	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_drain_logs), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
+	runtime.KeepAlive(_internal_slot)
+	runtime.KeepAlive(_internal_params)
+	runtime.KeepAlive(req_buffer)
+	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
+	return val
+}
+func (RustExtensionsImpl) set_log_level(req *LevelRequest) Reply {
+	_internal_slot := [2]unsafe.Pointer{}
+	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
+	req_ref, req_buffer := cvt_ref(cntLevelRequest, refLevelRequest)(req)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
+	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_set_log_level), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
+	runtime.KeepAlive(_internal_slot)
+	runtime.KeepAlive(_internal_params)
+	runtime.KeepAlive(req_buffer)
+	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
+	return val
+}
+func (RustExtensionsImpl) read_metrics(req *MetricsRequest) Reply {
+	_internal_slot := [2]unsafe.Pointer{}
+	_internal_params := [1]unsafe.Pointer{}
+	var _internal_pinner runtime.Pinner
+	defer _internal_pinner.Unpin()
+	req_ref, req_buffer := cvt_ref(cntMetricsRequest, refMetricsRequest)(req)
+	_internal_params[0] = cgocall.PinRef(&_internal_pinner, &req_ref)
+	cgocall.CallFuncG0P2(unsafe.Pointer(C.c_RustExtensions_read_metrics), unsafe.Pointer(&_internal_slot), unsafe.Pointer(&_internal_params))
+	runtime.KeepAlive(_internal_slot)
+	runtime.KeepAlive(_internal_params)
+	runtime.KeepAlive(req_buffer)
+	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
+	return val
+}
+func (RustExtensionsImpl) library_metrics() Reply {
+	_internal_slot := [2]unsafe.Pointer{}
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_library_metrics), unsafe.Pointer(&_internal_slot))
+	runtime.KeepAlive(_internal_slot)
+	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))
+	return val
 }

@@ -32,13 +32,16 @@ func (p Pipeline) WithBatch() Pipeline {
 	return p
 }
 
-// Config describes a collector config for tests. Internal metrics are always off, so the
-// collector opens no port of its own.
+// Config describes a collector config for tests. Internal metrics are off unless Telemetry
+// says otherwise, so the collector opens no port of its own.
 type Config struct {
 	Extensions string   // the YAML body under "extensions:" (indented by two); may be empty
 	Enabled    []string // extension ids for service.extensions
 	Pipeline   Pipeline
 	QuietLogs  bool // log errors only (benchmarks)
+	// Telemetry, when set, is the YAML body under "service.telemetry:" (indented by four),
+	// in place of the default (metrics off).
+	Telemetry string
 }
 
 // YAML renders the config.
@@ -55,8 +58,16 @@ func (c Config) YAML() string {
 	if len(c.Enabled) > 0 {
 		out.WriteString("  extensions: [" + strings.Join(c.Enabled, ", ") + "]\n")
 	}
-	out.WriteString("  telemetry:\n    metrics:\n      level: none\n")
-	if c.QuietLogs {
+	switch {
+	case c.Telemetry != "":
+		out.WriteString("  telemetry:\n" + c.Telemetry)
+		if !strings.HasSuffix(c.Telemetry, "\n") {
+			out.WriteString("\n")
+		}
+	default:
+		out.WriteString("  telemetry:\n    metrics:\n      level: none\n")
+	}
+	if c.QuietLogs && c.Telemetry == "" {
 		out.WriteString("    logs:\n      level: error\n")
 	}
 	out.WriteString("  pipelines:\n    traces:\n      receivers: [" + c.Pipeline.Receiver + "]\n")
