@@ -21,6 +21,7 @@
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
 
 use rust2go::ToRef;
 
@@ -67,6 +68,24 @@ pub struct EventRequest {
     pub timeout_ms: u64,
 }
 
+/// Take up to `max_records` buffered log records.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct DrainRequest {
+    pub max_records: u64,
+}
+
+/// The most verbose level Go wants from Rust: `debug`, `info`, `warn`, `error` or `off`.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct LevelRequest {
+    pub level: String,
+}
+
+/// Names a started instance.
+#[derive(rust2go::R2G, Clone, Default)]
+pub struct MetricsRequest {
+    pub handle: u64,
+}
+
 /// The answer to every call. On success `json` and/or `handle` carry the result; on a config
 /// error `json` lists its problems (see `answer`).
 #[derive(rust2go::R2G, Clone, Default)]
@@ -101,7 +120,8 @@ pub trait RustExtensions {
     #[cgo_call]
     fn dependencies(req: ConfigRequest) -> Reply;
     /// Validates again, creates the instance, starts it within the context's deadline and
-    /// answers its handle. On failure nothing stays registered.
+    /// answers its handle, with the instruments it declared as a JSON array in `json`. On
+    /// failure nothing stays registered.
     #[cgo_call]
     fn create_and_start(req: StartRequest) -> Reply;
     /// Shuts the instance down within the context's deadline and forgets its handle, also
@@ -110,8 +130,9 @@ pub trait RustExtensions {
     #[cgo_call]
     fn shutdown(req: ShutdownRequest) -> Reply;
     /// Blocks up to `timeout_ms` for the instance's next event; answers
-    /// `{"event":"none"}`, `{"event":"fatal","message":..}` or, once the instance is shut
-    /// down (or unknown), `{"event":"closed"}`.
+    /// `{"event":"none"}`, `{"event":"fatal","message":..}`,
+    /// `{"event":"status","status":"ok"|"recoverable_error"|"permanent_error","message":..}`
+    /// or, once the instance is shut down (or unknown), `{"event":"closed"}`.
     #[cgo_call]
     fn wait_event(req: EventRequest) -> Reply;
     /// How many instances are started and not yet shut down (for leak checks).
@@ -124,6 +145,20 @@ pub trait RustExtensions {
     /// Forgets a token after its call returned (needed only when `cancel_call` was sent).
     #[cgo_call]
     fn release_call(req: CallRequest);
+    /// Takes up to `max_records` buffered log records, oldest first, without waiting:
+    /// `{"records":[..],"dropped":n}` (`dropped`: records the full buffer refused since the
+    /// previous drain). See docs/telemetry.md for a record's shape.
+    #[cgo_call]
+    fn drain_logs(req: DrainRequest) -> Reply;
+    /// Sets the most verbose level Rust records; less severe ones cost next to nothing.
+    #[cgo_call]
+    fn set_log_level(req: LevelRequest) -> Reply;
+    /// The cumulative value of every series of the instance's instruments, as a JSON array.
+    #[cgo_call]
+    fn read_metrics(req: MetricsRequest) -> Reply;
+    /// The library's own counters, as a JSON object.
+    #[cgo_call]
+    fn library_metrics() -> Reply;
 }
 
 impl RustExtensions for RustExtensionsImpl {
@@ -153,7 +188,10 @@ impl RustExtensions for RustExtensionsImpl {
                 &req.context_json,
                 &req.host_json,
             )
-            .map(handle)
+            .map(|(handle, instruments)| Reply {
+                handle,
+                ..json(instruments)
+            })
         })
     }
 
@@ -187,6 +225,22 @@ impl RustExtensions for RustExtensionsImpl {
     fn release_call(req: CallRequest) {
         let _ = catch_unwind(|| host::release_call(req.token));
     }
+
+    fn drain_logs(req: DrainRequest) -> Reply {
+        uncounted(|| Ok(json(host::drain_logs(req.max_records))))
+    }
+
+    fn set_log_level(req: LevelRequest) -> Reply {
+        answer(|| host::set_log_level(&req.level).map(|()| Reply::default()))
+    }
+
+    fn read_metrics(req: MetricsRequest) -> Reply {
+        uncounted(|| Ok(json(host::read_metrics(req.handle))))
+    }
+
+    fn library_metrics() -> Reply {
+        uncounted(|| Ok(json(host::library_metrics())))
+    }
 }
 
 fn json(value: impl serde::Serialize) -> Reply {
@@ -203,8 +257,22 @@ fn handle(handle: u64) -> Reply {
     }
 }
 
-/// Runs one call, turning an error or a panic into a failed `Reply`.
+/// Runs one call, turning an error or a panic into a failed `Reply`, and counts it in the
+/// library's metrics.
 fn answer(call: impl FnOnce() -> Result<Reply, host::Error>) -> Reply {
+    let reply = uncounted(call);
+    host::BOUNDARY_CALLS.fetch_add(1, Ordering::Relaxed);
+    if !reply.ok {
+        host::BOUNDARY_ERRORS.fetch_add(1, Ordering::Relaxed);
+    }
+    reply
+}
+
+/// [`answer`] without counting: for the telemetry calls Go makes on its own schedule, which
+/// would otherwise count themselves.
+fn uncounted(call: impl FnOnce() -> Result<Reply, host::Error>) -> Reply {
+    // Every call may be the first: records of config calls need the subscriber too.
+    crate::logs::install();
     let outcome = catch_unwind(AssertUnwindSafe(call))
         .unwrap_or_else(|payload| Err(host::Error::Panic(host::panic_message(payload.as_ref()))));
     match outcome {

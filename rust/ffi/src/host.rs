@@ -11,8 +11,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    extension_factories, find_extension_factory, BoxFuture, ComponentId, ErasedExtension, Host,
-    LifecycleContext, SpawnedTasks, StatusReporter,
+    extension_factories, find_extension_factory, scope, BoxFuture, ComponentId, CreateSettings,
+    ErasedExtension, Host, LifecycleContext, Meter, SpawnedTasks, Status, StatusReporter,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
@@ -58,9 +58,8 @@ pub enum Error {
     Panic(String),
 }
 
-/// How many fatal errors of one instance wait for Go at most. Go acts on the first (the
-/// collector shuts down); the rest only matter as log lines, so a component reporting in a
-/// loop costs bounded memory.
+/// How many status reports of one instance wait for Go at most (Go collects them every
+/// 200 ms), so a component reporting in a loop costs bounded memory.
 const MAX_PENDING_EVENTS: usize = 16;
 
 /// The JSON shape of a Go `context.Context` (see `boundary::StartRequest`).
@@ -75,16 +74,22 @@ struct WireContext {
     /// cancelled.
     #[serde(default)]
     call: u64,
+    /// The telemetry scope Go assigned to the instance (0: none).
+    #[serde(default)]
+    scope: u64,
 }
 
 struct Instance {
     context: LifecycleContext,
+    scope: u64,
+    meter: Meter,
     extension: Box<dyn ErasedExtension>,
     events: Arc<Events>,
     tasks: SpawnedTasks,
 }
 
-/// Fatal errors an instance reported, waiting for Go to collect them with `wait_event`.
+/// Status reports of an instance (fatal errors included), waiting for Go to collect them with
+/// `wait_event`, in the order they were made.
 #[derive(Default)]
 struct Events {
     state: Mutex<EventState>,
@@ -93,20 +98,30 @@ struct Events {
 
 #[derive(Default)]
 struct EventState {
-    fatal: VecDeque<String>,
-    /// Reports refused because the queue was full; told to Go with the next event.
+    reports: VecDeque<Status>,
+    /// Reports refused because the queue was full; told to Go with the next fatal error.
     dropped: u64,
     closed: bool,
 }
 
 /// What `wait_event` found.
 #[derive(Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "event", content = "message", rename_all = "snake_case")]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Nothing happened within the wait.
     None,
     /// The instance reported a fatal error.
-    Fatal(String),
+    Fatal {
+        /// What the component said.
+        message: String,
+    },
+    /// The instance reported another status.
+    Status {
+        /// `ok`, `recoverable_error` or `permanent_error`.
+        status: &'static str,
+        /// What the component said (empty for `ok`).
+        message: String,
+    },
     /// The instance was shut down; no more events will come.
     Closed,
 }
@@ -116,32 +131,40 @@ impl Events {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues a fatal error unless the instance is closed or the queue is full (then it is
+    /// Queues a report unless the instance is closed or the queue is full (then it is
     /// counted). Answers whether it was queued.
-    fn push_fatal(&self, message: String) -> bool {
+    fn push(&self, report: Status) -> bool {
         let mut state = self.lock();
         if state.closed {
             return false;
         }
-        if state.fatal.len() >= MAX_PENDING_EVENTS {
+        if state.reports.len() >= MAX_PENDING_EVENTS {
             state.dropped += 1;
             return false;
         }
-        state.fatal.push_back(message);
+        state.reports.push_back(report);
         drop(state);
         self.changed.notify_all();
         true
     }
 
     /// Refuses further reports and answers the fatal errors nobody collected (the overflow
-    /// count included), so the caller can still log them.
+    /// count included), so the caller can still log them. Other reports are moot once the
+    /// instance is gone.
     fn close(&self) -> Vec<String> {
         let mut state = self.lock();
         state.closed = true;
-        let mut left: Vec<String> = state.fatal.drain(..).collect();
+        let mut left: Vec<String> = state
+            .reports
+            .drain(..)
+            .filter_map(|report| match report {
+                Status::FatalError(message) => Some(message),
+                _ => None,
+            })
+            .collect();
         if state.dropped > 0 {
             left.push(format!(
-                "{} more fatal errors were not queued",
+                "{} more status reports were not queued",
                 state.dropped
             ));
         }
@@ -155,21 +178,33 @@ impl Events {
         let (mut state, _) = self
             .changed
             .wait_timeout_while(state, timeout, |state| {
-                state.fatal.is_empty() && !state.closed
+                state.reports.is_empty() && !state.closed
             })
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(mut message) = state.fatal.pop_front() {
-            if state.dropped > 0 {
-                message = format!(
-                    "{message} ({} more fatal errors were not queued)",
-                    std::mem::take(&mut state.dropped)
-                );
+        match state.reports.pop_front() {
+            Some(Status::FatalError(mut message)) => {
+                if state.dropped > 0 {
+                    message = format!(
+                        "{message} ({} more status reports were not queued)",
+                        std::mem::take(&mut state.dropped)
+                    );
+                }
+                Event::Fatal { message }
             }
-            Event::Fatal(message)
-        } else if state.closed {
-            Event::Closed
-        } else {
-            Event::None
+            Some(Status::Ok) => Event::Status {
+                status: "ok",
+                message: String::new(),
+            },
+            Some(Status::RecoverableError(message)) => Event::Status {
+                status: "recoverable_error",
+                message,
+            },
+            Some(Status::PermanentError(message)) => Event::Status {
+                status: "permanent_error",
+                message,
+            },
+            None if state.closed => Event::Closed,
+            None => Event::None,
         }
     }
 }
@@ -322,6 +357,7 @@ fn runtime() -> Result<&'static Runtime, Error> {
     if let Some(runtime) = RUNTIME.get() {
         return Ok(runtime);
     }
+    crate::logs::install();
     let built = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("otelcol-rust")
@@ -347,6 +383,7 @@ fn parse<'a, T: Deserialize<'a>>(what: &'static str, json: &'a str) -> Result<T,
 /// A lifecycle call's context: the SDK's view plus the call's cancellation.
 struct CallContext {
     context: LifecycleContext,
+    scope: u64,
     signal: Arc<CallSignal>,
     _registration: CallGuard,
 }
@@ -368,6 +405,7 @@ fn call_context(json: &str) -> Result<CallContext, Error> {
             id: wire.id,
             deadline: remaining.map(|left| Instant::now() + left),
         },
+        scope: wire.scope,
         signal,
         _registration: registration,
     })
@@ -383,11 +421,11 @@ fn run_until_deadline<T: Send + 'static>(
     work: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, (Error, Option<JoinHandle<T>>)> {
     let signal = Arc::clone(&call.signal);
-    let task = runtime.spawn(async move {
+    let task = runtime.spawn(scope::InScope::new(call.scope, async move {
         let value = work.await;
         signal.finish();
         value
-    });
+    }));
     let left = call.context.remaining();
     match call.signal.wait(left) {
         WaitOutcome::Finished => {}
@@ -447,7 +485,16 @@ fn drop_extension(extension: Box<dyn ErasedExtension>) -> Result<(), Error> {
 
 /// Shuts an instance down in the background, bounded by [`CLEANUP_TIMEOUT`], then aborts
 /// what it left running.
-async fn clean_up(
+fn clean_up(
+    extension: Box<dyn ErasedExtension>,
+    context: LifecycleContext,
+    scope: u64,
+    tasks: SpawnedTasks,
+) -> impl Future<Output = ()> + Send + 'static {
+    scope::InScope::new(scope, clean_up_in_scope(extension, context, tasks))
+}
+
+async fn clean_up_in_scope(
     mut extension: Box<dyn ErasedExtension>,
     context: LifecycleContext,
     tasks: SpawnedTasks,
@@ -495,25 +542,36 @@ pub fn dependencies(kind: &str, config_json: &str) -> Result<Vec<String>, Error>
     Ok(find_extension_factory(kind)?.dependencies(config_json)?)
 }
 
-/// Creates and starts an instance; answers its handle. A failed start registers nothing and
-/// is followed by a background cleanup shutdown (the `Extension` contract promises one).
+/// Creates and starts an instance; answers its handle and the instruments it declared. A
+/// failed start registers nothing and is followed by a background cleanup shutdown (the
+/// `Extension` contract promises one).
 pub fn create_and_start(
     kind: &str,
     config_json: &str,
     context_json: &str,
     host_json: &str,
-) -> Result<u64, Error> {
+) -> Result<(u64, serde_json::Value), Error> {
     let factory = find_extension_factory(kind)?;
     let call = call_context(context_json)?;
     let mut host: Host = parse("host info", host_json)?;
-    let mut extension = factory.create(&call.context.id, config_json)?;
+    let settings = CreateSettings::new(call.context.id.clone());
+    let mut extension = {
+        let _scope = scope::enter(call.scope);
+        factory.create(&settings, config_json)?
+    };
+    let meter = settings.meter;
+    meter.seal();
+    let instruments = serde_json::to_value(meter.descriptions())
+        .map_err(|err| Error::Runtime(format!("cannot encode the instruments: {err}")))?;
     let runtime = runtime()?;
 
     let events = Arc::new(Events::default());
     let reported = Arc::clone(&events);
-    host.status = StatusReporter::new(move |message| {
-        reported.push_fatal(message);
+    host.status = StatusReporter::new(move |report| {
+        reported.push(report);
     });
+    host.scope = call.scope;
+    let scope = call.scope;
     let tasks = host.tasks.clone();
 
     let task_context = call.context.clone();
@@ -533,15 +591,17 @@ pub fn create_and_start(
             let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
             let instance = Instance {
                 context,
+                scope,
+                meter,
                 extension,
                 events,
                 tasks,
             };
             instances().insert(handle, instance);
-            Ok(handle)
+            Ok((handle, instruments))
         }
         Ok((extension, Err(err))) => {
-            runtime.spawn(clean_up(extension, context, tasks));
+            runtime.spawn(clean_up(extension, context, scope, tasks));
             Err(err)
         }
         Err((err, still_running)) => {
@@ -553,7 +613,7 @@ pub fn create_and_start(
                     None => None,
                 };
                 match finished {
-                    Some((extension, _)) => clean_up(extension, context, tasks).await,
+                    Some((extension, _)) => clean_up(extension, context, scope, tasks).await,
                     None => tasks.abort_all().await,
                 }
             });
@@ -585,6 +645,7 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     let call = call_context(context_json);
     let Instance {
         context: started_with,
+        scope,
         mut extension,
         tasks,
         ..
@@ -596,9 +657,12 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
             deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
             ..started_with
         },
+        scope,
         signal: Arc::default(),
         _registration: CallGuard(0),
     });
+    // The instance's records belong to the scope it started in, whatever Go sends now.
+    let call = CallContext { scope, ..call };
     let runtime = runtime()?;
     let task_context = call.context.clone();
     let cancellation = call.signal.cancellation();
@@ -648,6 +712,59 @@ pub fn wait_event(handle: u64, timeout: Duration) -> Event {
     match events {
         Some(events) => events.wait(timeout),
         None => Event::Closed,
+    }
+}
+
+/// The cumulative value of every series of the instance's instruments (see
+/// `Meter::read`); empty for an unknown handle.
+pub fn read_metrics(handle: u64) -> Vec<serde_json::Value> {
+    let meter = instances()
+        .get(&handle)
+        .map(|instance| instance.meter.clone());
+    meter.map(|meter| meter.read()).unwrap_or_default()
+}
+
+/// Takes up to `max` buffered log records.
+pub fn drain_logs(max: u64) -> crate::logs::Batch {
+    crate::logs::drain(max)
+}
+
+/// Sets the most verbose level Rust forwards to Go.
+pub fn set_log_level(level: &str) -> Result<(), Error> {
+    crate::logs::set_level(level).map_err(|reason| Error::BadRequest {
+        what: "log level",
+        reason,
+    })
+}
+
+/// Boundary calls answered, and those that answered an error (counted by the boundary).
+pub static BOUNDARY_CALLS: AtomicU64 = AtomicU64::new(0);
+/// See [`BOUNDARY_CALLS`].
+pub static BOUNDARY_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// The library's own counters.
+#[derive(Debug, serde::Serialize)]
+pub struct LibraryMetrics {
+    /// Go->Rust calls answered (the telemetry calls excluded).
+    pub boundary_calls: u64,
+    /// Those that answered an error.
+    pub boundary_errors: u64,
+    /// Panics contained anywhere in the library and its components.
+    pub panics_caught: u64,
+    /// Instances started and not shut down.
+    pub live_instances: u64,
+    /// Log records the full buffer refused.
+    pub log_records_dropped: u64,
+}
+
+/// Reads the library's own counters.
+pub fn library_metrics() -> LibraryMetrics {
+    LibraryMetrics {
+        boundary_calls: BOUNDARY_CALLS.load(Ordering::Relaxed),
+        boundary_errors: BOUNDARY_ERRORS.load(Ordering::Relaxed),
+        panics_caught: crate::logs::panics_caught(),
+        live_instances: live_instances(),
+        log_records_dropped: crate::logs::dropped_total(),
     }
 }
 

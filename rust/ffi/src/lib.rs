@@ -10,6 +10,7 @@
 pub mod bench_abi;
 pub mod boundary;
 pub mod host;
+pub mod logs;
 
 #[cfg(test)]
 mod lifecycle_tests;

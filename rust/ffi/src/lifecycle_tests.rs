@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    ComponentId, Config, Error, Extension, ExtensionFactory, Host, LifecycleContext,
+    Config, CreateSettings, Error, Extension, ExtensionFactory, Host, LifecycleContext,
 };
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +114,7 @@ impl ExtensionFactory for LifecycleFixture {
 
     fn create(
         &self,
-        _: &ComponentId,
+        _: &CreateSettings,
         config: LifecycleConfig,
     ) -> Result<LifecycleExtension, Error> {
         Ok(LifecycleExtension {
@@ -317,10 +317,12 @@ fn fatal_events_are_bounded() {
     let first = host::wait_event(handle, Duration::ZERO);
     assert_eq!(
         first,
-        host::Event::Fatal("fatal 0 (984 more fatal errors were not queued)".to_owned())
+        host::Event::Fatal {
+            message: "fatal 0 (984 more status reports were not queued)".to_owned()
+        }
     );
     let mut queued = 1;
-    while let host::Event::Fatal(_) = host::wait_event(handle, Duration::ZERO) {
+    while let host::Event::Fatal { .. } = host::wait_event(handle, Duration::ZERO) {
         queued += 1;
     }
     assert_eq!(queued, 16);

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    ComponentId, Config, Error, Extension, ExtensionFactory, Host, LifecycleContext, Stability,
+    Config, CreateSettings, Error, Extension, ExtensionFactory, Host, LifecycleContext, Stability,
 };
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,7 @@ impl ExtensionFactory for Fixture {
     type Config = FixtureConfig;
     type Extension = FixtureExtension;
 
-    fn create(&self, _: &ComponentId, config: FixtureConfig) -> Result<FixtureExtension, Error> {
+    fn create(&self, _: &CreateSettings, config: FixtureConfig) -> Result<FixtureExtension, Error> {
         Ok(FixtureExtension(config))
     }
 }

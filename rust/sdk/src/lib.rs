@@ -3,6 +3,8 @@
 //! A component author
 //! 1. writes a serde config struct and implements [`Config`] (its `validate`),
 //! 2. implements [`Extension`] (start, shutdown) and [`ExtensionFactory`] (type, create),
+//!    logging with [`tracing`], reporting its [`Status`] through the [`Host`] and declaring
+//!    its instruments on the [`Meter`] in [`CreateSettings`],
 //! 3. registers the factory with one line: `otelcol_rust_sdk::register_extension!(MyFactory);`
 //!
 //! A collector distribution lists the crate in its manifest (`cargo:`, see
@@ -14,16 +16,20 @@ mod config;
 pub mod duration;
 mod error;
 mod lifecycle;
+pub mod metrics;
 mod registry;
+#[doc(hidden)]
+pub mod scope;
 mod stability;
 mod tree;
 
 pub use config::{Config, decode as decode_config, encode as encode_config};
 pub use error::{ConfigProblem, ConfigProblems, Error};
 pub use lifecycle::{
-    BuildInfo, ComponentId, Extension, ExtensionFactory, Host, LifecycleContext, SpawnedTasks,
-    StatusReporter, panic_message,
+    BuildInfo, ComponentId, CreateSettings, Extension, ExtensionFactory, Host, LifecycleContext,
+    SpawnedTasks, Status, StatusReporter, panic_message,
 };
+pub use metrics::{Counter, Gauge, Histogram, KeyValue, Meter, UpDownCounter};
 pub use registry::{
     BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,
     find_extension_factory,
@@ -32,3 +38,6 @@ pub use stability::Stability;
 
 #[doc(hidden)]
 pub use linkme;
+/// The logging API components use: records reach the component's logger in the collector
+/// (docs/telemetry.md). Re-exported so a component needs no version of its own.
+pub use tracing;

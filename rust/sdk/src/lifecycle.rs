@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::{Config, Error, Stability};
+use crate::scope::InScope;
+use crate::{Config, Error, Meter, Stability};
 
 /// A component's id as the collector writes it: `type` or `type/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -59,6 +60,41 @@ pub struct BuildInfo {
     pub version: String,
 }
 
+/// What a factory's `create` gets besides the config: the instance's id and its meter.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CreateSettings {
+    /// The component id of the instance being created.
+    pub id: ComponentId,
+    /// Declare the instance's instruments here, in `create` (see [`Meter`]).
+    pub meter: Meter,
+}
+
+impl CreateSettings {
+    /// Settings for `id` with a meter of its own (which exports nothing unless the library
+    /// made it): what a unit test of a factory passes.
+    pub fn new(id: ComponentId) -> Self {
+        Self {
+            id,
+            meter: Meter::default(),
+        }
+    }
+}
+
+/// A component's health, as the collector's `componentstatus` names it. Status watchers (the
+/// health check extension, zpages) see each report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Working normally (again).
+    Ok,
+    /// Something is wrong that may pass without intervention (a backend is unreachable).
+    RecoverableError(String),
+    /// Something is wrong that needs a person (a credential was refused); the component goes on.
+    PermanentError(String),
+    /// The component cannot go on: the collector shuts down (see [`Host::report_fatal`]).
+    FatalError(String),
+}
+
 /// What a component can see of the collector hosting it, and its way to report trouble.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -74,6 +110,10 @@ pub struct Host {
     /// the instance is shut down (also when its shutdown fails or runs out of time).
     #[serde(skip)]
     pub tasks: SpawnedTasks,
+    /// The instance's telemetry scope (see `scope`); set by the library.
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub scope: u64,
 }
 
 impl Host {
@@ -82,7 +122,13 @@ impl Host {
     /// `Run` returns no error, so an ocb-built distribution exits 0. A `main` that wants a
     /// non-zero exit checks `rustextension.FatalError()` (the development collector does).
     pub fn report_fatal(&self, message: impl Into<String>) {
-        self.status.report_fatal(message.into());
+        self.status.report(Status::FatalError(message.into()));
+    }
+
+    /// Reports the component's status to the collector's status watchers, at any time after
+    /// `start` began; reports arrive in order. `Status::FatalError` is [`Host::report_fatal`].
+    pub fn report_status(&self, status: Status) {
+        self.status.report(status);
     }
 
     /// Spawns background work on the library's runtime. A panic in it does not take the
@@ -92,11 +138,13 @@ impl Host {
     /// dropped before it answers the collector: a task that yields is gone, with what it
     /// owns (a listening socket), before a reloaded instance starts. A task that blocks its
     /// thread cannot be aborted until it yields.
+    ///
+    /// What the task logs goes to this component's logger in the collector.
     pub fn spawn<F>(&self, work: F) -> tokio::task::AbortHandle
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let task = tokio::spawn(work);
+        let task = tokio::spawn(InScope::new(self.scope, work));
         let abort = task.abort_handle();
         let status = self.status.clone();
         // The monitor ends once the task has ended and been dropped, aborted or not.
@@ -105,7 +153,9 @@ impl Host {
                 && err.is_panic()
             {
                 let message = panic_message(err.into_panic().as_ref());
-                status.report_fatal(format!("background task panicked: {message}"));
+                status.report(Status::FatalError(format!(
+                    "background task panicked: {message}"
+                )));
             }
         });
         self.tasks.track(abort.clone(), monitor);
@@ -179,22 +229,27 @@ impl std::fmt::Debug for SpawnedTasks {
     }
 }
 
-/// Delivers a component's fatal errors to the collector. The default reporter drops them
+/// Delivers a component's status reports to the collector. The default reporter drops them
 /// (for unit tests of a component without a collector).
 #[derive(Clone, Default)]
-pub struct StatusReporter(Option<Arc<dyn Fn(String) + Send + Sync>>);
+pub struct StatusReporter(Option<Arc<dyn Fn(Status) + Send + Sync>>);
 
 impl StatusReporter {
-    /// A reporter that calls `deliver` with each fatal error message.
-    pub fn new(deliver: impl Fn(String) + Send + Sync + 'static) -> Self {
+    /// A reporter that calls `deliver` with each report.
+    pub fn new(deliver: impl Fn(Status) + Send + Sync + 'static) -> Self {
         Self(Some(Arc::new(deliver)))
+    }
+
+    /// Reports a status.
+    pub fn report(&self, status: Status) {
+        if let Some(deliver) = &self.0 {
+            deliver(status);
+        }
     }
 
     /// Reports a fatal error.
     pub fn report_fatal(&self, message: String) {
-        if let Some(deliver) = &self.0 {
-            deliver(message);
-        }
+        self.report(Status::FatalError(message));
     }
 }
 
@@ -257,8 +312,13 @@ pub trait ExtensionFactory: Send + Sync + 'static {
     type Extension: Extension;
 
     /// Creates an instance from an already validated config. Called by the collector's `Start`,
-    /// right before [`Extension::start`]; keep it cheap and side-effect free.
-    fn create(&self, id: &ComponentId, config: Self::Config) -> Result<Self::Extension, Error>;
+    /// right before [`Extension::start`]; keep it cheap and side-effect free. Declare the
+    /// instance's instruments here, from `settings.meter`.
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        config: Self::Config,
+    ) -> Result<Self::Extension, Error>;
 
     /// Ids (`type[/name]`) of extensions that must start before this instance and shut down
     /// after it. Most extensions depend on nothing.

@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use linkme::distributed_slice;
 
-use crate::lifecycle::{ComponentId, Extension, ExtensionFactory, Host, LifecycleContext};
+use crate::lifecycle::{CreateSettings, Extension, ExtensionFactory, Host, LifecycleContext};
 use crate::{Error, Stability, config};
 
 /// A boxed, sendable future, as returned by the erased lifecycle calls.
@@ -53,7 +53,11 @@ pub trait ErasedExtensionFactory: Send + Sync {
     /// The ids of the extensions an instance with this config depends on.
     fn dependencies(&self, json: &str) -> Result<Vec<String>, Error>;
     /// Decodes, validates again (the config may not have come through config load) and creates.
-    fn create(&self, id: &ComponentId, json: &str) -> Result<Box<dyn ErasedExtension>, Error>;
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedExtension>, Error>;
 }
 
 impl<F: ExtensionFactory> ErasedExtensionFactory for F {
@@ -84,9 +88,13 @@ impl<F: ExtensionFactory> ErasedExtensionFactory for F {
         ))
     }
 
-    fn create(&self, id: &ComponentId, json: &str) -> Result<Box<dyn ErasedExtension>, Error> {
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedExtension>, Error> {
         let config = config::decode::<F::Config>(json)?;
-        Ok(Box::new(ExtensionFactory::create(self, id, config)?))
+        Ok(Box::new(ExtensionFactory::create(self, settings, config)?))
     }
 }
 
@@ -194,7 +202,7 @@ mod tests {
                 const TYPE: &'static str = $kind;
                 type Config = NoConfig;
                 type Extension = Idle;
-                fn create(&self, _: &ComponentId, _: NoConfig) -> Result<Idle, Error> {
+                fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Idle, Error> {
                     Ok(Idle)
                 }
             }

@@ -1,5 +1,8 @@
 //! `rust_sample`: a Rust collector extension that serves its own status as JSON.
 //!
+//! Each request is logged at debug level (method, path, status) and counted in the
+//! `rust_sample_requests` counter, per status code: the collector's log and metrics show both.
+//!
 //! When enabled, `start` binds `endpoint` and answers `GET /` with the component id, the host's
 //! build version and the uptime; `shutdown` frees the port at once and gives open connections
 //! up to `timeout_ms` to finish. The server runs under `Host::spawn`, as the SDK asks, so a
@@ -10,7 +13,7 @@
 mod config;
 mod server;
 
-use otelcol_rust_sdk::{ComponentId, Error, ExtensionFactory};
+use otelcol_rust_sdk::{CreateSettings, Error, ExtensionFactory};
 
 pub use config::SampleConfig;
 pub use server::SampleExtension;
@@ -23,8 +26,12 @@ impl ExtensionFactory for SampleFactory {
     type Config = SampleConfig;
     type Extension = SampleExtension;
 
-    fn create(&self, id: &ComponentId, config: SampleConfig) -> Result<SampleExtension, Error> {
-        Ok(SampleExtension::new(id.clone(), config))
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        config: SampleConfig,
+    ) -> Result<SampleExtension, Error> {
+        Ok(SampleExtension::new(settings, config))
     }
 
     fn dependencies(&self, config: &SampleConfig) -> Vec<String> {

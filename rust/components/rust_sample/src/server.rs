@@ -10,7 +10,10 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use otelcol_rust_sdk::{ComponentId, Error, Extension, Host, LifecycleContext};
+use otelcol_rust_sdk::tracing::debug;
+use otelcol_rust_sdk::{
+    ComponentId, Counter, CreateSettings, Error, Extension, Host, KeyValue, LifecycleContext,
+};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{AbortHandle, JoinSet};
@@ -21,7 +24,44 @@ use crate::SampleConfig;
 pub struct SampleExtension {
     id: ComponentId,
     config: SampleConfig,
+    requests: Requests,
     server: Option<RunningServer>,
+}
+
+/// The `rust_sample_requests` series, one per status code the server answers, made once so a
+/// request costs one atomic add.
+#[derive(Clone)]
+struct Requests {
+    ok: Counter,
+    not_found: Counter,
+    method_not_allowed: Counter,
+}
+
+impl Requests {
+    fn declare(settings: &CreateSettings) -> Self {
+        let requests = settings
+            .meter
+            .counter("rust_sample_requests")
+            .description("Requests the status endpoint answered, by HTTP status code")
+            .unit("{request}")
+            .build();
+        let code = |code: StatusCode| {
+            requests.with_attributes(&[KeyValue::new("http.response.status_code", code.as_u16())])
+        };
+        Self {
+            ok: code(StatusCode::OK),
+            not_found: code(StatusCode::NOT_FOUND),
+            method_not_allowed: code(StatusCode::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    fn count(&self, code: StatusCode) {
+        match code {
+            StatusCode::OK => self.ok.add(1),
+            StatusCode::NOT_FOUND => self.not_found.add(1),
+            _ => self.method_not_allowed.add(1),
+        }
+    }
 }
 
 struct RunningServer {
@@ -47,13 +87,15 @@ struct Status {
     component_id: String,
     host_version: String,
     started: Instant,
+    requests: Requests,
 }
 
 impl SampleExtension {
-    pub(crate) fn new(id: ComponentId, config: SampleConfig) -> Self {
+    pub(crate) fn new(settings: &CreateSettings, config: SampleConfig) -> Self {
         Self {
-            id,
+            id: settings.id.clone(),
             config,
+            requests: Requests::declare(settings),
             server: None,
         }
     }
@@ -84,6 +126,7 @@ impl Extension for SampleExtension {
             component_id: self.id.to_string(),
             host_version: host.build.version.clone(),
             started: Instant::now(),
+            requests: self.requests.clone(),
         });
         let (stop, stopped) = oneshot::channel();
         let (ended_tx, ended) = oneshot::channel();
@@ -171,6 +214,13 @@ fn respond(status: &Status, request: &Request<Incoming>) -> Response<Full<Bytes>
             serde_json::json!({"error": "not found"}),
         ),
     };
+    status.requests.count(code);
+    debug!(
+        method = %request.method(),
+        path = request.uri().path(),
+        status = code.as_u16(),
+        "request"
+    );
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = code;
     response.headers_mut().insert(
@@ -210,7 +260,7 @@ mod tests {
 
     fn extension(endpoint: &str) -> SampleExtension {
         SampleExtension::new(
-            context().id,
+            &CreateSettings::new(context().id),
             SampleConfig {
                 endpoint: endpoint.to_owned(),
                 timeout_ms: 1000,

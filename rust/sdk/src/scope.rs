@@ -1,0 +1,100 @@
+//! Which component instance the running code belongs to, so its log records reach that
+//! instance's logger in the collector (docs/telemetry.md).
+//!
+//! The library runs `create`, `start`, `shutdown` and every [`Host::spawn`](crate::Host::spawn)
+//! task inside the instance's scope; component code never deals with scopes. A scope is a
+//! token Go assigns to each instance; 0 means "no component" (the library logger).
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+thread_local! {
+    static CURRENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The scope of the code running on this thread; 0 outside any component.
+pub fn current() -> u64 {
+    CURRENT.with(Cell::get)
+}
+
+/// Makes `scope` current on this thread until the guard is dropped, then restores the one
+/// before (scopes nest).
+pub fn enter(scope: u64) -> ScopeGuard {
+    ScopeGuard(CURRENT.with(|current| current.replace(scope)))
+}
+
+/// Restores the previous scope when dropped; see [`enter`].
+#[must_use = "the scope ends when the guard is dropped"]
+pub struct ScopeGuard(u64);
+
+impl Drop for ScopeGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.0));
+    }
+}
+
+/// A future that runs every poll of the inner one inside a scope. The inner future is boxed,
+/// so this is `Unpin` and needs no pin projection.
+pub struct InScope<F> {
+    scope: u64,
+    inner: Pin<Box<F>>,
+}
+
+impl<F: Future> InScope<F> {
+    /// Wraps `inner` so it runs in `scope`.
+    pub fn new(scope: u64, inner: F) -> Self {
+        Self {
+            scope,
+            inner: Box::pin(inner),
+        }
+    }
+}
+
+impl<F: Future> Future for InScope<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _scope = enter(self.scope);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guarantees: scopes nest and are restored, also across polls of interleaved futures.
+    #[test]
+    fn scopes_nest_and_follow_futures() {
+        assert_eq!(current(), 0);
+        {
+            let _outer = enter(1);
+            {
+                let _inner = enter(2);
+                assert_eq!(current(), 2);
+            }
+            assert_eq!(current(), 1);
+        }
+        assert_eq!(current(), 0);
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|err| unreachable!("runtime: {err}"));
+        let seen = runtime.block_on(async {
+            let a = tokio::spawn(InScope::new(7, async {
+                let before = current();
+                tokio::task::yield_now().await;
+                (before, current())
+            }));
+            let b = tokio::spawn(InScope::new(8, async {
+                tokio::task::yield_now().await;
+                current()
+            }));
+            let outside = current();
+            (a.await.ok(), b.await.ok(), outside)
+        });
+        assert_eq!(seen, (Some((7, 7)), Some(8), 0));
+    }
+}
