@@ -7,6 +7,9 @@
 #![allow(missing_docs)]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use otelcol_rust_sdk::{scope, Meter};
 
 use crate::boundary::{ConfigRequest, ShutdownRequest, StartRequest};
 use crate::boundary::{Reply, RustExtensions, RustExtensionsImpl as Rust};
@@ -159,4 +162,104 @@ pub unsafe extern "C" fn otelcol_rust_bench_shutdown(
 pub unsafe extern "C" fn otelcol_rust_bench_free(reply: *mut BenchReply) {
     // SAFETY: per the contract, `storage` came from `Box::into_raw` in `write`.
     unsafe { drop(Box::from_raw((*reply).storage)) };
+}
+
+/// A scope no Go instance has (Go's tokens count up from 1), so benchmark records are the
+/// library logger's.
+const BENCH_SCOPE: u64 = u64::MAX;
+
+/// Nanoseconds the emitting thread spent on `n` `tracing::info!` records with two fields, at
+/// level info (`enabled`) or warn (the records are then disabled). Only the emitting is timed:
+/// the buffer is drained (untimed) every 1024 records so none is dropped. The level is put back.
+#[no_mangle]
+pub extern "C" fn otelcol_rust_bench_log(n: u64, enabled: bool) -> u64 {
+    catch_unwind(|| {
+        crate::logs::install();
+        let before = crate::logs::level();
+        let _ = crate::logs::set_level(if enabled { "info" } else { "warn" });
+        let _scope = scope::enter(BENCH_SCOPE);
+        let mut spent = Duration::ZERO;
+        let mut left = n;
+        while left > 0 {
+            let chunk = left.min(1024);
+            let began = Instant::now();
+            for i in 0..chunk {
+                tracing::info!(i, path = "/v1/traces", "request served");
+            }
+            spent += began.elapsed();
+            left -= chunk;
+            let _ = crate::logs::drain(u64::MAX);
+        }
+        let _ = crate::logs::set_level(before);
+        u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX)
+    })
+    .unwrap_or(0)
+}
+
+/// Nanoseconds for `n` `Counter::add(1)` on one series.
+#[no_mangle]
+pub extern "C" fn otelcol_rust_bench_metric_add(n: u64) -> u64 {
+    catch_unwind(|| {
+        let counter = Meter::default().counter("bench").build();
+        let began = Instant::now();
+        for _ in 0..n {
+            counter.add(std::hint::black_box(1));
+        }
+        u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    })
+    .unwrap_or(0)
+}
+
+/// Floods the log buffer: `threads` threads emit info records, together `per_second`, for
+/// `duration_ms`, while Go drains as usual. Writes how many were emitted and how many the full
+/// buffer dropped meanwhile (from the library's cumulative count, so records of other code
+/// dropped meanwhile count too).
+///
+/// # Safety
+/// `sent` and `dropped` are valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_log_flood(
+    threads: u64,
+    per_second: u64,
+    duration_ms: u64,
+    sent: *mut u64,
+    dropped: *mut u64,
+) {
+    let flood = catch_unwind(|| {
+        crate::logs::install();
+        let dropped_before = crate::logs::dropped_total();
+        let threads = threads.max(1);
+        let interval = Duration::from_secs(1)
+            / u32::try_from(per_second / threads)
+                .unwrap_or(u32::MAX)
+                .max(1);
+        let duration = Duration::from_millis(duration_ms);
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let _scope = scope::enter(BENCH_SCOPE);
+                    let began = Instant::now();
+                    let mut count = 0u64;
+                    while began.elapsed() < duration {
+                        // Busy pacing: the next record is due `count * interval` after the start.
+                        while began.elapsed() < interval * u32::try_from(count).unwrap_or(u32::MAX)
+                        {
+                            std::hint::spin_loop();
+                        }
+                        tracing::info!(count, "flood record");
+                        count += 1;
+                    }
+                    count
+                })
+            })
+            .collect();
+        let total: u64 = workers.into_iter().filter_map(|w| w.join().ok()).sum();
+        (total, crate::logs::dropped_total() - dropped_before)
+    })
+    .unwrap_or((0, 0));
+    // SAFETY: per the contract.
+    unsafe {
+        sent.write(flood.0);
+        dropped.write(flood.1);
+    }
 }

@@ -15,4 +15,6 @@ pub mod logs;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]
+mod telemetry_tests;
+#[cfg(test)]
 mod tests;

@@ -200,6 +200,17 @@ fn level_filter() -> LevelFilter {
     }
 }
 
+/// The most verbose level forwarded to Go, named as [`set_level`] takes it.
+pub fn level() -> &'static str {
+    match MAX_LEVEL.load(Ordering::Relaxed) {
+        0 => "off",
+        1 => "error",
+        2 => "warn",
+        3 => "info",
+        _ => "debug",
+    }
+}
+
 /// Sets the most verbose level forwarded to Go: `debug`, `info`, `warn`, `error` or `off`.
 pub fn set_level(level: &str) -> Result<(), String> {
     let value = match level {
@@ -232,7 +243,14 @@ pub fn install() {
     INSTALLED.call_once(|| {
         let _ = tracing::subscriber::set_global_default(Bridge);
         let _ = tracing_log::LogTracer::init_with_filter(log::LevelFilter::Info);
-        std::panic::set_hook(Box::new(panic_record));
+        // This crate's own tests keep the default hook too, so a failing test shows its message.
+        let default_hook = cfg!(test).then(std::panic::take_hook);
+        std::panic::set_hook(Box::new(move |info| {
+            panic_record(info);
+            if let Some(default_hook) = &default_hook {
+                default_hook(info);
+            }
+        }));
     });
 }
 

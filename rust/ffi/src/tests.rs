@@ -115,7 +115,7 @@ fn registry_lists_linked_components() {
     assert!(reply.ok, "{}", reply.error);
     assert_eq!(
         reply.json,
-        r#"[{"stability":"Development","type":"rust_sample"},{"stability":"Beta","type":"test_fixture"},{"stability":"Development","type":"test_lifecycle"}]"#
+        r#"[{"stability":"Development","type":"rust_sample"},{"stability":"Beta","type":"test_fixture"},{"stability":"Development","type":"test_lifecycle"},{"stability":"Development","type":"test_telemetry"}]"#
     );
 }
 
