@@ -28,6 +28,10 @@ void otelcol_rust_bench_create_and_start(const uint8_t *, size_t, const uint8_t 
 	const uint8_t *, size_t, const uint8_t *, size_t, BenchReply *);
 void otelcol_rust_bench_shutdown(uint64_t, const uint8_t *, size_t, BenchReply *);
 void otelcol_rust_bench_free(BenchReply *);
+uint64_t otelcol_rust_bench_log(uint64_t, bool);
+uint64_t otelcol_rust_bench_metric_add(uint64_t);
+void otelcol_rust_bench_log_fill(uint64_t);
+void otelcol_rust_bench_log_flood(uint64_t, uint64_t, uint64_t, uint64_t *, uint64_t *);
 */
 import "C"
 
@@ -35,6 +39,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"time"
 	"unsafe"
 )
 
@@ -113,4 +118,27 @@ func cgoShutdown(ctx context.Context, id ComponentID, h Handle) ([]string, error
 		return nil, errors.New(reply.error)
 	}
 	return nil, nil
+}
+
+// BenchLogRecords answers the time the Rust thread spent emitting n `tracing::info!` records
+// with two fields, enabled (level info) or disabled (level warn). Records go to the library
+// logger; the Rust side drains them untimed, so none is dropped.
+func BenchLogRecords(n int, enabled bool) time.Duration {
+	return time.Duration(C.otelcol_rust_bench_log(C.uint64_t(n), C.bool(enabled)))
+}
+
+// BenchLogFill leaves n info records (two fields, library scope) in the Rust buffer.
+func BenchLogFill(n int) { C.otelcol_rust_bench_log_fill(C.uint64_t(n)) }
+
+// BenchMetricAdds answers the time n Rust Counter.add(1) calls took.
+func BenchMetricAdds(n int) time.Duration {
+	return time.Duration(C.otelcol_rust_bench_metric_add(C.uint64_t(n)))
+}
+
+// BenchLogFlood has threads Rust threads emit perSecond info records in total for d, while
+// Go drains as usual; it answers how many were emitted and how many the full buffer dropped.
+func BenchLogFlood(threads, perSecond int, d time.Duration) (sent, dropped uint64) {
+	var cSent, cDropped C.uint64_t
+	C.otelcol_rust_bench_log_flood(C.uint64_t(threads), C.uint64_t(perSecond), C.uint64_t(d.Milliseconds()), &cSent, &cDropped)
+	return uint64(cSent), uint64(cDropped)
 }

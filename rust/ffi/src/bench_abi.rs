@@ -196,6 +196,22 @@ pub extern "C" fn otelcol_rust_bench_log(n: u64, enabled: bool) -> u64 {
     .unwrap_or(0)
 }
 
+/// Emits `n` info records (two fields) in the library scope at level info and leaves them in
+/// the buffer, for Go to drain (the drain benchmark). Puts the level back.
+#[no_mangle]
+pub extern "C" fn otelcol_rust_bench_log_fill(n: u64) {
+    let _ = catch_unwind(|| {
+        crate::logs::install();
+        let before = crate::logs::level();
+        let _ = crate::logs::set_level("info");
+        let _scope = scope::enter(BENCH_SCOPE);
+        for i in 0..n {
+            tracing::info!(i, path = "/v1/traces", "request served");
+        }
+        let _ = crate::logs::set_level(before);
+    });
+}
+
 /// Nanoseconds for `n` `Counter::add(1)` on one series.
 #[no_mangle]
 pub extern "C" fn otelcol_rust_bench_metric_add(n: u64) -> u64 {
