@@ -100,7 +100,7 @@ func TestHandlesAreCheckedAndNeverReused(t *testing.T) {
 	config := map[string]any{"enabled": false}
 	var last rustffi.Handle
 	for range 50 {
-		h, err := rustffi.CreateAndStart(context.Background(), id, config, rustffi.HostInfo{})
+		h, _, err := rustffi.CreateAndStart(context.Background(), id, 0, config, rustffi.HostInfo{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,16 +108,16 @@ func TestHandlesAreCheckedAndNeverReused(t *testing.T) {
 			t.Fatalf("handle %d issued after %d", h, last)
 		}
 		last = h
-		if _, err := rustffi.Shutdown(context.Background(), id, h); err != nil {
+		if _, err := rustffi.Shutdown(context.Background(), id, 0, h); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rustffi.Shutdown(context.Background(), id, h); err == nil {
+		if _, err := rustffi.Shutdown(context.Background(), id, 0, h); err == nil {
 			t.Fatalf("handle %d shut down twice", h)
 		}
 	}
 	before := liveInstances(t)
 	for _, h := range []rustffi.Handle{0, last + 1000, ^rustffi.Handle(0)} {
-		if _, err := rustffi.Shutdown(context.Background(), id, h); err == nil {
+		if _, err := rustffi.Shutdown(context.Background(), id, 0, h); err == nil {
 			t.Fatalf("unknown handle %d shut down", h)
 		}
 	}

@@ -2,16 +2,19 @@ package rustextension
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension/extensioncapabilities"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rusttelemetry"
 )
 
 // eventPoll is how often the watcher asks Rust for events. It polls (WaitEvent with no wait)
@@ -37,13 +40,15 @@ type rustExtension struct {
 	config       *RustComponentConfig
 	dependencies []component.ID
 	logger       *zap.Logger
+	telemetry    component.TelemetrySettings // the instance's, for its Rust telemetry scope
 	build        component.BuildInfo
 	fatal        *fatalReporter // set by Start
 
 	mu          sync.Mutex
-	handle      rustffi.Handle // 0 while no Rust instance exists
-	stopWatcher chan struct{}  // closed by Shutdown to stop the event watcher
-	watching    chan struct{}  // closed when the event watcher has stopped
+	handle      rustffi.Handle       // 0 while no Rust instance exists
+	scope       *rusttelemetry.Scope // open while the Rust instance exists
+	stopWatcher chan struct{}        // closed by Shutdown to stop the event watcher
+	watching    chan struct{}        // closed when the event watcher has stopped
 }
 
 var (
@@ -65,22 +70,33 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 		ctx, cancel = context.WithTimeout(ctx, defaultStartTimeout)
 		defer cancel()
 	}
-	handle, err := rustffi.CreateAndStart(ctx, rustID(e.id), e.config.values, e.hostInfo(host))
-	if err != nil {
+	// Opened first: the Rust factory's create already logs in the instance's scope.
+	scope := rusttelemetry.Open(e.telemetry, e.id)
+	handle, instruments, err := rustffi.CreateAndStart(ctx, rustID(e.id), scope.Token(), e.config.values, e.hostInfo(host))
+	if handle == 0 {
+		scope.Close() // writes what the failed create or start logged
 		return e.errorf("%w", err)
 	}
-	e.handle = handle
+	if err != nil {
+		// The instance runs; only its instrument list was unreadable.
+		e.logger.Error("Cannot export the Rust extension's metrics", zap.Error(err))
+	}
+	if err := scope.BindMetrics(e.id.Type().String(), handle, instruments); err != nil {
+		// Telemetry is not worth failing a running instance for.
+		e.logger.Error("Cannot export the Rust extension's metrics", zap.Error(err))
+	}
+	e.handle, e.scope = handle, scope
 	e.fatal = newFatalReporter(host, e.logger)
 	e.stopWatcher, e.watching = make(chan struct{}), make(chan struct{})
-	go e.watch(handle, e.stopWatcher, e.watching)
+	go e.watch(host, handle, e.stopWatcher, e.watching)
 	return nil
 }
 
-// watch collects the Rust instance's fatal errors (such as a panic in one of its background
-// tasks) and hands them to the fatal reporter. It ends when stop is closed or the instance is
-// gone, and checks stop between events, so an instance reporting in a loop cannot delay
-// Shutdown (Rust also bounds how many events wait).
-func (e *rustExtension) watch(handle rustffi.Handle, stop <-chan struct{}, done chan<- struct{}) {
+// watch collects the Rust instance's status reports: non-fatal ones go to the host as they
+// come, fatal errors (such as a panic in one of its background tasks) to the fatal reporter.
+// It ends when stop is closed or the instance is gone, and checks stop between events, so an
+// instance reporting in a loop cannot delay Shutdown (Rust also bounds how many events wait).
+func (e *rustExtension) watch(host component.Host, handle rustffi.Handle, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	ticker := time.NewTicker(eventPoll)
 	defer ticker.Stop()
@@ -101,15 +117,41 @@ func (e *rustExtension) watch(handle rustffi.Handle, stop <-chan struct{}, done 
 				e.logger.Error("Cannot watch Rust extension", zap.Error(err))
 				return
 			}
-			if event.Kind == "closed" {
+			if event.Kind == "none" {
+				break // nothing more for now
+			}
+			switch event.Kind {
+			case "closed":
 				return
+			case "status":
+				e.reportStatus(host, event)
+			case "fatal":
+				// The records the instance wrote before its fatal error (a panic's among them)
+				// reach the log before the collector starts shutting down.
+				rusttelemetry.Flush()
+				e.fatal.report(e.errorf("%s", event.Message))
 			}
-			if event.Kind != "fatal" {
-				break
-			}
-			e.fatal.report(e.errorf("%s", event.Message))
 		}
 	}
+}
+
+// reportStatus hands a non-fatal status to the host. The collector's status reporter passes it
+// to the status watchers synchronously and, unlike a fatal error, on no channel, so it does
+// not wait for the collector to run (service v0.164.0 internal/status, internal/graph/host.go).
+func (e *rustExtension) reportStatus(host component.Host, event rustffi.Event) {
+	var ev *componentstatus.Event
+	switch event.Status {
+	case "ok":
+		ev = componentstatus.NewEvent(componentstatus.StatusOK)
+	case "recoverable_error":
+		ev = componentstatus.NewRecoverableErrorEvent(errors.New(event.Message))
+	case "permanent_error":
+		ev = componentstatus.NewPermanentErrorEvent(errors.New(event.Message))
+	default:
+		e.logger.Warn("Rust extension reported an unknown status", zap.String("status", event.Status), zap.String("message", event.Message))
+		return
+	}
+	componentstatus.ReportStatus(host, ev)
 }
 
 // Ready is called by the collector once its pipelines run: from now on it reads fatal errors.
@@ -148,7 +190,10 @@ func (e *rustExtension) Shutdown(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, defaultShutdownTimeout)
 		defer cancel()
 	}
-	late, err := rustffi.Shutdown(ctx, rustID(e.id), handle)
+	late, err := rustffi.Shutdown(ctx, rustID(e.id), e.scope.Token(), handle)
+	// After Rust's shutdown returned: its records (the shutdown's own included) are buffered.
+	e.scope.Close()
+	e.scope = nil
 	// Fatal errors the watcher did not collect: the collector is stopping this instance, so
 	// they are logged, not reported.
 	for _, message := range late {

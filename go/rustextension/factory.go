@@ -92,6 +92,7 @@ func create(_ context.Context, set extension.Settings, cfg component.Config) (ex
 		config:       config,
 		dependencies: dependencies,
 		logger:       set.Logger, // already carries otelcol.component.id
+		telemetry:    set.TelemetrySettings,
 		build:        set.BuildInfo,
 	}, nil
 }

@@ -76,7 +76,13 @@ func BenchmarkStartShutdown(b *testing.B) {
 		impl impl
 	}{
 		{"side=base", impl{cgoCreateAndStart, cgoShutdown}},
-		{"side=rust", impl{CreateAndStart, Shutdown}},
+		{"side=rust", impl{
+			func(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
+				h, _, err := CreateAndStart(ctx, id, 0, config, host)
+				return h, err
+			},
+			func(ctx context.Context, id ComponentID, h Handle) ([]string, error) { return Shutdown(ctx, id, 0, h) },
+		}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {

@@ -51,29 +51,51 @@ func Dependencies(extensionType string, config map[string]any) ([]string, error)
 
 // CreateAndStart creates the Rust instance for id and starts it, returning at ctx's deadline
 // or cancellation at the latest (Rust then stops the start and cleans up). Rust validates
-// config again first. On error no instance exists.
-func CreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
-	return cancellable(ctx, func(token uint64) (Handle, error) {
-		req, err := makeStartRequest(newCallContext(ctx, id, token), config, host)
+// config again first. The instance's create, start and tasks run in the telemetry scope
+// scope (0: none). It answers the instruments the instance declared. On error no instance
+// exists.
+func CreateAndStart(ctx context.Context, id ComponentID, scope uint64, config map[string]any, host HostInfo) (Handle, []Instrument, error) {
+	type started struct {
+		handle      Handle
+		instruments []Instrument
+	}
+	s, err := cancellable(ctx, func(token uint64) (started, error) {
+		call := newCallContext(ctx, id, token)
+		call.Scope = scope
+		req, err := makeStartRequest(call, config, host)
 		if err != nil {
-			return 0, err
+			return started{}, err
 		}
 		reply := RustExtensionsImpl{}.create_and_start(&req)
 		if !reply.ok {
-			return 0, errors.New(reply.error)
+			return started{}, errors.New(reply.error)
 		}
-		return Handle(reply.handle), nil
+		var instruments []Instrument
+		if reply.json != "" {
+			if err := json.Unmarshal([]byte(reply.json), &instruments); err != nil {
+				// The instance runs: Go cannot export its metrics, but must not lose it.
+				return started{handle: Handle(reply.handle)}, fmt.Errorf("malformed instruments from Rust: %w", err)
+			}
+		}
+		return started{Handle(reply.handle), instruments}, nil
 	})
+	if err != nil && s.handle != 0 {
+		// Only the instrument list was unreadable: the instance exists, and the caller owns it.
+		return s.handle, nil, err
+	}
+	return s.handle, s.instruments, err
 }
 
 // Shutdown shuts the instance behind h down, returning at ctx's deadline or cancellation at
-// the latest (Rust then aborts what is left of the instance). The handle is invalid
-// afterwards, also when an error is returned. late lists the fatal errors the instance
-// reported that WaitEvent did not hand out (queued since the last poll, or reported while it
-// shut down), whatever the outcome.
-func Shutdown(ctx context.Context, id ComponentID, h Handle) (late []string, err error) {
+// the latest (Rust then aborts what is left of the instance). The shutdown runs in the
+// telemetry scope scope (0: none). The handle is invalid afterwards, also when an error is
+// returned. late lists the fatal errors the instance reported that WaitEvent did not hand out
+// (queued since the last poll, or reported while it shut down), whatever the outcome.
+func Shutdown(ctx context.Context, id ComponentID, scope uint64, h Handle) (late []string, err error) {
 	return cancellable(ctx, func(token uint64) ([]string, error) {
-		contextJSON, err := encode(newCallContext(ctx, id, token))
+		call := newCallContext(ctx, id, token)
+		call.Scope = scope
+		contextJSON, err := encode(call)
 		if err != nil {
 			return nil, err
 		}

@@ -20,15 +20,27 @@ func ValidateConfig(string, map[string]any) (map[string]any, error) { return nil
 func Dependencies(string, map[string]any) ([]string, error) { return nil, ErrNoCgo }
 
 // CreateAndStart creates a Rust instance and starts it.
-func CreateAndStart(context.Context, ComponentID, map[string]any, HostInfo) (Handle, error) {
-	return 0, ErrNoCgo
+func CreateAndStart(context.Context, ComponentID, uint64, map[string]any, HostInfo) (Handle, []Instrument, error) {
+	return 0, nil, ErrNoCgo
 }
 
 // Shutdown shuts the instance behind h down.
-func Shutdown(context.Context, ComponentID, Handle) ([]string, error) { return nil, ErrNoCgo }
+func Shutdown(context.Context, ComponentID, uint64, Handle) ([]string, error) { return nil, ErrNoCgo }
 
 // WaitEvent waits up to timeout for the next event of the instance behind h.
 func WaitEvent(Handle, time.Duration) (Event, error) { return Event{}, ErrNoCgo }
 
 // LiveInstances counts started Rust instances not yet shut down.
 func LiveInstances() (uint64, error) { return 0, ErrNoCgo }
+
+// DrainLogs takes up to max records out of the Rust log buffer.
+func DrainLogs(int) (LogBatch, error) { return LogBatch{}, ErrNoCgo }
+
+// SetLogLevel sets the most verbose level Rust forwards records at.
+func SetLogLevel(string) error { return ErrNoCgo }
+
+// ReadMetrics answers the cumulative value of every series of the instance behind h.
+func ReadMetrics(Handle) ([]Series, error) { return nil, ErrNoCgo }
+
+// LibraryMetrics answers the Rust library's own cumulative counters.
+func LibraryMetrics() (LibraryCounts, error) { return LibraryCounts{}, ErrNoCgo }

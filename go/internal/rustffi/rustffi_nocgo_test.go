@@ -14,11 +14,15 @@ func TestEveryCallFailsClearlyWithoutCgo(t *testing.T) {
 	_, err2 := DefaultConfig("rust_sample")
 	_, err3 := ValidateConfig("rust_sample", nil)
 	_, err4 := Dependencies("rust_sample", nil)
-	_, err5 := CreateAndStart(context.Background(), ComponentID{Type: "rust_sample"}, nil, HostInfo{})
-	_, err6 := Shutdown(context.Background(), ComponentID{Type: "rust_sample"}, 1)
+	_, _, err5 := CreateAndStart(context.Background(), ComponentID{Type: "rust_sample"}, 0, nil, HostInfo{})
+	_, err6 := Shutdown(context.Background(), ComponentID{Type: "rust_sample"}, 0, 1)
 	_, err7 := LiveInstances()
 	_, err8 := WaitEvent(1, 0)
-	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8} {
+	_, err9 := DrainLogs(1)
+	err10 := SetLogLevel("info")
+	_, err11 := ReadMetrics(1)
+	_, err12 := LibraryMetrics()
+	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12} {
 		if !errors.Is(err, ErrNoCgo) {
 			t.Errorf("call %d: got %v, want ErrNoCgo", i+1, err)
 		}

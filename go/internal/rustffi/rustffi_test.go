@@ -111,10 +111,10 @@ func TestConfigExpandedValues(t *testing.T) {
 
 func TestShutdownOfUnknownHandleFails(t *testing.T) {
 	id := ComponentID{Type: "rust_sample"}
-	if _, err := Shutdown(context.Background(), id, 0); err == nil {
+	if _, err := Shutdown(context.Background(), id, 0, 0); err == nil {
 		t.Fatal("handle 0 shut down")
 	}
-	if _, err := Shutdown(context.Background(), id, Handle(1<<62)); err == nil {
+	if _, err := Shutdown(context.Background(), id, 0, Handle(1<<62)); err == nil {
 		t.Fatal("never-issued handle shut down")
 	}
 }
@@ -133,9 +133,9 @@ func TestConcurrentLifecycle(t *testing.T) {
 			for range 50 {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				id := ComponentID{Type: "rust_sample", Name: string(rune('a' + worker))}
-				h, err := CreateAndStart(ctx, id, map[string]any{"enabled": false}, HostInfo{})
+				h, _, err := CreateAndStart(ctx, id, 0, map[string]any{"enabled": false}, HostInfo{})
 				if err == nil {
-					_, err = Shutdown(ctx, id, h)
+					_, err = Shutdown(ctx, id, 0, h)
 				}
 				cancel()
 				if err != nil {

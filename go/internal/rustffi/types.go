@@ -2,6 +2,7 @@ package rustffi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -41,9 +42,72 @@ type HostInfo struct {
 
 // Event is something a running Rust instance reported.
 type Event struct {
-	// Kind is "none" (nothing within the wait), "fatal" or "closed" (shut down; no more events).
-	Kind    string `json:"event"`
+	// Kind is "none" (nothing within the wait), "fatal", "status" or "closed" (shut down; no
+	// more events).
+	Kind string `json:"event"`
+	// Status is, for Kind "status", "ok", "recoverable_error" or "permanent_error".
+	Status  string `json:"status"`
 	Message string `json:"message"`
+}
+
+// KeyValue is one attribute of a metric series or one field of a log record. Value is a
+// string, a bool or a json.Number (integers stay exact; a non-finite float crosses as the
+// string "NaN", "inf" or "-inf").
+type KeyValue struct {
+	Key   string `json:"key"`
+	Value any    `json:"value"`
+}
+
+// LogRecord is one record a Rust component emitted through `tracing` or `log`.
+type LogRecord struct {
+	// Scope is the telemetry scope the record was emitted in; 0 for none (library records).
+	Scope        uint64     `json:"scope"`
+	Level        string     `json:"level"` // "debug", "info", "warn" or "error"
+	TimeUnixNano uint64     `json:"time_unix_nano"`
+	Message      string     `json:"message"`
+	Target       string     `json:"target"`
+	File         string     `json:"file"` // empty when unknown
+	Line         int        `json:"line"` // 0 when unknown
+	Fields       []KeyValue `json:"fields"`
+}
+
+// LogBatch is one drain of the Rust log buffer.
+type LogBatch struct {
+	Records []LogRecord `json:"records"`
+	// Dropped counts the records the full buffer refused since the previous drain.
+	Dropped uint64 `json:"dropped"`
+}
+
+// Instrument is a metric instrument a Rust instance declared when it was created. Its index
+// in the list CreateAndStart answers is the id Series refer to.
+type Instrument struct {
+	Name        string    `json:"name"`
+	Kind        string    `json:"kind"` // "counter", "up_down_counter", "gauge" or "histogram"
+	Description string    `json:"description"`
+	Unit        string    `json:"unit"`
+	Buckets     []float64 `json:"buckets"` // histogram bucket boundaries
+}
+
+// Series is the cumulative state of one attribute set of one instrument.
+type Series struct {
+	Instrument int        `json:"instrument"`
+	Attributes []KeyValue `json:"attributes"`
+	// Value is a counter's (u64), an up-down counter's (i64) or a gauge's (f64) value.
+	Value json.Number `json:"value"`
+	// A histogram's count, sum and per-bucket counts and sums (len(Buckets)+1 each).
+	Count        uint64    `json:"count"`
+	Sum          float64   `json:"sum"`
+	BucketCounts []uint64  `json:"bucket_counts"`
+	BucketSums   []float64 `json:"bucket_sums"`
+}
+
+// LibraryCounts are the Rust library's own cumulative counters.
+type LibraryCounts struct {
+	BoundaryCalls     uint64 `json:"boundary_calls"`
+	BoundaryErrors    uint64 `json:"boundary_errors"`
+	PanicsCaught      uint64 `json:"panics_caught"`
+	LiveInstances     uint64 `json:"live_instances"`
+	LogRecordsDropped uint64 `json:"log_records_dropped"`
 }
 
 // callContext is the wire form of a context.Context: Rust gets the time left, not a clock
@@ -54,6 +118,8 @@ type callContext struct {
 	DeadlineRemainingNS *uint64     `json:"deadline_remaining_ns,omitempty"`
 	// Call is the token Rust is told to cancel this call with; 0 for none.
 	Call uint64 `json:"call,omitempty"`
+	// Scope is the telemetry scope the call and the instance's tasks run in; 0 for none.
+	Scope uint64 `json:"scope,omitempty"`
 }
 
 func newCallContext(ctx context.Context, id ComponentID, call uint64) callContext {
