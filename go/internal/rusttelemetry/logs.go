@@ -108,7 +108,9 @@ func write(logger *zap.Logger, r rustffi.LogRecord, extra ...zap.Field) {
 		ce.Caller = zapcore.EntryCaller{Defined: true, File: r.File, Line: r.Line}
 	}
 	fields := make([]zap.Field, 0, 1+len(extra)+len(r.Fields))
-	fields = append(fields, zap.String("rust.target", r.Target))
+	if r.Target != "" { // a panic record has none
+		fields = append(fields, zap.String("rust.target", r.Target))
+	}
 	fields = append(fields, extra...)
 	for _, f := range r.Fields {
 		fields = append(fields, field(f))
