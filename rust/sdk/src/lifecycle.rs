@@ -327,3 +327,74 @@ pub trait ExtensionFactory: Send + Sync + 'static {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope;
+
+    /// Guarantees: a task spawned with `Host::spawn` runs every poll in the instance's scope,
+    /// also after it yields (and may resume on another worker); a future it polls inside
+    /// another scope sees that one and gives the task's back; a task it starts with
+    /// `tokio::spawn` directly has no scope; the spawning thread's scope is untouched.
+    #[test]
+    fn spawned_tasks_run_in_the_instance_scope() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap_or_else(|err| unreachable!("runtime: {err}"));
+        let host = Host {
+            scope: 42,
+            ..Host::default()
+        };
+        let seen = runtime.block_on(async {
+            let (seen, saw) = tokio::sync::oneshot::channel();
+            host.spawn(async move {
+                let first = scope::current();
+                tokio::task::yield_now().await;
+                let after_yield = scope::current();
+                let nested = scope::InScope::new(7, async {
+                    tokio::task::yield_now().await;
+                    scope::current()
+                })
+                .await;
+                let after_nested = scope::current();
+                let direct = tokio::spawn(async { scope::current() }).await.ok();
+                let _ = seen.send((first, after_yield, nested, after_nested, direct));
+            });
+            (saw.await.ok(), scope::current())
+        });
+        assert_eq!(seen, (Some((42, 42, 7, 42, Some(0))), 0));
+        assert_eq!(scope::current(), 0);
+    }
+
+    /// Guarantees: reports reach the reporter in the order they were made; `report_fatal` is
+    /// `Status::FatalError`.
+    #[test]
+    fn statuses_are_delivered_in_order() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let delivered = Arc::clone(&seen);
+        let host = Host {
+            status: StatusReporter::new(move |status| {
+                delivered
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(status);
+            }),
+            ..Host::default()
+        };
+        host.report_status(Status::RecoverableError("slow".to_owned()));
+        host.report_status(Status::Ok);
+        host.report_status(Status::PermanentError("refused".to_owned()));
+        host.report_fatal("gone");
+        assert_eq!(
+            *seen.lock().unwrap_or_else(PoisonError::into_inner),
+            [
+                Status::RecoverableError("slow".to_owned()),
+                Status::Ok,
+                Status::PermanentError("refused".to_owned()),
+                Status::FatalError("gone".to_owned()),
+            ]
+        );
+    }
+}

@@ -59,17 +59,18 @@ impl From<i64> for Value {
     }
 }
 
-impl From<i32> for Value {
-    fn from(value: i32) -> Self {
-        Self::I64(value.into())
-    }
+/// The integer types that fit an i64 losslessly.
+macro_rules! integer_values {
+    ($($integer:ty),*) => {$(
+        impl From<$integer> for Value {
+            fn from(value: $integer) -> Self {
+                Self::I64(value.into())
+            }
+        }
+    )*};
 }
 
-impl From<u16> for Value {
-    fn from(value: u16) -> Self {
-        Self::I64(value.into())
-    }
-}
+integer_values!(i8, i16, i32, u8, u16, u32);
 
 impl From<f64> for Value {
     fn from(value: f64) -> Self {
@@ -103,6 +104,7 @@ impl KeyValue {
 }
 
 /// What an instrument measures.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InstrumentKind {
@@ -117,6 +119,7 @@ pub enum InstrumentKind {
 }
 
 /// An instrument as the collector is told about it.
+#[doc(hidden)]
 #[derive(Debug, Clone, Serialize)]
 pub struct InstrumentDescription {
     /// The metric name.
@@ -127,7 +130,8 @@ pub struct InstrumentDescription {
     pub description: String,
     /// Its unit (UCUM), e.g. `ms` or `{request}`.
     pub unit: String,
-    /// A histogram's bucket boundaries (upper bounds, inclusive); empty for other kinds.
+    /// A histogram's bucket boundaries (upper bounds, inclusive, strictly increasing, never
+    /// empty); empty for other kinds.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub buckets: Vec<f64>,
 }
@@ -177,8 +181,10 @@ impl Instrument {
         self.series.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The series with exactly these attributes, created on first use.
+    /// The series with these attributes, created on first use. Attributes are a set, as in
+    /// OpenTelemetry: their order does not matter, and of one key given twice the last wins.
     fn series(&self, attributes: &[KeyValue]) -> Arc<Series> {
+        let attributes = attribute_set(attributes);
         let mut list = self.series_list();
         if let Some(found) = list.iter().find(|series| series.attributes == attributes) {
             return Arc::clone(found);
@@ -187,10 +193,38 @@ impl Instrument {
             InstrumentKind::Histogram => self.description.buckets.len() + 1,
             _ => 0,
         };
-        let series = Arc::new(Series::new(attributes.to_vec(), buckets));
+        let series = Arc::new(Series::new(attributes, buckets));
         list.push(Arc::clone(&series));
         series
     }
+}
+
+/// `attributes` sorted by key, keeping the last value of a key given twice: one series per
+/// attribute set, whatever order the caller wrote it in.
+fn attribute_set(attributes: &[KeyValue]) -> Vec<KeyValue> {
+    let mut set: Vec<KeyValue> = Vec::with_capacity(attributes.len());
+    for attribute in attributes {
+        match set.binary_search_by(|kept| kept.key.cmp(&attribute.key)) {
+            Ok(at) => set[at] = attribute.clone(),
+            Err(at) => set.insert(at, attribute.clone()),
+        }
+    }
+    set
+}
+
+/// Bucket boundaries as OpenTelemetry takes them: finite and strictly increasing (the
+/// collector's SDK ignores boundaries that are not, and then uses its defaults, which would no
+/// longer match the buckets counted here). Empty becomes [`DEFAULT_BUCKETS`] for the same
+/// reason. Answers whether anything had to change.
+fn checked_buckets(boundaries: &mut Vec<f64>) -> bool {
+    let given = boundaries.clone();
+    boundaries.retain(|bound| bound.is_finite());
+    boundaries.sort_by(f64::total_cmp);
+    boundaries.dedup();
+    if boundaries.is_empty() {
+        *boundaries = DEFAULT_BUCKETS.to_vec();
+    }
+    *boundaries != given
 }
 
 #[derive(Default)]
@@ -261,7 +295,16 @@ impl Meter {
         }
     }
 
-    fn register(&self, description: InstrumentDescription) -> Arc<Instrument> {
+    fn register(&self, mut description: InstrumentDescription) -> Arc<Instrument> {
+        if description.kind == InstrumentKind::Histogram
+            && checked_buckets(&mut description.buckets)
+        {
+            tracing::warn!(
+                instrument = description.name.as_str(),
+                buckets = ?description.buckets,
+                "histogram buckets must be finite, increasing and not empty; using these"
+            );
+        }
         let detached = |why: &str| {
             tracing::warn!(
                 instrument = description.name.as_str(),
@@ -334,7 +377,9 @@ impl Meter {
                         if !series.recorded.load(Ordering::Acquire) {
                             continue;
                         }
-                        entry["value"] = float(f64::from_bits(bits));
+                        // JSON has no NaN or infinity: such a value crosses as null, which
+                        // the collector does not observe.
+                        entry["value"] = f64::from_bits(bits).into();
                     }
                     InstrumentKind::Histogram => {
                         let counts: Vec<u64> = series
@@ -348,9 +393,9 @@ impl Meter {
                             .map(|sum| f64::from_bits(sum.load(Ordering::Relaxed)))
                             .collect();
                         entry["count"] = counts.iter().sum::<u64>().into();
-                        entry["sum"] = float(sums.iter().sum());
+                        entry["sum"] = finite(sums.iter().sum()).into();
                         entry["bucket_counts"] = counts.into();
-                        entry["bucket_sums"] = sums.into_iter().map(float).collect();
+                        entry["bucket_sums"] = sums.into_iter().map(finite).collect();
                     }
                 }
                 out.push(entry);
@@ -360,12 +405,13 @@ impl Meter {
     }
 }
 
-/// A float as JSON; JSON has no NaN or infinity, so those travel as strings.
-fn float(value: f64) -> serde_json::Value {
-    if value.is_finite() {
-        value.into()
+/// A histogram sum as JSON can carry it. Only finite values are recorded, so a sum is
+/// infinite only past f64's range: it saturates there (JSON has no infinity).
+fn finite(sum: f64) -> f64 {
+    if sum.is_nan() {
+        0.0
     } else {
-        value.to_string().into()
+        sum.clamp(f64::MIN, f64::MAX)
     }
 }
 
@@ -393,7 +439,9 @@ impl<T> InstrumentBuilder<'_, T> {
 
 impl InstrumentBuilder<'_, Histogram> {
     /// The bucket boundaries, ascending; a value `v` lands in the first bucket whose
-    /// boundary is `>= v`, and above the last in the overflow bucket.
+    /// boundary is `>= v`, and above the last in the overflow bucket (OpenTelemetry's
+    /// `(lower, upper]` buckets). Non-finite boundaries are left out and the rest sorted; no
+    /// boundary at all means the default ones (a warning says so).
     pub fn buckets(mut self, boundaries: &[f64]) -> Self {
         self.description.buckets = boundaries.to_vec();
         self
@@ -471,7 +519,8 @@ impl UpDownCounter {
 }
 
 impl Gauge {
-    /// Records the current value.
+    /// Records the current value. A NaN or infinite value is not exported (until the next
+    /// finite one).
     pub fn record(&self, value: f64) {
         self.series.value.store(value.to_bits(), Ordering::Relaxed);
         self.series.recorded.store(true, Ordering::Release);
@@ -479,9 +528,9 @@ impl Gauge {
 }
 
 impl Histogram {
-    /// Records one observation. NaN is ignored.
+    /// Records one observation. NaN and infinities are ignored: a sum could not carry them.
     pub fn record(&self, value: f64) {
-        if value.is_nan() {
+        if !value.is_finite() {
             return;
         }
         let bucket = self
@@ -544,17 +593,30 @@ mod tests {
             .histogram("latency")
             .buckets(&[1.0, 10.0, 100.0])
             .build();
-        for value in [0.5, 1.0, 5.0, 10.0, 50.0, 500.0, f64::NAN] {
+        let above_one = f64::from_bits(1.0_f64.to_bits() + 1);
+        for value in [
+            -3.0,
+            0.5,
+            1.0,
+            above_one,
+            5.0,
+            10.0,
+            50.0,
+            500.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
             latency.record(value);
         }
         let read = meter.read();
-        assert_eq!(read[0]["bucket_counts"], serde_json::json!([2, 2, 1, 1]));
+        assert_eq!(read[0]["bucket_counts"], serde_json::json!([3, 3, 1, 1]));
         assert_eq!(
             read[0]["bucket_sums"],
-            serde_json::json!([1.5, 15.0, 50.0, 500.0])
+            serde_json::json!([-1.5, above_one + 15.0, 50.0, 500.0])
         );
-        assert_eq!(read[0]["count"], 6);
-        assert_eq!(read[0]["sum"], 566.5);
+        assert_eq!(read[0]["count"], 8, "non-finite values are not recorded");
+        assert_eq!(read[0]["sum"], -1.5 + above_one + 15.0 + 50.0 + 500.0);
         assert_eq!(
             meter
                 .histogram("default")
@@ -564,6 +626,109 @@ mod tests {
                 .buckets,
             DEFAULT_BUCKETS
         );
+    }
+
+    /// Guarantees: boundaries are finite, strictly increasing and never empty, as the
+    /// collector's SDK requires (it would fall back to other buckets otherwise).
+    #[test]
+    fn histogram_buckets_are_checked() {
+        let meter = Meter::default();
+        let given = [10.0, 1.0, f64::NAN, 1.0, f64::INFINITY];
+        let _ = meter.histogram("messy").buckets(&given).build();
+        let _ = meter.histogram("none").buckets(&[]).build();
+        let _ = meter.histogram("fine").buckets(&[1.0, 2.0]).build();
+        let buckets: Vec<_> = meter
+            .descriptions()
+            .into_iter()
+            .map(|d| d.buckets)
+            .collect();
+        assert_eq!(
+            buckets,
+            [vec![1.0, 10.0], DEFAULT_BUCKETS.to_vec(), vec![1.0, 2.0]]
+        );
+    }
+
+    /// Guarantees: attributes are a set: their order does not pick another series, and of a
+    /// key given twice the last value counts.
+    #[test]
+    fn attribute_sets_name_one_series() {
+        let meter = Meter::default();
+        let requests = meter.counter("requests").build();
+        requests
+            .with_attributes(&[KeyValue::new("a", 1), KeyValue::new("b", "x")])
+            .add(1);
+        requests
+            .with_attributes(&[KeyValue::new("b", "x"), KeyValue::new("a", 1)])
+            .add(1);
+        requests
+            .with_attributes(&[
+                KeyValue::new("b", "y"),
+                KeyValue::new("a", 1),
+                KeyValue::new("b", "x"),
+            ])
+            .add(1);
+        requests.with_attributes(&[KeyValue::new("a", 2)]).add(5);
+        let read = meter.read();
+        assert_eq!(
+            read,
+            [
+                serde_json::json!({"instrument": 0, "attributes": [], "value": 0}),
+                serde_json::json!({"instrument": 0, "attributes": [
+                    {"key": "a", "value": 1}, {"key": "b", "value": "x"}], "value": 3}),
+                serde_json::json!({"instrument": 0, "attributes": [
+                    {"key": "a", "value": 2}], "value": 5}),
+            ]
+        );
+    }
+
+    /// Guarantees: updates from many threads at once all count (the histogram's float sums
+    /// included), through clones of one handle and through handles made per thread.
+    #[test]
+    fn concurrent_updates_all_count() {
+        const THREADS: u64 = 4;
+        const EACH: u64 = 20_000;
+        let meter = Meter::default();
+        let events = meter.counter("events").build();
+        let level = meter.up_down_counter("level").build();
+        let sizes = meter.histogram("sizes").buckets(&[1.0]).build();
+        std::thread::scope(|threads| {
+            for _ in 0..THREADS {
+                let (events, level, sizes) = (events.clone(), level.clone(), sizes.clone());
+                threads.spawn(move || {
+                    let tagged = events.with_attributes(&[KeyValue::new("t", true)]);
+                    for _ in 0..EACH {
+                        events.add(1);
+                        tagged.add(2);
+                        level.add(3);
+                        level.add(-1);
+                        sizes.record(1.0);
+                        sizes.record(2.0);
+                    }
+                });
+            }
+        });
+        let read = meter.read();
+        let total = THREADS * EACH;
+        assert_eq!(read[0]["value"], total);
+        assert_eq!(read[1]["value"], 2 * total);
+        assert_eq!(read[2]["value"], 2 * total);
+        assert_eq!(read[3]["bucket_counts"], serde_json::json!([total, total]));
+        assert_eq!(
+            read[3]["bucket_sums"],
+            serde_json::json!([total as f64, 2.0 * total as f64])
+        );
+    }
+
+    /// Guarantees: a gauge's non-finite value crosses as null (JSON has no NaN), which the
+    /// collector does not observe, and the next finite value is read again.
+    #[test]
+    fn non_finite_gauge_values_cross_as_null() {
+        let meter = Meter::default();
+        let ratio = meter.gauge("ratio").build();
+        ratio.record(f64::NAN);
+        assert_eq!(meter.read()[0]["value"], serde_json::Value::Null);
+        ratio.record(0.5);
+        assert_eq!(meter.read()[0]["value"], 0.5);
     }
 
     /// Guarantees: a sealed meter exports no new instrument, the handle still works, and a
