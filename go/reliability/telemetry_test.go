@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/featuregate"
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
@@ -64,9 +65,11 @@ func withMessage(records []map[string]any, message string) []map[string]any {
 	return found
 }
 
-// runUntilReady starts the built collector, waits until it runs, sends SIGTERM and answers
-// everything it wrote once it exited (with exit status 0).
-func runUntilReady(t *testing.T, bin, config string, env ...string) string {
+// runUntilReady starts the built collector, waits until its OTLP receiver (started after every
+// extension) accepts connections on otlp, sends SIGTERM and answers everything it wrote once it
+// exited (with exit status 0). It waits on the port, not on a log line, so it works at any log
+// level.
+func runUntilReady(t *testing.T, bin, config, otlp string, env ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, "--config", config)
 	cmd.Env = append(withoutRustBacktrace(), env...)
@@ -77,9 +80,14 @@ func runUntilReady(t *testing.T, bin, config string, env ...string) string {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(output.String(), "Everything is ready") {
+	for {
+		conn, err := net.DialTimeout("tcp", otlp, time.Second)
+		if err == nil {
+			conn.Close()
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("collector not ready within 20s\n%s", output.String())
+			t.Fatalf("collector not serving OTLP within 20s\n%s", output.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -113,17 +121,18 @@ func TestRustLogsFollowTheCollectorsLogConfig(t *testing.T) {
     log_in_task: true
     log_on_shutdown: true
 `
+	otlp := testutil.FreeEndpoint(t)
 	config := func(level string) string {
 		return testutil.WriteConfig(t, testutil.Config{
 			Extensions: chaos,
 			Enabled:    []string{"rust_chaos"},
-			Pipeline:   testutil.OTLPPipeline("127.0.0.1:0"),
+			Pipeline:   testutil.OTLPPipeline(otlp),
 			Telemetry:  jsonLogs(level),
 		}.YAML())
 	}
 
 	t.Run("debug", func(t *testing.T) {
-		records := parseJSONLines(t, runUntilReady(t, bin, config("debug")))
+		records := parseJSONLines(t, runUntilReady(t, bin, config("debug"), otlp))
 		info := withMessage(records, "rust_chaos info record")
 		if len(info) != 1 {
 			t.Fatalf("%d info records, want 1", len(info))
@@ -181,7 +190,7 @@ func TestRustLogsFollowTheCollectorsLogConfig(t *testing.T) {
 	})
 
 	t.Run("warn", func(t *testing.T) {
-		records := parseJSONLines(t, runUntilReady(t, bin, config("warn")))
+		records := parseJSONLines(t, runUntilReady(t, bin, config("warn"), otlp))
 		for _, message := range []string{"rust_chaos warn record", "rust_chaos error record"} {
 			if len(withMessage(records, message)) != 1 {
 				t.Errorf("%q missing at level warn", message)
@@ -354,12 +363,16 @@ func scrape(t *testing.T, endpoint string) string {
 // labels (`key="value"`), and whether there is one.
 func sample(text, metric string, labels ...string) (string, bool) {
 	for _, line := range strings.Split(text, "\n") {
-		name, rest, ok := strings.Cut(line, "{")
-		if !ok || name != metric {
+		var name, labelText, value string
+		if before, rest, ok := strings.Cut(line, "{"); ok {
+			name = before
+			if labelText, value, ok = strings.Cut(rest, "} "); !ok {
+				continue
+			}
+		} else if name, value, ok = strings.Cut(line, " "); !ok {
 			continue
 		}
-		labelText, value, ok := strings.Cut(rest, "} ")
-		if !ok {
+		if name != metric {
 			continue
 		}
 		matches := true
@@ -375,11 +388,20 @@ func sample(text, metric string, labels ...string) (string, bool) {
 	return "", false
 }
 
-// Scenario: an in-process collector exposes its own metrics (Prometheus); rust_chaos declares
-// one instrument of each kind and updates them at start; rust_sample answers two requests.
-// Guarantees: the Rust instruments appear in the collector's metrics with their values,
-// their attributes and the component's id; the library's own metrics appear too.
+// Scenario: an in-process collector exposes its own metrics (Prometheus, with units, type
+// suffixes and scope attributes shown) and runs with telemetry.newPipelineTelemetry, the gate
+// under which the collector (v0.164.0) gives component metrics their component attributes, as
+// instrumentation scope attributes; rust_chaos declares one instrument of each kind and updates
+// them at start; rust_sample answers two requests.
+// Guarantees: the Rust instruments appear in the collector's metrics with their values, their
+// attributes and the component's id, as a Go component's would; the library's own metrics
+// appear too, without a component's id.
 func TestRustMetricsInTheCollectorsMetrics(t *testing.T) {
+	const gate = "telemetry.newPipelineTelemetry"
+	if err := featuregate.GlobalRegistry().Set(gate, true); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = featuregate.GlobalRegistry().Set(gate, false) })
 	metricsEndpoint, sampleEndpoint := testutil.FreeEndpoint(t), testutil.FreeEndpoint(t)
 	host, port, err := net.SplitHostPort(metricsEndpoint)
 	if err != nil {
@@ -401,6 +423,9 @@ func TestRustMetricsInTheCollectorsMetrics(t *testing.T) {
               prometheus:
                 host: %s
                 port: %s
+                without_units: false
+                without_type_suffix: false
+                without_scope_info: false
 `, host, port),
 	}.YAML(), rust...)
 	col.WaitRunning(t, 20*time.Second)
@@ -413,7 +438,7 @@ func TestRustMetricsInTheCollectorsMetrics(t *testing.T) {
 	}
 
 	text := scrape(t, metricsEndpoint)
-	chaos := `otelcol_component_id="rust_chaos"`
+	chaos := `otel_scope_otelcol_component_id="rust_chaos"`
 	for _, want := range []struct {
 		metric string
 		labels []string
@@ -428,16 +453,19 @@ func TestRustMetricsInTheCollectorsMetrics(t *testing.T) {
 		{"rust_chaos_latency_milliseconds_bucket", []string{chaos, `le="+Inf"`}, "5"},
 		{"rust_chaos_latency_milliseconds_sum", []string{chaos}, "560.5"},
 		{"rust_chaos_latency_milliseconds_count", []string{chaos}, "5"},
-		{"rust_sample_requests_total", []string{`otelcol_component_id="rust_sample"`}, "2"},
+		{"rust_sample_requests_total", []string{`otel_scope_otelcol_component_id="rust_sample"`, `http_response_status_code="200"`}, "2"},
 	} {
 		got, ok := sample(text, want.metric, want.labels...)
 		if !ok || got != want.value {
 			t.Errorf("%s%v = %q (found %v), want %s", want.metric, want.labels, got, ok, want.value)
 		}
 	}
-	// The series without attributes is its own series.
-	if got, ok := sample(text, "rust_chaos_events_total", chaos); !ok || (got != "1" && got != "3") {
-		t.Errorf("rust_chaos_events_total without attributes: %q", got)
+	// The series without attributes is a series of its own.
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "rust_chaos_events_total{") && strings.Contains(line, chaos) &&
+			!strings.Contains(line, `kind="start"`) && !strings.HasSuffix(line, " 1") {
+			t.Errorf("rust_chaos_events_total without attributes: %s", line)
+		}
 	}
 	for _, metric := range []string{
 		"otelcol_rust_boundary_calls_total", "otelcol_rust_live_instances",
@@ -445,6 +473,11 @@ func TestRustMetricsInTheCollectorsMetrics(t *testing.T) {
 	} {
 		if _, ok := sample(text, metric); !ok {
 			t.Errorf("library metric %s missing", metric)
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if strings.HasPrefix(line, metric) && strings.Contains(line, "otelcol_component_id") {
+				t.Errorf("library metric with a component id: %s", line)
+			}
 		}
 	}
 	if t.Failed() {

@@ -7,6 +7,7 @@ package main
 
 import (
 	"log"
+	"os"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
@@ -41,8 +42,9 @@ func main() {
 		log.Fatal(err)
 	}
 	// The collector stops on a component's fatal error but returns no error; exit non-zero so
-	// supervisors see the failure.
-	if err := rustFatalError(); err != nil {
-		log.Fatalf("collector stopped after a fatal error: %v", err)
+	// supervisors see the failure. The collector has logged the error itself ("Asynchronous
+	// error received"), in the configured encoding; a plain line here would break a JSON log.
+	if rustFatalError() != nil {
+		os.Exit(1)
 	}
 }
