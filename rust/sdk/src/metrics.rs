@@ -1,7 +1,9 @@
 //! Instruments a component declares in `create`; the collector reads them at collection time.
 //!
 //! Every update is an atomic operation on memory the library reads when the collector collects
-//! its metrics: no lock, no allocation, no call into Go (docs/telemetry.md).
+//! its metrics: no lock, no allocation, no call into Go (docs/telemetry.md). A series (an
+//! instrument with one set of attributes) is exported from its first update on, as the
+//! collector's own synchronous instruments do: declaring it is not a measurement.
 //!
 //! ```
 //! use otelcol_rust_sdk::{KeyValue, Meter};
@@ -142,8 +144,9 @@ struct Series {
     /// Counter: the u64 sum. Up-down counter: the i64 sum, as two's complement. Gauge: the
     /// f64 bits.
     value: AtomicU64,
-    /// Whether a gauge was ever recorded.
-    recorded: AtomicBool,
+    /// Whether the series was ever updated: until then it is not read (a series exists from
+    /// the moment a handle names it, which is not a measurement yet).
+    updated: AtomicBool,
     /// Histogram: observations per bucket (one more than the boundaries: the last is +Inf).
     bucket_counts: Box<[AtomicU64]>,
     /// Histogram: the f64 sum of the observations per bucket, as bits.
@@ -151,12 +154,20 @@ struct Series {
 }
 
 impl Series {
+    /// Marks the series updated, after the update itself. A load first: once set, the flag is
+    /// only read, so updates from many threads do not fight over it.
+    fn touch(&self) {
+        if !self.updated.load(Ordering::Relaxed) {
+            self.updated.store(true, Ordering::Release);
+        }
+    }
+
     fn new(attributes: Vec<KeyValue>, buckets: usize) -> Self {
         let zeros = || (0..buckets).map(|_| AtomicU64::new(0)).collect();
         Self {
             attributes,
             value: AtomicU64::new(0),
-            recorded: AtomicBool::new(false),
+            updated: AtomicBool::new(false),
             bucket_counts: zeros(),
             bucket_sums: zeros(),
         }
@@ -357,13 +368,17 @@ impl Meter {
 
     /// The cumulative value of every series, as the library sends it to Go:
     /// `[{"instrument":i,"attributes":[..],"value":v}]`, histograms with `count`, `sum`,
-    /// `bucket_counts` and `bucket_sums` instead of `value`. A gauge never recorded is left out.
+    /// `bucket_counts` and `bucket_sums` instead of `value`. A series never updated is left
+    /// out.
     #[doc(hidden)]
     pub fn read(&self) -> Vec<serde_json::Value> {
         let instruments: Vec<_> = self.instruments().iter().cloned().collect();
         let mut out = Vec::new();
         for (id, instrument) in instruments.iter().enumerate() {
             for series in instrument.series_list().iter() {
+                if !series.updated.load(Ordering::Acquire) {
+                    continue;
+                }
                 let bits = series.value.load(Ordering::Relaxed);
                 let mut entry = serde_json::json!({
                     "instrument": id,
@@ -374,9 +389,6 @@ impl Meter {
                     // The i64 sum kept as two's complement bits.
                     InstrumentKind::UpDownCounter => entry["value"] = (bits as i64).into(),
                     InstrumentKind::Gauge => {
-                        if !series.recorded.load(Ordering::Acquire) {
-                            continue;
-                        }
                         // JSON has no NaN or infinity: such a value crosses as null, which
                         // the collector does not observe.
                         entry["value"] = f64::from_bits(bits).into();
@@ -507,6 +519,7 @@ impl Counter {
     /// Adds `value`.
     pub fn add(&self, value: u64) {
         self.series.value.fetch_add(value, Ordering::Relaxed);
+        self.series.touch();
     }
 }
 
@@ -515,6 +528,7 @@ impl UpDownCounter {
     pub fn add(&self, value: i64) {
         // Two's complement addition wraps the same for signed and unsigned.
         self.series.value.fetch_add(value as u64, Ordering::Relaxed);
+        self.series.touch();
     }
 }
 
@@ -523,7 +537,7 @@ impl Gauge {
     /// finite one).
     pub fn record(&self, value: f64) {
         self.series.value.store(value.to_bits(), Ordering::Relaxed);
-        self.series.recorded.store(true, Ordering::Release);
+        self.series.touch();
     }
 }
 
@@ -540,6 +554,7 @@ impl Histogram {
             .partition_point(|&bound| bound < value);
         self.series.bucket_counts[bucket].fetch_add(1, Ordering::Relaxed);
         add_f64(&self.series.bucket_sums[bucket], value);
+        self.series.touch();
     }
 }
 
@@ -581,6 +596,7 @@ mod tests {
         assert_eq!(value(1, serde_json::json!([])), Some((-2).into()));
         assert_eq!(value(2, serde_json::json!([])), Some(0.25.into()));
         assert_eq!(value(3, serde_json::json!([])), None, "unrecorded gauge");
+        assert_eq!(read.len(), 4, "{read:?}");
         assert_eq!(meter.descriptions().len(), 4);
     }
 
@@ -672,7 +688,6 @@ mod tests {
         assert_eq!(
             read,
             [
-                serde_json::json!({"instrument": 0, "attributes": [], "value": 0}),
                 serde_json::json!({"instrument": 0, "attributes": [
                     {"key": "a", "value": 1}, {"key": "b", "value": "x"}], "value": 3}),
                 serde_json::json!({"instrument": 0, "attributes": [
@@ -729,6 +744,34 @@ mod tests {
         assert_eq!(meter.read()[0]["value"], serde_json::Value::Null);
         ratio.record(0.5);
         assert_eq!(meter.read()[0]["value"], 0.5);
+    }
+
+    /// Guarantees: a series is read from its first update on, whatever the kind: naming it
+    /// (`build`, `with_attributes`) is not a measurement.
+    #[test]
+    fn a_series_is_read_from_its_first_update() {
+        let meter = Meter::default();
+        let requests = meter.counter("requests").build();
+        let failed = requests.with_attributes(&[KeyValue::new("code", 500)]);
+        let level = meter.up_down_counter("level").build();
+        let sizes = meter.histogram("sizes").build();
+        assert_eq!(meter.read(), Vec::<serde_json::Value>::new());
+        failed.add(0);
+        level.add(0);
+        sizes.record(1.0);
+        let read: Vec<_> = meter
+            .read()
+            .into_iter()
+            .map(|series| (series["instrument"].clone(), series["attributes"].clone()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (0.into(), serde_json::json!([{"key": "code", "value": 500}])),
+                (1.into(), serde_json::json!([])),
+                (2.into(), serde_json::json!([])),
+            ]
+        );
     }
 
     /// Guarantees: a sealed meter exports no new instrument, the handle still works, and a
