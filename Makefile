@@ -57,7 +57,7 @@ test-builder: rust
 
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./internal/rustffi/ ./rustextension/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./internal/rustffi/ ./internal/rusttelemetry/ ./rustextension/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
 	tools/leakcheck.sh
 
@@ -73,13 +73,13 @@ BENCH_COUNT ?= 8
 bench: rust-testlib rust
 	mkdir -p $(TOOLS)
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem \
-	  -count $(BENCH_COUNT) ./internal/rustffi/ > $(TOOLS)/bench.txt
+	  -count $(BENCH_COUNT) ./internal/rustffi/ ./internal/rusttelemetry/ > $(TOOLS)/bench.txt
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./benchmarks/ >> $(TOOLS)/bench.txt
 	cd tools/benchstat && go tool benchstat -col /side $(TOOLS)/bench.txt
 
 # The benchmarks, one iteration each, so they cannot rot (part of make test).
 test-bench: rust-testlib rust
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./internal/rustffi/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./internal/rustffi/ ./internal/rusttelemetry/
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchtime 1x ./benchmarks/
 
 ## generate: rewrite go/internal/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
