@@ -30,6 +30,24 @@ pub use lifecycle::{
     SpawnedTasks, Status, StatusReporter, panic_message,
 };
 pub use metrics::{Counter, Gauge, Histogram, KeyValue, Meter, UpDownCounter};
+
+/// Makes a future log as the component it was created in (every poll of it runs in the
+/// current component's scope). Tasks started with [`Host::spawn`] are in the component's
+/// scope already; wrap the future of a task started any other way (`tokio::spawn`, a
+/// `JoinSet`), or its records go to the library's logger instead of the component's:
+///
+/// ```
+/// # async fn serve_connection() {}
+/// # async fn example() {
+/// let mut connections = tokio::task::JoinSet::new();
+/// connections.spawn(otelcol_rust_sdk::in_current_scope(serve_connection()));
+/// # }
+/// ```
+pub fn in_current_scope<F: std::future::Future>(
+    future: F,
+) -> impl std::future::Future<Output = F::Output> {
+    scope::in_current_scope(future)
+}
 pub use registry::{
     BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,
     find_extension_factory,

@@ -35,6 +35,13 @@ impl Drop for ScopeGuard {
     }
 }
 
+/// Runs every poll of `future` in the scope current where this is called. For tasks a
+/// component starts itself (`tokio::spawn`, a `JoinSet`), which would otherwise run outside
+/// any scope; re-exported as `otelcol_rust_sdk::in_current_scope`.
+pub fn in_current_scope<F: Future>(future: F) -> InScope<F> {
+    InScope::new(current(), future)
+}
+
 /// A future that runs every poll of the inner one inside a scope. The inner future is boxed,
 /// so this is `Unpin` and needs no pin projection.
 pub struct InScope<F> {
@@ -96,5 +103,25 @@ mod tests {
             (a.await.ok(), b.await.ok(), outside)
         });
         assert_eq!(seen, (Some((7, 7)), Some(8), 0));
+    }
+
+    /// Guarantees: `in_current_scope` carries the scope of the code that creates the future
+    /// to a task spawned directly on tokio, which would otherwise have none.
+    #[test]
+    fn in_current_scope_carries_the_scope_to_a_spawned_task() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|err| unreachable!("runtime: {err}"));
+        let seen = runtime.block_on(async {
+            let (carried, bare) = {
+                let _scope = enter(9);
+                (
+                    tokio::spawn(in_current_scope(async { current() })),
+                    tokio::spawn(async { current() }),
+                )
+            };
+            (carried.await.ok(), bare.await.ok())
+        });
+        assert_eq!(seen, (Some(9), Some(0)));
     }
 }

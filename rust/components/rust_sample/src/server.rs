@@ -187,7 +187,9 @@ async fn serve(listener: TcpListener, status: Arc<Status>, mut stopped: oneshot:
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service);
-                connections.spawn(graceful.watch(connection));
+                // A JoinSet task starts outside this component's scope: carry it over, so
+                // what a request logs reaches this instance's logger.
+                connections.spawn(otelcol_rust_sdk::in_current_scope(graceful.watch(connection)));
             }
         }
     }
