@@ -39,8 +39,9 @@ pub struct ConfigRequest {
 pub struct StartRequest {
     pub extension_type: String,
     pub config_json: String,
-    /// `{"id":{"type":..,"name":..},"cancelled":bool,"deadline_remaining_ns":u64|null,"call":u64}`
-    /// (`call`: the token `cancel_call` cancels this call with; 0 for none)
+    /// `{"id":{"type":..,"name":..},"cancelled":bool,"deadline_remaining_ns":u64|null,"call":u64,"scope":u64}`
+    /// (`call`: the token `cancel_call` cancels this call with; 0 for none. `scope`: the
+    /// instance's telemetry scope, which its log records carry; 0 for none)
     pub context_json: String,
     /// `{"build":{"command":..,"description":..,"version":..},"extensions":[ids]}`
     pub host_json: String,
@@ -218,11 +219,13 @@ impl RustExtensions for RustExtensionsImpl {
     }
 
     fn cancel_call(req: CallRequest) {
+        host::BOUNDARY_CALLS.fetch_add(1, Ordering::Relaxed);
         // Nothing here panics (a map insert and a notify), and nothing may unwind into Go.
         let _ = catch_unwind(|| host::cancel_call(req.token));
     }
 
     fn release_call(req: CallRequest) {
+        host::BOUNDARY_CALLS.fetch_add(1, Ordering::Relaxed);
         let _ = catch_unwind(|| host::release_call(req.token));
     }
 

@@ -745,7 +745,8 @@ pub static BOUNDARY_ERRORS: AtomicU64 = AtomicU64::new(0);
 /// The library's own counters.
 #[derive(Debug, serde::Serialize)]
 pub struct LibraryMetrics {
-    /// Go->Rust calls answered (the telemetry calls excluded).
+    /// Go->Rust calls answered, except `ping` and the calls Go makes on its own schedule to
+    /// collect telemetry (`drain_logs`, `read_metrics`, `library_metrics`).
     pub boundary_calls: u64,
     /// Those that answered an error.
     pub boundary_errors: u64,

@@ -6,9 +6,10 @@
 //! lock; it never waits for Go. A full buffer drops the record and counts it. The panic hook
 //! writes a panic as one error record instead of printing it on stderr.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -90,10 +91,11 @@ pub struct Record {
     pub time_unix_nano: u64,
     /// The message.
     pub message: String,
-    /// The Rust module path (or `log` target).
-    pub target: String,
+    /// The Rust module path (or `log` target). Borrowed from the callsite for `tracing`
+    /// events, so the emitting thread copies it only for bridged `log` records.
+    pub target: Cow<'static, str>,
     /// The source file; empty when unknown.
-    pub file: String,
+    pub file: Cow<'static, str>,
     /// The source line; 0 when unknown.
     pub line: u32,
     /// The structured fields, in order.
@@ -137,6 +139,9 @@ static BUFFER: Mutex<Buffer> = Mutex::new(Buffer {
     records: VecDeque::new(),
     bytes: 0,
 });
+/// How many records the buffer holds, readable without its lock: a full buffer refuses a
+/// record before the emitting thread formats it.
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
 static DROPPED_SINCE_DRAIN: AtomicU64 = AtomicU64::new(0);
 static DROPPED_TOTAL: AtomicU64 = AtomicU64::new(0);
 static PANICS: AtomicU64 = AtomicU64::new(0);
@@ -152,12 +157,23 @@ pub fn push(record: Record) {
     let mut buffer = buffer();
     if buffer.records.len() >= MAX_RECORDS || buffer.bytes + size > MAX_BYTES {
         drop(buffer);
-        DROPPED_SINCE_DRAIN.fetch_add(1, Ordering::Relaxed);
-        DROPPED_TOTAL.fetch_add(1, Ordering::Relaxed);
+        count_drop();
         return;
     }
     buffer.bytes += size;
     buffer.records.push_back(record);
+    QUEUED.store(buffer.records.len(), Ordering::Relaxed);
+}
+
+/// Whether the buffer holds as many records as it can. Read without the lock, so it may be
+/// stale by a drain or a push: a record it lets through is checked again under the lock.
+fn is_full() -> bool {
+    QUEUED.load(Ordering::Relaxed) >= MAX_RECORDS
+}
+
+fn count_drop() {
+    DROPPED_SINCE_DRAIN.fetch_add(1, Ordering::Relaxed);
+    DROPPED_TOTAL.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Takes up to `max` records, oldest first, and the drop count since the previous drain.
@@ -168,6 +184,7 @@ pub fn drain(max: u64) -> Batch {
         let take = max.min(buffer.records.len());
         let records: Vec<Record> = buffer.records.drain(..take).collect();
         buffer.bytes -= records.iter().map(Record::text_len).sum::<usize>();
+        QUEUED.store(buffer.records.len(), Ordering::Relaxed);
         records
     };
     Batch {
@@ -225,15 +242,20 @@ pub fn set_level(level: &str) -> Result<(), String> {
         // `tracing` caches each callsite's interest and the global maximum level; both must
         // see the new level so a disabled record stays a load and a compare.
         tracing::callsite::rebuild_interest_cache();
-        log::set_max_level(match value {
-            0 => log::LevelFilter::Off,
-            1 => log::LevelFilter::Error,
-            2 => log::LevelFilter::Warn,
-            3 => log::LevelFilter::Info,
-            _ => log::LevelFilter::Debug,
-        });
+        log::set_max_level(log_level_filter());
     }
     Ok(())
+}
+
+/// [`MAX_LEVEL`] for the `log` crate, whose macros check it before building a record.
+fn log_level_filter() -> log::LevelFilter {
+    match MAX_LEVEL.load(Ordering::Relaxed) {
+        0 => log::LevelFilter::Off,
+        1 => log::LevelFilter::Error,
+        2 => log::LevelFilter::Warn,
+        3 => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    }
 }
 
 /// Installs the subscriber, the `log` bridge and the panic hook, once. A process that already
@@ -242,7 +264,7 @@ pub fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
         let _ = tracing::subscriber::set_global_default(Bridge);
-        let _ = tracing_log::LogTracer::init_with_filter(log::LevelFilter::Info);
+        let _ = tracing_log::LogTracer::init_with_filter(log_level_filter());
         // This crate's own tests keep the default hook too, so a failing test shows its message.
         let default_hook = cfg!(test).then(std::panic::take_hook);
         std::panic::set_hook(Box::new(move |info| {
@@ -312,8 +334,8 @@ fn panic_record(info: &std::panic::PanicHookInfo<'_>) {
         level: RecordLevel::Error,
         time_unix_nano: now_unix_nano(),
         message: "Rust code panicked".to_owned(),
-        target: String::new(),
-        file,
+        target: Cow::Borrowed(""),
+        file: Cow::Owned(file),
         line,
         fields,
     });
@@ -341,27 +363,50 @@ impl Subscriber for Bridge {
     fn record_follows_from(&self, _: &Id, _: &Id) {}
 
     fn event(&self, event: &Event<'_>) {
-        // A `log` record arrives with its own target, file and line as fields; the
-        // normalized metadata has them in place.
-        let normalized = event.normalized_metadata();
-        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
-        let level = match *metadata.level() {
+        let level = match *event.metadata().level() {
             Level::ERROR => RecordLevel::Error,
             Level::WARN => RecordLevel::Warn,
             Level::INFO => RecordLevel::Info,
             Level::DEBUG => RecordLevel::Debug,
             Level::TRACE => return,
         };
-        let mut visitor = FieldVisitor::default();
+        if is_full() {
+            // Counted like any refused record, without formatting one first.
+            count_drop();
+            return;
+        }
+        // A `log` record arrives with its target, file and line as `log.*` fields; the
+        // normalized metadata has them in place (borrowed from the event, so copied). A
+        // `tracing` event's metadata is static and is borrowed as it is.
+        let normalized = event.normalized_metadata();
+        let (target, file, line) = match &normalized {
+            Some(bridged) => (
+                Cow::Owned(bridged.target().to_owned()),
+                Cow::Owned(bridged.file().unwrap_or_default().to_owned()),
+                bridged.line(),
+            ),
+            None => {
+                let metadata = event.metadata();
+                (
+                    Cow::Borrowed(metadata.target()),
+                    Cow::Borrowed(metadata.file().unwrap_or_default()),
+                    metadata.line(),
+                )
+            }
+        };
+        let mut visitor = FieldVisitor {
+            bridged: normalized.is_some(),
+            ..FieldVisitor::default()
+        };
         event.record(&mut visitor);
         push(Record {
             scope: scope::current(),
             level,
             time_unix_nano: now_unix_nano(),
             message: bounded(visitor.message),
-            target: metadata.target().to_owned(),
-            file: metadata.file().unwrap_or_default().to_owned(),
-            line: metadata.line().unwrap_or_default(),
+            target,
+            file,
+            line: line.unwrap_or_default(),
             fields: visitor.fields,
         });
     }
@@ -373,14 +418,17 @@ impl Subscriber for Bridge {
 
 #[derive(Default)]
 struct FieldVisitor {
+    /// Whether the event is a bridged `log` record.
+    bridged: bool,
     message: String,
     fields: Vec<RecordField>,
 }
 
 impl FieldVisitor {
     fn add(&mut self, field: &Field, value: FieldValue) {
-        // The `log` bridge's own fields are in the normalized metadata already.
-        if field.name().starts_with("log.") {
+        // The `log` bridge's own fields (`log.target`, `log.module_path`, `log.file`,
+        // `log.line`) are in the normalized metadata already.
+        if self.bridged && field.name().starts_with("log.") {
             return;
         }
         self.fields.push(RecordField {
