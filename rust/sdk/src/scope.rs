@@ -42,11 +42,14 @@ pub fn in_current_scope<F: Future>(future: F) -> InScope<F> {
     InScope::new(current(), future)
 }
 
-/// A future that runs every poll of the inner one inside a scope. The inner future is boxed,
-/// so this is `Unpin` and needs no pin projection.
+/// A future that runs every poll of the inner one inside a scope, and drops it there too (a
+/// task aborted at shutdown is dropped outside any poll; what its `Drop` code logs still
+/// belongs to the component). The inner future is boxed, so this is `Unpin` and needs no pin
+/// projection.
 pub struct InScope<F> {
     scope: u64,
-    inner: Pin<Box<F>>,
+    /// `None` only while being dropped.
+    inner: Option<Pin<Box<F>>>,
 }
 
 impl<F: Future> InScope<F> {
@@ -54,7 +57,7 @@ impl<F: Future> InScope<F> {
     pub fn new(scope: u64, inner: F) -> Self {
         Self {
             scope,
-            inner: Box::pin(inner),
+            inner: Some(Box::pin(inner)),
         }
     }
 }
@@ -64,7 +67,18 @@ impl<F: Future> Future for InScope<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let _scope = enter(self.scope);
-        self.inner.as_mut().poll(cx)
+        match self.inner.as_mut() {
+            Some(inner) => inner.as_mut().poll(cx),
+            // Unreachable: the inner future is taken only by `drop`.
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<F> Drop for InScope<F> {
+    fn drop(&mut self) {
+        let _scope = enter(self.scope);
+        drop(self.inner.take());
     }
 }
 
@@ -103,6 +117,41 @@ mod tests {
             (a.await.ok(), b.await.ok(), outside)
         });
         assert_eq!(seen, (Some((7, 7)), Some(8), 0));
+    }
+
+    /// Guarantees: the inner future is dropped inside the scope too, also when its task is
+    /// aborted before it ends (what its `Drop` code logs belongs to the component).
+    #[test]
+    fn the_inner_future_is_dropped_in_scope() {
+        struct Probe(std::sync::mpsc::Sender<u64>);
+        impl Drop for Probe {
+            fn drop(&mut self) {
+                let _ = self.0.send(current());
+            }
+        }
+
+        let (dropped, seen) = std::sync::mpsc::channel();
+        drop(InScope::new(3, {
+            let probe = Probe(dropped.clone());
+            async move {
+                let _probe = probe;
+            }
+        }));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|err| unreachable!("runtime: {err}"));
+        runtime.block_on(async {
+            let probe = Probe(dropped);
+            let task = tokio::spawn(InScope::new(4, async move {
+                let _probe = probe;
+                std::future::pending::<()>().await;
+            }));
+            tokio::task::yield_now().await;
+            task.abort();
+            let _ = task.await;
+        });
+        assert_eq!(seen.try_iter().collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(current(), 0);
     }
 
     /// Guarantees: `in_current_scope` carries the scope of the code that creates the future
