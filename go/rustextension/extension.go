@@ -71,7 +71,7 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 		defer cancel()
 	}
 	// Opened first: the Rust factory's create already logs in the instance's scope.
-	scope := rusttelemetry.Open(e.telemetry, e.id)
+	scope := rusttelemetry.Open(e.telemetry)
 	handle, instruments, err := rustffi.CreateAndStart(ctx, rustID(e.id), scope.Token(), e.config.values, e.hostInfo(host))
 	if handle == 0 {
 		scope.Close() // writes what the failed create or start logged
@@ -88,7 +88,7 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 	e.handle, e.scope = handle, scope
 	e.fatal = newFatalReporter(host, e.logger)
 	e.stopWatcher, e.watching = make(chan struct{}), make(chan struct{})
-	go e.watch(host, handle, e.stopWatcher, e.watching)
+	go e.watch(handle, e.stopWatcher, e.watching)
 	return nil
 }
 
@@ -96,7 +96,7 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 // come, fatal errors (such as a panic in one of its background tasks) to the fatal reporter.
 // It ends when stop is closed or the instance is gone, and checks stop between events, so an
 // instance reporting in a loop cannot delay Shutdown (Rust also bounds how many events wait).
-func (e *rustExtension) watch(host component.Host, handle rustffi.Handle, stop <-chan struct{}, done chan<- struct{}) {
+func (e *rustExtension) watch(handle rustffi.Handle, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	ticker := time.NewTicker(eventPoll)
 	defer ticker.Stop()
@@ -124,7 +124,7 @@ func (e *rustExtension) watch(host component.Host, handle rustffi.Handle, stop <
 			case "closed":
 				return
 			case "status":
-				e.reportStatus(host, event)
+				e.reportStatus(event)
 			case "fatal":
 				// The records the instance wrote before its fatal error (a panic's among them)
 				// reach the log before the collector starts shutting down.
@@ -135,10 +135,11 @@ func (e *rustExtension) watch(host component.Host, handle rustffi.Handle, stop <
 	}
 }
 
-// reportStatus hands a non-fatal status to the host. The collector's status reporter passes it
-// to the status watchers synchronously and, unlike a fatal error, on no channel, so it does
-// not wait for the collector to run (service v0.164.0 internal/status, internal/graph/host.go).
-func (e *rustExtension) reportStatus(host component.Host, event rustffi.Event) {
+// reportStatus hands a non-fatal status to the host (see fatalReporter.status). The
+// collector's status reporter passes it to the status watchers synchronously and, unlike a
+// fatal error, on no channel, so it does not wait for the collector to run (service v0.164.0
+// internal/status, internal/graph/host.go).
+func (e *rustExtension) reportStatus(event rustffi.Event) {
 	var ev *componentstatus.Event
 	switch event.Status {
 	case "ok":
@@ -151,7 +152,7 @@ func (e *rustExtension) reportStatus(host component.Host, event rustffi.Event) {
 		e.logger.Warn("Rust extension reported an unknown status", zap.String("status", event.Status), zap.String("message", event.Message))
 		return
 	}
-	componentstatus.ReportStatus(host, ev)
+	e.fatal.status(ev)
 }
 
 // Ready is called by the collector once its pipelines run: from now on it reads fatal errors.

@@ -90,7 +90,7 @@ func BenchmarkMetricUpdate(b *testing.B) {
 // openBenchScope opens a scope whose logger is jsonLogger(info); closed when b ends.
 func openBenchScope(tb testing.TB) *observer.ObservedLogs {
 	logger, warnings := jsonLogger(zapcore.InfoLevel)
-	scope := Open(component.TelemetrySettings{Logger: logger}, component.MustNewID("bench"))
+	scope := Open(component.TelemetrySettings{Logger: logger})
 	tb.Cleanup(scope.Close)
 	return warnings
 }
@@ -176,7 +176,7 @@ func BenchmarkLogFlood(b *testing.B) {
 func TestDroppedRecordsAreCountedAndLogged(t *testing.T) {
 	logger, warnings := jsonLogger(zapcore.InfoLevel)
 	written, records := observer.New(zapcore.InfoLevel)
-	scope := Open(component.TelemetrySettings{Logger: zap.New(zapcore.NewTee(logger.Core(), written))}, component.MustNewID("flood"))
+	scope := Open(component.TelemetrySettings{Logger: zap.New(zapcore.NewTee(logger.Core(), written))})
 	defer scope.Close()
 	Flush()
 	before, err := rustffi.LibraryMetrics()

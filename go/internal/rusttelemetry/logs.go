@@ -55,15 +55,24 @@ func drainLoop(stop <-chan struct{}, stopped chan<- struct{}) {
 	}
 }
 
-// drainLocked drains batches until one comes back short. drainMu is held.
+// drainLocked drains batches until one comes back short. drainMu is held. While no scope is
+// open nothing is drained: there is no logger to write to, and the records wait in Rust's
+// buffer (which counts what it cannot hold) for the next Open.
 func drainLocked() {
 	for {
+		registry.mu.Lock()
+		idle := registry.library == nil
+		registry.mu.Unlock()
+		if idle {
+			return
+		}
 		batch, err := rustffi.DrainLogs(drainBatch)
+		// Scopes only close under drainMu, so the library logger is still set.
 		registry.mu.Lock()
 		library := registry.library
 		if err != nil {
 			registry.mu.Unlock()
-			if !drainFailed && library != nil {
+			if !drainFailed {
 				library.Error("Cannot drain Rust log records", zap.Error(err))
 			}
 			drainFailed = true
@@ -78,16 +87,13 @@ func drainLocked() {
 		}
 		registry.mu.Unlock()
 		for i, r := range batch.Records {
-			if loggers[i] == nil {
-				continue // no scope was ever opened: nobody to write to
-			}
 			if open[i] || r.Scope == 0 {
 				write(loggers[i], r)
 			} else {
 				write(loggers[i], r, scopeField(r.Scope))
 			}
 		}
-		if batch.Dropped > 0 && library != nil {
+		if batch.Dropped > 0 {
 			library.Warn(DroppedMessage, zap.Uint64("dropped", batch.Dropped))
 		}
 		if len(batch.Records) < drainBatch {
@@ -104,9 +110,14 @@ func write(logger *zap.Logger, r rustffi.LogRecord, extra ...zap.Field) {
 		return
 	}
 	ce.Time = time.Unix(0, int64(min(r.TimeUnixNano, math.MaxInt64)))
+	// What zap captured (a caller when the logger adds callers, a stack trace at the levels it
+	// adds them) is this drain goroutine's, not the Rust call site's: replace or drop it. A
+	// panic record carries its Rust backtrace as a field.
+	ce.Caller = zapcore.EntryCaller{}
 	if r.File != "" {
 		ce.Caller = zapcore.EntryCaller{Defined: true, File: r.File, Line: r.Line}
 	}
+	ce.Stack = ""
 	fields := make([]zap.Field, 0, 1+len(extra)+len(r.Fields))
 	if r.Target != "" { // a panic record has none
 		fields = append(fields, zap.String("rust.target", r.Target))

@@ -37,18 +37,26 @@ var registry struct {
 	mu        sync.Mutex
 	nextToken uint64
 	scopes    map[uint64]*Scope
-	library   *zap.Logger
-	pushed    string              // the level last pushed to Rust; "" before the first push
-	libraryMR metric.Registration // the library metrics' callback while a scope is open
-	stop      chan struct{}       // closed to stop the drain goroutine; nil while none runs
-	stopped   chan struct{}       // closed by the drain goroutine when it ends
+	// library is the library logger: the newest open scope's, without the component
+	// attributes; nil while no scope is open (records then wait in Rust's buffer).
+	library      *zap.Logger
+	libraryScope uint64              // the scope library and libraryMR come from
+	libraryMR    metric.Registration // the library metrics' callback while a scope is open
+	pushed       string              // the level last pushed to Rust; "" before the first push
+	stop         chan struct{}       // closed to stop the drain goroutine; nil while none runs
+	stopped      chan struct{}       // closed by the drain goroutine when it ends
 }
 
-// Open gives the Rust instance id a telemetry scope writing to set's logger and meter
-// provider. The library's own records and metrics go to set's providers too (the most recent
-// scope's), without the component attributes the collector injected. Close it once the Rust
+// libraryName names the library logger.
+const libraryName = "otelcol-rust"
+
+// Open gives a Rust instance a telemetry scope writing to set's logger and meter provider
+// (the collector made them for the instance: they carry its otelcol.component.* attributes).
+// The library's own records and metrics go to the newest open scope's providers, without
+// those attributes. The first Open starts the drain goroutine; each one pushes the most
+// verbose level any open scope's logger enables down to Rust. Close the scope once the Rust
 // instance is shut down.
-func Open(set component.TelemetrySettings, id component.ID) *Scope {
+func Open(set component.TelemetrySettings) *Scope {
 	logger := set.Logger
 	if logger == nil {
 		logger = zap.NewNop()
@@ -57,7 +65,6 @@ func Open(set component.TelemetrySettings, id component.ID) *Scope {
 	if meterProvider == nil {
 		meterProvider = noop.NewMeterProvider()
 	}
-	_ = id // the collector's logger and meter provider already carry the component's id
 
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
@@ -67,15 +74,7 @@ func Open(set component.TelemetrySettings, id component.ID) *Scope {
 		registry.scopes = map[uint64]*Scope{}
 	}
 	registry.scopes[s.token] = s
-
-	library := dropInjectedLogger(logger).Named("otelcol-rust")
-	registry.library = library
-	if registry.libraryMR != nil {
-		if err := registry.libraryMR.Unregister(); err != nil {
-			library.Warn("Cannot unregister the Rust library metrics", zap.Error(err))
-		}
-	}
-	registry.libraryMR = registerLibraryMetrics(dropInjectedMeterProvider(meterProvider), library)
+	bindLibraryLocked(s)
 	pushLevelLocked()
 	if registry.stop == nil {
 		registry.stop, registry.stopped = make(chan struct{}), make(chan struct{})
@@ -84,13 +83,35 @@ func Open(set component.TelemetrySettings, id component.ID) *Scope {
 	return s
 }
 
+// bindLibraryLocked makes s's logger and meter provider, without the component attributes,
+// the library's. registry.mu is held.
+func bindLibraryLocked(s *Scope) {
+	registry.library = dropInjectedLogger(s.logger).Named(libraryName)
+	registry.libraryScope = s.token
+	unregisterLibraryMetricsLocked()
+	registry.libraryMR = registerLibraryMetrics(dropInjectedMeterProvider(s.meterProvider), registry.library)
+}
+
+// unregisterLibraryMetricsLocked removes the library metrics' callback. registry.mu is held.
+func unregisterLibraryMetricsLocked() {
+	if registry.libraryMR == nil {
+		return
+	}
+	if err := registry.libraryMR.Unregister(); err != nil {
+		registry.library.Warn("Cannot unregister the Rust library metrics", zap.Error(err))
+	}
+	registry.libraryMR = nil
+}
+
 // Token is the scope's id on the boundary (never 0, never reused in the process).
 func (s *Scope) Token() uint64 { return s.token }
 
 // Close unregisters the scope's metrics, writes the records Rust still holds, and forgets the
 // scope: records of its token emitted later go to the library logger, with the token in the
-// field otelcol.rust.scope. Once no scope is open, the drain goroutine ends and the library
-// metrics are unregistered. Close is idempotent.
+// field otelcol.rust.scope. If the library used the scope's providers, it moves to the newest
+// open scope's. Once no scope is open, the drain goroutine ends, the library metrics are
+// unregistered and no logger is held (records wait in Rust's buffer for the next Open). Close
+// is idempotent.
 func (s *Scope) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -106,29 +127,41 @@ func (s *Scope) Close() {
 	}
 	s.mu.Unlock()
 
-	Flush()
-
+	// Drained and forgotten under drainMu, so that no drain takes records while the scope
+	// is open and chooses their loggers after it was forgotten.
+	drainMu.Lock()
+	drainLocked()
 	registry.mu.Lock()
 	delete(registry.scopes, s.token)
 	var stop, stopped chan struct{}
 	if len(registry.scopes) == 0 {
 		stop, stopped = registry.stop, registry.stopped
 		registry.stop, registry.stopped = nil, nil
-		if registry.libraryMR != nil {
-			if err := registry.libraryMR.Unregister(); err != nil {
-				registry.library.Warn("Cannot unregister the Rust library metrics", zap.Error(err))
-			}
-			registry.libraryMR = nil
-		}
+		unregisterLibraryMetricsLocked()
+		registry.library, registry.libraryScope = nil, 0
 	} else {
+		if registry.libraryScope == s.token {
+			bindLibraryLocked(registry.scopes[newestScopeLocked()])
+		}
 		pushLevelLocked()
 	}
 	registry.mu.Unlock()
-	// Waited for outside the lock: the drain goroutine takes it to look scopes up.
+	drainMu.Unlock()
+	// Waited for outside both locks: the drain goroutine takes them.
 	if stop != nil {
 		close(stop)
 		<-stopped
 	}
+}
+
+// newestScopeLocked answers the token of the most recently opened open scope (tokens grow).
+// registry.mu is held and a scope is open.
+func newestScopeLocked() uint64 {
+	var newest uint64
+	for token := range registry.scopes {
+		newest = max(newest, token)
+	}
+	return newest
 }
 
 // pushLevelLocked tells Rust the most verbose level any open scope's logger enables, so Rust

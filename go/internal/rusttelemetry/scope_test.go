@@ -30,8 +30,7 @@ func TestScopeCarriesARustInstancesLogsAndMetrics(t *testing.T) {
 		Logger:        zap.New(core).With(zap.String("otelcol.component.id", "rust_sample/telemetry")),
 		MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)),
 	}
-	id := component.MustNewIDWithName("rust_sample", "telemetry")
-	scope := Open(set, id)
+	scope := Open(set)
 	endpoint := testutil.FreeEndpoint(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -91,8 +90,8 @@ func TestScopeCarriesARustInstancesLogsAndMetrics(t *testing.T) {
 	scope.Close() // idempotent
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
-	if registry.stop != nil || registry.libraryMR != nil || len(registry.scopes) != 0 {
-		t.Errorf("after the last Close: drain goroutine %v, library metrics %v, %d scopes",
-			registry.stop != nil, registry.libraryMR != nil, len(registry.scopes))
+	if registry.stop != nil || registry.libraryMR != nil || registry.library != nil || len(registry.scopes) != 0 {
+		t.Errorf("after the last Close: drain goroutine %v, library metrics %v, library logger %v, %d scopes",
+			registry.stop != nil, registry.libraryMR != nil, registry.library != nil, len(registry.scopes))
 	}
 }

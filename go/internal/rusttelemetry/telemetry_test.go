@@ -76,10 +76,12 @@ func TestHistogramReplayIsExact(t *testing.T) {
 // Scenario: Rust records are written into an observed zap core.
 // Guarantees: level, message, Rust's time and caller, the target first and each field typed
 // (i64, u64 above the i64 range, float, bool, string) as zap fields; a level the logger does
-// not enable writes nothing.
+// not enable writes nothing; a record without a file has no caller, and no record carries the
+// Go caller or stack trace zap captured in the drain.
 func TestWriteKeepsTimeCallerAndTypedFields(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
-	logger := zap.New(core)
+	// As the collector's logger: callers, and stack traces at error.
+	logger := zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel))
 	when := time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)
 	write(logger, rustffi.LogRecord{
 		Level: "warn", TimeUnixNano: uint64(when.UnixNano()), Message: "hello",
@@ -120,7 +122,7 @@ func TestWriteKeepsTimeCallerAndTypedFields(t *testing.T) {
 			t.Errorf("field %d: %v, want %v", i, e.Context[i], f)
 		}
 	}
-	if e := entries[1]; e.Caller.Defined || e.ContextMap()["otelcol.rust.scope"] != uint64(7) {
+	if e := entries[1]; e.Caller.Defined || e.Stack != "" || e.ContextMap()["otelcol.rust.scope"] != uint64(7) {
 		t.Errorf("record of a closed scope: %+v %v", e.Entry, e.ContextMap())
 	}
 }
