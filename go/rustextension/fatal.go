@@ -64,7 +64,8 @@ const (
 // fatalReporter hands one Rust instance's first fatal error to the collector when the
 // collector can take it: held until Ready, logged (not reported) after NotReady. Further
 // fatal errors of the instance are counted and logged once; at most one report goroutine
-// exists per process at a time.
+// exists per process at a time. It also hands the instance's other statuses to the host
+// (status), by the same phases.
 type fatalReporter struct {
 	host   component.Host
 	logger *zap.Logger
@@ -112,6 +113,23 @@ func (r *fatalReporter) setPhase(p phase) {
 	if p == phaseRunning && r.pending != nil {
 		r.send(r.pending)
 	}
+}
+
+// status hands a non-fatal status to the host, unless the collector has begun stopping the
+// instance (NotReady): it then reports Stopping and, once Shutdown returned, Stopped, and its
+// status reporter (service v0.164.0 internal/status) takes an error after Stopping but no
+// Stopped after an error, so the instance would stay in that error for every status watcher.
+// Those statuses are logged instead. r.mu is held across the report so that NotReady cannot
+// come between the check and the report.
+func (r *fatalReporter) status(ev *componentstatus.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.phase == phaseStopping {
+		r.logger.Warn("Rust extension reported a status while the collector stops it; not reported",
+			zap.Stringer("status", ev.Status()), zap.Error(ev.Err()))
+		return
+	}
+	componentstatus.ReportStatus(r.host, ev)
 }
 
 // close ends the instance's reporting when it is shut down.
