@@ -31,8 +31,10 @@ var drainMu sync.Mutex
 // drainFailed stops a failing drain from logging every 100 ms; guarded by drainMu.
 var drainFailed bool
 
-// Flush writes every record the Rust buffer holds now. It is used after an instance shut down
-// and before a fatal error is reported, so the records written just before are not lost.
+// Flush writes every record the Rust buffer holds now, before it returns. It is used before a
+// fatal error is reported (Close does the same after an instance shut down), so the records
+// written just before are not lost. While no scope is open it writes nothing: there is no
+// logger to write to, and the records stay in Rust's buffer.
 func Flush() {
 	drainMu.Lock()
 	defer drainMu.Unlock()
