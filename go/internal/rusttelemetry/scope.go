@@ -3,7 +3,7 @@
 // into its MeterProvider, and the Rust library's own counters into the library's.
 //
 // Rust never calls Go per record: records wait in a bounded Rust buffer that one goroutine per
-// process drains every 100 ms while a scope is open (see docs/boundary.md).
+// process drains every 100 ms while a scope is open (see docs/telemetry.md).
 package rusttelemetry
 
 import (
