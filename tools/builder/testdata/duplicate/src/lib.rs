@@ -2,7 +2,7 @@
 //! builder must stop at the step that lists the types, naming both factories.
 
 use otelcol_rust_sdk::{
-    ComponentId, Config, Error, Extension, ExtensionFactory, Host, LifecycleContext,
+    Config, CreateSettings, Error, Extension, ExtensionFactory, Host, LifecycleContext,
 };
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,7 @@ impl ExtensionFactory for ImpostorFactory {
     type Config = NoConfig;
     type Extension = Idle;
 
-    fn create(&self, _: &ComponentId, _: NoConfig) -> Result<Idle, Error> {
+    fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Idle, Error> {
         Ok(Idle)
     }
 }
