@@ -22,7 +22,7 @@ import (
 )
 
 // The cost of Rust telemetry next to the same work in Go, in one run (make bench, `benchstat
-// -col /side`): side=go is zap or the OTel Go SDK in this process, side=rust the Rust library
+// -col /side`): side=base is zap or the OTel Go SDK in this process, side=rust the Rust library
 // through the test archive's benchmark entry points (rust/ffi/src/bench_abi.rs).
 // Every benchmark reports ns/record (or ns/update): for side=rust the time the Rust thread
 // spent, measured in Rust; for side=go the time per operation.
@@ -37,7 +37,7 @@ func jsonLogger(level zapcore.Level) (*zap.Logger, *observer.ObservedLogs) {
 }
 
 func BenchmarkLogRecordEnabled(b *testing.B) {
-	b.Run("side=go", func(b *testing.B) {
+	b.Run("side=base", func(b *testing.B) {
 		logger, _ := jsonLogger(zapcore.InfoLevel)
 		var i int64
 		for b.Loop() {
@@ -53,7 +53,7 @@ func BenchmarkLogRecordEnabled(b *testing.B) {
 }
 
 func BenchmarkLogRecordDisabled(b *testing.B) {
-	b.Run("side=go", func(b *testing.B) {
+	b.Run("side=base", func(b *testing.B) {
 		logger, _ := jsonLogger(zapcore.WarnLevel)
 		var i int64
 		for b.Loop() {
@@ -69,7 +69,7 @@ func BenchmarkLogRecordDisabled(b *testing.B) {
 }
 
 func BenchmarkMetricUpdate(b *testing.B) {
-	b.Run("side=go", func(b *testing.B) {
+	b.Run("side=base", func(b *testing.B) {
 		provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 		counter, err := provider.Meter("bench").Int64Counter("bench")
 		if err != nil {
