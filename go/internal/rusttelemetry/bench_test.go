@@ -25,7 +25,7 @@ import (
 // -col /side`): side=base is zap or the OTel Go SDK in this process, side=rust the Rust library
 // through the test archive's benchmark entry points (rust/ffi/src/bench_abi.rs).
 // Every benchmark reports ns/record (or ns/update): for side=rust the time the Rust thread
-// spent, measured in Rust; for side=go the time per operation.
+// spent, measured in Rust; for side=base the time per operation.
 
 // jsonLogger is a production zap logger (JSON, no sampling) writing to io.Discard at level,
 // teed into an observer of warnings and errors.
