@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,7 +125,8 @@ func (b *binding) collect(ctx context.Context, o metric.Observer) error {
 		case "histogram":
 			if inst, ok := observer.(metric.Float64Histogram); ok {
 				key := seriesKey(s)
-				b.seen[key] = replay(b.seen[key], s, func(v float64) { inst.Record(ctx, v, attrs) })
+				bounds := b.instruments[s.Instrument].Buckets
+				b.seen[key] = replay(b.seen[key], s, bounds, func(v float64) { inst.Record(ctx, v, attrs) })
 			}
 		}
 	}
@@ -139,12 +141,18 @@ type histogramState struct {
 
 // replay records the observations a histogram series gained since prev into record: for a
 // bucket with c new observations summing to s, c observations of s/c. The mean of values in
-// a bucket lies in that bucket, so bucket counts, count and sum come out exact (up to float
-// rounding of the sum); min and max become bucket means. It answers the state to pass next.
-func replay(prev histogramState, s rustffi.Series, record func(float64)) histogramState {
-	if len(prev.counts) != len(s.BucketCounts) || len(s.BucketSums) != len(s.BucketCounts) {
-		prev = histogramState{counts: make([]uint64, len(s.BucketCounts)), sums: make([]float64, len(s.BucketCounts))}
+// a bucket lies in that bucket; float rounding can push it just past a boundary, so it is
+// clamped into the bucket (bounds are its upper bounds, inclusive, as Rust's and the SDK's).
+// Bucket counts and count are exact; the sum is exact up to that rounding; min and max become
+// bucket means. A bucket whose sum moved without its count (Rust adds the sum first) keeps
+// its old sum in the state, so the value is replayed with its count. It answers the state to
+// pass next.
+func replay(prev histogramState, s rustffi.Series, bounds []float64, record func(float64)) histogramState {
+	n := len(s.BucketCounts)
+	if len(prev.counts) != n || len(s.BucketSums) != n {
+		prev = histogramState{counts: make([]uint64, n), sums: make([]float64, n)}
 	}
+	next := histogramState{counts: slices.Clone(s.BucketCounts), sums: slices.Clone(prev.sums)}
 	for i, count := range s.BucketCounts {
 		if count < prev.counts[i] {
 			// Counts only grow; a smaller one is a new series under the same key.
@@ -154,12 +162,19 @@ func replay(prev histogramState, s rustffi.Series, record func(float64)) histogr
 		if c == 0 {
 			continue
 		}
+		next.sums[i] = s.BucketSums[i]
 		mean := (s.BucketSums[i] - prev.sums[i]) / float64(c)
+		if i < len(bounds) && mean > bounds[i] {
+			mean = bounds[i]
+		}
+		if i > 0 && i-1 < len(bounds) && mean <= bounds[i-1] {
+			mean = math.Nextafter(bounds[i-1], math.Inf(1))
+		}
 		for range c {
 			record(mean)
 		}
 	}
-	return histogramState{counts: s.BucketCounts, sums: s.BucketSums}
+	return next
 }
 
 // seriesKey identifies a series across reads: its instrument and its attributes in order.
@@ -167,7 +182,8 @@ func seriesKey(s rustffi.Series) string {
 	var key strings.Builder
 	key.WriteString(strconv.Itoa(s.Instrument))
 	for _, kv := range s.Attributes {
-		fmt.Fprintf(&key, "\x00%s\x00%v", kv.Key, kv.Value)
+		// With the type: the integer 200 and the string "200" are different series.
+		fmt.Fprintf(&key, "\x00%s\x00%T\x00%v", kv.Key, kv.Value, kv.Value)
 	}
 	return key.String()
 }

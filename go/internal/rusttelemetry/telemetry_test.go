@@ -65,12 +65,41 @@ func TestHistogramReplayIsExact(t *testing.T) {
 			t.Errorf("count %d sum %v, want %d and %v", points[0].Count, points[0].Sum, count, sum)
 		}
 	}
-	state := replay(histogramState{}, first, record)
+	state := replay(histogramState{}, first, bounds, record)
 	check(first)
-	state = replay(state, second, record)
+	state = replay(state, second, bounds, record)
 	check(second)
 	// Nothing new: nothing replayed.
-	replay(state, second, func(float64) { t.Fatal("replayed an unchanged series") })
+	replay(state, second, bounds, func(float64) { t.Fatal("replayed an unchanged series") })
+}
+
+// Scenario: three observations of exactly 0.1 at boundary 0.1 (their float sum,
+// 0.30000000000000004, divided by 3 lies above 0.1); then a read whose sum moved without its
+// count, as a collection racing Rust's record can see it.
+// Guarantees: the replayed values stay in their bucket, and a sum seen early is replayed
+// with its count on the next read.
+func TestHistogramReplayStaysInTheBucket(t *testing.T) {
+	bounds := []float64{0.1, 1}
+	var got []float64
+	record := func(v float64) { got = append(got, v) }
+	state := replay(histogramState{}, rustffi.Series{
+		BucketCounts: []uint64{3, 0, 0},
+		BucketSums:   []float64{0.1 + 0.1 + 0.1, 0, 0},
+	}, bounds, record)
+	for _, v := range got {
+		if v > 0.1 {
+			t.Fatalf("replayed %v into the bucket up to 0.1", v)
+		}
+	}
+	got = nil
+	state = replay(state, rustffi.Series{BucketCounts: []uint64{3, 0, 0}, BucketSums: []float64{0.1 + 0.1 + 0.1, 0.5, 0}}, bounds, record)
+	if len(got) != 0 {
+		t.Fatalf("replayed %v without a count", got)
+	}
+	replay(state, rustffi.Series{BucketCounts: []uint64{3, 1, 0}, BucketSums: []float64{0.1 + 0.1 + 0.1, 0.5, 0}}, bounds, record)
+	if len(got) != 1 || got[0] != 0.5 {
+		t.Fatalf("replayed %v, want [0.5]", got)
+	}
 }
 
 // Scenario: Rust records are written into an observed zap core.

@@ -139,8 +139,23 @@ impl Events {
             return false;
         }
         if state.reports.len() >= MAX_PENDING_EVENTS {
-            state.dropped += 1;
-            return false;
+            // A fatal error is never the one refused: it makes room by dropping the oldest
+            // other report (the collector acts on the first fatal error; the others only say
+            // how the component was doing before).
+            let other = state
+                .reports
+                .iter()
+                .position(|queued| !matches!(queued, Status::FatalError(_)));
+            match (&report, other) {
+                (Status::FatalError(_), Some(oldest)) => {
+                    state.reports.remove(oldest);
+                    state.dropped += 1;
+                }
+                _ => {
+                    state.dropped += 1;
+                    return false;
+                }
+            }
         }
         state.reports.push_back(report);
         drop(state);
@@ -772,4 +787,30 @@ pub fn library_metrics() -> LibraryMetrics {
 /// How many instances are started and not shut down.
 pub fn live_instances() -> u64 {
     instances().len() as u64
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    /// Guarantees: a fatal error reported after the queue filled up with other reports is
+    /// still handed to Go (it displaces the oldest other report, which is counted).
+    #[test]
+    fn a_fatal_error_is_never_refused() {
+        let events = Events::default();
+        for n in 0..20 {
+            events.push(Status::RecoverableError(format!("slow {n}")));
+        }
+        assert!(events.push(Status::FatalError("gone".to_owned())));
+        let mut fatal = None;
+        for _ in 0..MAX_PENDING_EVENTS {
+            if let Event::Fatal { message } = events.wait(Duration::ZERO) {
+                fatal = Some(message);
+            }
+        }
+        assert_eq!(
+            fatal.as_deref(),
+            Some("gone (5 more status reports were not queued)")
+        );
+    }
 }

@@ -397,8 +397,10 @@ impl Meter {
                         let counts: Vec<u64> = series
                             .bucket_counts
                             .iter()
-                            .map(|count| count.load(Ordering::Relaxed))
+                            .map(|count| count.load(Ordering::Acquire))
                             .collect();
+                        // After the counts: every counted observation's value is in its sum
+                        // (see `Histogram::record`).
                         let sums: Vec<f64> = series
                             .bucket_sums
                             .iter()
@@ -552,8 +554,10 @@ impl Histogram {
             .description
             .buckets
             .partition_point(|&bound| bound < value);
-        self.series.bucket_counts[bucket].fetch_add(1, Ordering::Relaxed);
+        // The sum first, the count last with Release; `read` loads the counts (Acquire) before
+        // the sums, so a collection never sees an observation counted without its value.
         add_f64(&self.series.bucket_sums[bucket], value);
+        self.series.bucket_counts[bucket].fetch_add(1, Ordering::Release);
         self.series.touch();
     }
 }
