@@ -103,7 +103,7 @@ pub struct Host {
     pub build: BuildInfo,
     /// Ids (`type[/name]`) of the other extensions configured in this collector.
     pub extensions: Vec<String>,
-    /// Where fatal errors go; set by the library before `start`.
+    /// Where status reports (fatal errors included) go; set by the library before `start`.
     #[serde(skip)]
     pub status: StatusReporter,
     /// The background work this instance spawned; the library aborts what is left of it once

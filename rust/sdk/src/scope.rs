@@ -37,7 +37,7 @@ impl Drop for ScopeGuard {
 
 /// Runs every poll of `future` in the scope current where this is called. For tasks a
 /// component starts itself (`tokio::spawn`, a `JoinSet`), which would otherwise run outside
-/// any scope; re-exported as `otelcol_rust_sdk::in_current_scope`.
+/// any scope; `otelcol_rust_sdk::in_current_scope` is the public form.
 pub fn in_current_scope<F: Future>(future: F) -> InScope<F> {
     InScope::new(current(), future)
 }
