@@ -79,7 +79,7 @@ func (e *rustExtension) Start(ctx context.Context, host component.Host) error {
 	}
 	if err != nil {
 		// The instance runs; only its instrument list was unreadable.
-		e.logger.Error("Cannot export the Rust extension's metrics", zap.Error(err))
+		e.logger.Error("Cannot read the Rust extension's instrument list; its metrics are not exported", zap.Error(err))
 	}
 	if err := scope.BindMetrics(e.id.Type().String(), handle, instruments); err != nil {
 		// Telemetry is not worth failing a running instance for.
