@@ -207,37 +207,41 @@ pub fn panics_caught() -> u64 {
 /// forwarded (zap has no trace level).
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(3);
 
+/// Each level Go may set, with its filters for `tracing` and `log`; [`MAX_LEVEL`] indexes it.
+const LEVELS: [(&str, LevelFilter, log::LevelFilter); 5] = [
+    ("off", LevelFilter::OFF, log::LevelFilter::Off),
+    ("error", LevelFilter::ERROR, log::LevelFilter::Error),
+    ("warn", LevelFilter::WARN, log::LevelFilter::Warn),
+    ("info", LevelFilter::INFO, log::LevelFilter::Info),
+    ("debug", LevelFilter::DEBUG, log::LevelFilter::Debug),
+];
+
+fn current() -> (&'static str, LevelFilter, log::LevelFilter) {
+    let index = usize::from(MAX_LEVEL.load(Ordering::Relaxed)).min(LEVELS.len() - 1);
+    LEVELS[index]
+}
+
 fn level_filter() -> LevelFilter {
-    match MAX_LEVEL.load(Ordering::Relaxed) {
-        0 => LevelFilter::OFF,
-        1 => LevelFilter::ERROR,
-        2 => LevelFilter::WARN,
-        3 => LevelFilter::INFO,
-        _ => LevelFilter::DEBUG,
-    }
+    current().1
 }
 
 /// The most verbose level forwarded to Go, named as [`set_level`] takes it.
 pub fn level() -> &'static str {
-    match MAX_LEVEL.load(Ordering::Relaxed) {
-        0 => "off",
-        1 => "error",
-        2 => "warn",
-        3 => "info",
-        _ => "debug",
-    }
+    current().0
+}
+
+/// [`MAX_LEVEL`] for the `log` crate, whose macros check it before building a record.
+fn log_level_filter() -> log::LevelFilter {
+    current().2
 }
 
 /// Sets the most verbose level forwarded to Go: `debug`, `info`, `warn`, `error` or `off`.
 pub fn set_level(level: &str) -> Result<(), String> {
-    let value = match level {
-        "off" => 0,
-        "error" => 1,
-        "warn" => 2,
-        "info" => 3,
-        "debug" => 4,
-        other => return Err(format!("unknown log level {other:?}")),
+    let Some(index) = LEVELS.iter().position(|(name, ..)| *name == level) else {
+        return Err(format!("unknown log level {level:?}"));
     };
+    // At most 5: the cast cannot truncate.
+    let value = index as u8;
     if MAX_LEVEL.swap(value, Ordering::Relaxed) != value {
         // `tracing` caches each callsite's interest and the global maximum level; both must
         // see the new level so a disabled record stays a load and a compare.
@@ -245,17 +249,6 @@ pub fn set_level(level: &str) -> Result<(), String> {
         log::set_max_level(log_level_filter());
     }
     Ok(())
-}
-
-/// [`MAX_LEVEL`] for the `log` crate, whose macros check it before building a record.
-fn log_level_filter() -> log::LevelFilter {
-    match MAX_LEVEL.load(Ordering::Relaxed) {
-        0 => log::LevelFilter::Off,
-        1 => log::LevelFilter::Error,
-        2 => log::LevelFilter::Warn,
-        3 => log::LevelFilter::Info,
-        _ => log::LevelFilter::Debug,
-    }
 }
 
 /// Installs the subscriber, the `log` bridge and the panic hook, once. A process that already

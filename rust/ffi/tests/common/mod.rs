@@ -105,8 +105,23 @@ pub unsafe fn take(slot: Slot) -> Answer {
     }
 }
 
+/// The library's panic hook writes a panic as a log record for Go, not on stderr; in these
+/// tests a failing assertion must still say why, so the message goes to stderr as well.
+fn keep_panic_messages() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        otelcol_rust_ffi::logs::install();
+        let library_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            library_hook(info);
+            eprintln!("{info}");
+        }));
+    });
+}
+
 /// Calls `export` with `request` the way the generated Go code does and reads the reply.
 pub fn call<R>(export: Export, request: &R) -> Answer {
+    keep_panic_messages();
     let params = [request as *const R as *const c_void];
     let mut slot: Slot = [std::ptr::null(); 2];
     // SAFETY: `request` has the C layout the export reads and outlives the call; the reply is
