@@ -23,11 +23,14 @@ import (
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
 )
 
-// startCollector starts the built collector with config; its output collects in the buffer
-// while the test reads it. The process is killed when the test ends.
-func startCollector(t *testing.T, bin, config string) (*exec.Cmd, *lockedBuffer) {
+// startCollector starts the built collector with config and env added to this process's
+// environment (without RUST_BACKTRACE, so a test decides whether Rust captures backtraces);
+// its output collects in the buffer while the test reads it. The process is killed when the
+// test ends.
+func startCollector(t *testing.T, bin, config string, env ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, "--config", config)
+	cmd.Env = append(withoutRustBacktrace(), env...)
 	output := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
@@ -35,6 +38,24 @@ func startCollector(t *testing.T, bin, config string) (*exec.Cmd, *lockedBuffer)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return cmd, output
+}
+
+// waitFatalExit waits up to 30 s for the collector to exit with a non-zero status (not a
+// signal), as the development collector does after a fatal error.
+func waitFatalExit(t *testing.T, cmd *exec.Cmd, output *lockedBuffer) {
+	t.Helper()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() <= 0 {
+			t.Fatalf("want a non-zero exit (not a signal), got %v\n%s", err, output.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("collector still running 30s after the fatal error\n%s", output.String())
+	}
 }
 
 // lockedBuffer collects a child process's output while the test reads it.
@@ -320,24 +341,8 @@ func TestBackgroundPanicShutsTheCollectorDown(t *testing.T) {
 	config := testutil.WriteConfig(t, collectorConfig(`  rust_chaos:
     panic_in: background
     panic_after_ms: 300`, "rust_chaos"))
-	cmd := exec.Command(bin, "--config", config)
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() <= 0 {
-			t.Fatalf("want a non-zero exit (not a signal), got %v\n%s", err, output.String())
-		}
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("collector still running 30s after the panic\n%s", output.String())
-	}
+	cmd, output := startCollector(t, bin, config)
+	waitFatalExit(t, cmd, output)
 	for _, want := range []string{"background task panicked: rust_chaos panics in a background task", "Shutdown complete"} {
 		if !strings.Contains(output.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, output.String())

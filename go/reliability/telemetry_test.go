@@ -5,13 +5,11 @@ package reliability
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -71,14 +69,7 @@ func withMessage(records []map[string]any, message string) []map[string]any {
 // level.
 func runUntilReady(t *testing.T, bin, config, otlp string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "--config", config)
-	cmd.Env = append(withoutRustBacktrace(), env...)
-	output := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = output, output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	cmd, output := startCollector(t, bin, config, env...)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		conn, err := net.DialTimeout("tcp", otlp, time.Second)
@@ -221,25 +212,8 @@ func TestRustPanicIsOneLogRecord(t *testing.T) {
 		Telemetry:  jsonLogs("info"),
 	}.YAML())
 	run := func(t *testing.T, env ...string) map[string]any {
-		cmd := exec.Command(bin, "--config", config)
-		cmd.Env = append(withoutRustBacktrace(), env...)
-		output := &lockedBuffer{}
-		cmd.Stdout, cmd.Stderr = output, output
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case err := <-exited:
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() <= 0 {
-				t.Fatalf("want a non-zero exit after the fatal panic, got %v\n%s", err, output.String())
-			}
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Fatalf("collector still running 30s after the panic\n%s", output.String())
-		}
+		cmd, output := startCollector(t, bin, config, env...)
+		waitFatalExit(t, cmd, output)
 		records := parseJSONLines(t, output.String())
 		if len(withMessage(records, "rust_chaos info record")) != 1 {
 			t.Errorf("the record written before the panic is missing")
