@@ -21,6 +21,7 @@ mod registry;
 #[doc(hidden)]
 pub mod scope;
 mod stability;
+pub mod testing;
 mod tree;
 
 pub use config::{Config, decode as decode_config, encode as encode_config};

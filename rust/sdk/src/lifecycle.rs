@@ -147,8 +147,12 @@ impl Host {
         let task = tokio::spawn(InScope::new(self.scope, work));
         let abort = task.abort_handle();
         let status = self.status.clone();
+        // Counted before the monitor can see the task end.
+        let live = self.tasks.count_one();
         // The monitor ends once the task has ended and been dropped, aborted or not.
         let monitor = tokio::spawn(async move {
+            // Dropped last: the task counts as running until its panic has been reported.
+            let _live = live;
             if let Err(err) = task.await
                 && err.is_panic()
             {
@@ -166,7 +170,32 @@ impl Host {
 /// The tasks an instance spawned with [`Host::spawn`], so the library can abort them when the
 /// instance is gone. Finished tasks are forgotten as new ones are tracked.
 #[derive(Clone, Default)]
-pub struct SpawnedTasks(Arc<Mutex<TaskList>>);
+pub struct SpawnedTasks(Arc<TaskState>);
+
+struct TaskState {
+    list: Mutex<TaskList>,
+    /// How many spawned tasks have not ended and been dropped, for waiting until none is left.
+    live: tokio::sync::watch::Sender<usize>,
+}
+
+impl Default for TaskState {
+    fn default() -> Self {
+        Self {
+            list: Mutex::default(),
+            live: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+/// One running task in [`TaskState::live`]; uncounted when dropped (by the task's monitor once
+/// the task is gone, or with the monitor if the runtime drops it first).
+struct LiveTask(tokio::sync::watch::Sender<usize>);
+
+impl Drop for LiveTask {
+    fn drop(&mut self) {
+        self.0.send_modify(|live| *live -= 1);
+    }
+}
 
 #[derive(Default)]
 struct TaskList {
@@ -180,7 +209,12 @@ struct TaskList {
 impl SpawnedTasks {
     fn lock(&self) -> MutexGuard<'_, TaskList> {
         // Only pushes and drains happen under this lock; a poisoned one still holds a sound list.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0.list.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn count_one(&self) -> LiveTask {
+        self.0.live.send_modify(|live| *live += 1);
+        LiveTask(self.0.live.clone())
     }
 
     fn track(&self, task: tokio::task::AbortHandle, monitor: tokio::task::JoinHandle<()>) {
@@ -212,14 +246,21 @@ impl SpawnedTasks {
         }
     }
 
-    /// How many tracked tasks have not finished.
+    /// How many spawned tasks have not ended (and been dropped) yet.
     #[doc(hidden)]
     pub fn running(&self) -> usize {
-        let list = self.lock();
-        list.tasks
-            .iter()
-            .filter(|(_, monitor)| !monitor.is_finished())
-            .count()
+        *self.0.live.borrow()
+    }
+
+    /// Resolves once no spawned task is running (at once if none is). Aborts nothing: for
+    /// checking that a component's shutdown stopped its own tasks (`testing::TestHost`).
+    #[doc(hidden)]
+    pub fn all_ended(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut live = self.0.live.subscribe();
+        async move {
+            // An error means every sender is gone, so no task can still be counted.
+            let _ = live.wait_for(|live| *live == 0).await;
+        }
     }
 }
 

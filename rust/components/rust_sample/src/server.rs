@@ -235,10 +235,12 @@ fn respond(status: &Status, request: &Request<Incoming>) -> Response<Full<Bytes>
 #[cfg(test)]
 mod tests {
     use otelcol_rust_sdk::BuildInfo;
+    use otelcol_rust_sdk::testing::TestHost;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 
     use super::*;
+    use crate::SampleFactory;
 
     fn context() -> LifecycleContext {
         LifecycleContext {
@@ -280,13 +282,20 @@ mod tests {
         response
     }
 
-    /// Scenario: start, query, shut down.
-    /// Guarantees: `GET /` reports id and host version; after shutdown the port is free.
+    /// Scenario: what the collector does with one instance, through the SDK's test host: the
+    /// user's keys over the defaults, create, start, query, shut down.
+    /// Guarantees: `GET /` reports id and host version; nothing reports a status; shutdown
+    /// itself stops the server task (the collector's abort is not needed) and frees the port.
     #[tokio::test]
-    async fn serves_status_and_frees_port_on_shutdown() {
-        let mut ext = extension("127.0.0.1:0");
-        ext.start(&context(), &host()).await.expect("starts");
-        let addr = ext.local_addr().expect("listening");
+    async fn serves_status_and_frees_port_on_shutdown() -> Result<(), Box<dyn std::error::Error>> {
+        let host = TestHost::new("rust_sample/t").with_build(BuildInfo {
+            version: "9.9.9".to_owned(),
+            ..BuildInfo::default()
+        });
+        let mut sample = host.create(&SampleFactory, r#"{"endpoint":"127.0.0.1:0"}"#)?;
+        host.start(&mut sample).await?;
+        let addr = sample.local_addr().ok_or("not listening")?;
+        assert_eq!(host.running_tasks(), 1, "the server runs under Host::spawn");
 
         let response = get(addr, "/").await;
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -297,9 +306,12 @@ mod tests {
         assert!(response.contains(r#""host_version":"9.9.9""#), "{response}");
         assert!(get(addr, "/nope").await.starts_with("HTTP/1.1 404"));
 
-        ext.shutdown(&context()).await.expect("stops");
-        assert!(ext.local_addr().is_none());
-        TcpListener::bind(addr).await.expect("port is free again");
+        host.shutdown(&mut sample).await?;
+        assert!(sample.local_addr().is_none());
+        host.wait_tasks_ended(Duration::from_secs(5)).await?;
+        TcpListener::bind(addr).await?;
+        assert_eq!(host.statuses(), []);
+        Ok(())
     }
 
     /// Guarantees: a busy port fails start with the endpoint in the message.

@@ -1,0 +1,487 @@
+//! Unit-testing a component without a collector: decode a config as the collector would,
+//! create and start the extension with a [`TestHost`] that records its status reports, wait
+//! for a status, shut it down and check that its background tasks are gone.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use otelcol_rust_sdk::testing::TestHost;
+//! use otelcol_rust_sdk::{
+//!     Config, CreateSettings, Error, Extension, ExtensionFactory, Host, LifecycleContext, Status,
+//! };
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! #[serde(default)]
+//! struct TickConfig {
+//!     interval_ms: u64,
+//! }
+//!
+//! impl Default for TickConfig {
+//!     fn default() -> Self {
+//!         Self { interval_ms: 1000 }
+//!     }
+//! }
+//!
+//! impl Config for TickConfig {
+//!     fn validate(&self) -> Result<(), Error> {
+//!         if self.interval_ms == 0 {
+//!             return Err(Error::invalid_field("interval_ms", "must be greater than 0"));
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! struct Tick {
+//!     interval: Duration,
+//!     task: Option<tokio::task::AbortHandle>,
+//! }
+//!
+//! impl Extension for Tick {
+//!     async fn start(&mut self, _: &LifecycleContext, host: &Host) -> Result<(), Error> {
+//!         let (interval, reporter) = (self.interval, host.clone());
+//!         self.task = Some(host.spawn(async move {
+//!             loop {
+//!                 tokio::time::sleep(interval).await;
+//!                 reporter.report_status(Status::Ok);
+//!             }
+//!         }));
+//!         Ok(())
+//!     }
+//!
+//!     async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), Error> {
+//!         if let Some(task) = self.task.take() {
+//!             task.abort();
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! struct TickFactory;
+//!
+//! impl ExtensionFactory for TickFactory {
+//!     const TYPE: &'static str = "tick";
+//!     type Config = TickConfig;
+//!     type Extension = Tick;
+//!
+//!     fn create(&self, _: &CreateSettings, config: TickConfig) -> Result<Tick, Error> {
+//!         let interval = Duration::from_millis(config.interval_ms);
+//!         Ok(Tick { interval, task: None })
+//!     }
+//! }
+//!
+//! // In a component crate this is `#[tokio::test] async fn ticks() -> Result<..>`.
+//! # #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let host = TestHost::new("tick");
+//!     // The user's keys over the defaults, validated: what the collector hands `create`.
+//!     let mut tick = host.create(&TickFactory, r#"{"interval_ms": 10}"#)?;
+//!     host.start(&mut tick).await?;
+//!     host.wait_for(|status| *status == Status::Ok, Duration::from_secs(5)).await?;
+//!     host.shutdown(&mut tick).await?;
+//!     // Shutdown stopped what start spawned (the collector would abort it, later).
+//!     host.wait_tasks_ended(Duration::from_secs(5)).await?;
+//!
+//!     let refused = host.create(&TickFactory, r#"{"interval_ms": 0}"#).err();
+//!     let message = refused.map(|err| err.to_string());
+//!     assert_eq!(message.as_deref(), Some("interval_ms: must be greater than 0"));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! `#[tokio::test]`'s default runtime has one thread: tasks spawned with [`Host::spawn`] run
+//! while the test awaits (on [`TestHost::wait_for`], I/O, timers). A test that blocks its
+//! thread (a blocking client, `std::thread::sleep`) starves them; give it
+//! `#[tokio::test(flavor = "multi_thread")]`, which also runs the component on several
+//! threads, as the collector does.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::{
+    BuildInfo, ComponentId, CreateSettings, Error, Extension, ExtensionFactory, Host,
+    LifecycleContext, Status, StatusReporter, decode_config,
+};
+
+/// The deadline [`TestHost::start`] and [`TestHost::shutdown`] give a call unless
+/// [`TestHost::with_deadline`] says otherwise: generous, so only a call that hangs reaches it.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// What a wait of [`TestHost`] ran into.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WaitError {
+    /// No status report matched within the timeout.
+    #[error("no status report matched within {waited:?}; reported: {reported:?}")]
+    NoMatchingStatus {
+        /// How long it waited.
+        waited: Duration,
+        /// Every report the component made, in order.
+        reported: Vec<Status>,
+    },
+    /// Tasks spawned with [`Host::spawn`] were still running at the timeout.
+    #[error("{running} spawned task(s) still running after {waited:?}")]
+    TasksRunning {
+        /// How long it waited.
+        waited: Duration,
+        /// How many were left.
+        running: usize,
+    },
+}
+
+/// Plays the collector for one component instance in a unit test: creates it from a JSON
+/// config, starts and shuts it down with a deadline, and records what it reports.
+///
+/// Runs the lifecycle calls on the test's own tokio runtime (`#[tokio::test]`), where
+/// [`Host::spawn`] works too. Unlike the collector, it aborts nothing the instance left
+/// running after shutdown, so a test can check the component stopped its own tasks
+/// ([`TestHost::wait_tasks_ended`]).
+#[derive(Debug)]
+pub struct TestHost {
+    settings: CreateSettings,
+    host: Host,
+    deadline: Duration,
+    reports: Arc<watch::Sender<Vec<Status>>>,
+}
+
+impl TestHost {
+    /// A host for the instance `id`, written as in the collector's config: `type` or
+    /// `type/name`.
+    pub fn new(id: &str) -> Self {
+        let (kind, name) = id.split_once('/').unwrap_or((id, ""));
+        let id = ComponentId {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+        };
+        let reports = Arc::new(watch::Sender::new(Vec::new()));
+        let recorded = Arc::clone(&reports);
+        let host = Host {
+            status: StatusReporter::new(move |status| {
+                recorded.send_modify(|reports| reports.push(status));
+            }),
+            ..Host::default()
+        };
+        Self {
+            settings: CreateSettings::new(id),
+            host,
+            deadline: DEADLINE,
+            reports,
+        }
+    }
+
+    /// Gives each lifecycle call `deadline` instead of [`DEADLINE`] (to test how the
+    /// component behaves when the collector's deadline is short).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets the collector build the component sees in [`Host::build`].
+    pub fn with_build(mut self, build: BuildInfo) -> Self {
+        self.host.build = build;
+        self
+    }
+
+    /// Sets the other extensions the component sees in [`Host::extensions`].
+    pub fn with_extensions(mut self, extensions: Vec<String>) -> Self {
+        self.host.extensions = extensions;
+        self
+    }
+
+    /// The [`Host`] handed to `start`: pass it yourself to call [`Extension::start`] directly.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The settings [`TestHost::create`] passes: the instance's id and its meter.
+    pub fn settings(&self) -> &CreateSettings {
+        &self.settings
+    }
+
+    /// A context for one lifecycle call of this instance, with a deadline [`DEADLINE`] (or
+    /// [`TestHost::with_deadline`]'s) away.
+    pub fn context(&self) -> LifecycleContext {
+        LifecycleContext {
+            id: self.settings.id.clone(),
+            deadline: Some(Instant::now() + self.deadline),
+        }
+    }
+
+    /// Creates an instance as the collector does: `config_json` (the user's keys, `{}` for
+    /// none) decoded over the config's defaults, unknown keys and wrong types refused,
+    /// validated ([`decode_config`]), then [`ExtensionFactory::create`] with
+    /// [`TestHost::settings`].
+    pub fn create<F: ExtensionFactory>(
+        &self,
+        factory: &F,
+        config_json: &str,
+    ) -> Result<F::Extension, Error> {
+        factory.create(&self.settings, decode_config(config_json)?)
+    }
+
+    /// Starts `extension` with this host, cut off at the context's deadline as the collector
+    /// does (the start future is dropped there): [`Error::DeadlineExceeded`].
+    pub async fn start<E: Extension>(&self, extension: &mut E) -> Result<(), Error> {
+        let ctx = self.context();
+        within_deadline(self.deadline, extension.start(&ctx, &self.host)).await
+    }
+
+    /// Shuts `extension` down, cut off at the context's deadline like [`TestHost::start`].
+    pub async fn shutdown<E: Extension>(&self, extension: &mut E) -> Result<(), Error> {
+        let ctx = self.context();
+        within_deadline(self.deadline, extension.shutdown(&ctx)).await
+    }
+
+    /// Every status the instance reported so far, in order ([`Host::report_fatal`] included).
+    pub fn statuses(&self) -> Vec<Status> {
+        self.reports.borrow().clone()
+    }
+
+    /// Waits until the instance has reported a status that `matches` accepts (reports made
+    /// before the call count too) and answers the first such one; after `timeout`, an error
+    /// listing every report.
+    pub async fn wait_for(
+        &self,
+        mut matches: impl FnMut(&Status) -> bool,
+        timeout: Duration,
+    ) -> Result<Status, WaitError> {
+        let mut reports = self.reports.subscribe();
+        let mut found = None;
+        // Sender held by `self`: the wait ends by a match or the timeout, never by a close.
+        let _ = tokio::time::timeout(
+            timeout,
+            reports.wait_for(|reports| {
+                found = reports.iter().find(|status| matches(status)).cloned();
+                found.is_some()
+            }),
+        )
+        .await;
+        found.ok_or_else(|| WaitError::NoMatchingStatus {
+            waited: timeout,
+            reported: self.statuses(),
+        })
+    }
+
+    /// How many tasks the instance spawned with [`Host::spawn`] are still running.
+    pub fn running_tasks(&self) -> usize {
+        self.host.tasks.running()
+    }
+
+    /// Waits until every task the instance spawned with [`Host::spawn`] has ended and been
+    /// dropped (with what it owned: a listening socket is closed); after `timeout`, an error
+    /// saying how many are left. Call it after [`TestHost::shutdown`] to check that shutdown
+    /// stops what start spawned.
+    pub async fn wait_tasks_ended(&self, timeout: Duration) -> Result<(), WaitError> {
+        tokio::time::timeout(timeout, self.host.tasks.all_ended())
+            .await
+            .map_err(|_| WaitError::TasksRunning {
+                waited: timeout,
+                running: self.running_tasks(),
+            })
+    }
+}
+
+/// Runs a lifecycle call until its deadline, as the library does.
+async fn within_deadline(
+    deadline: Duration,
+    call: impl Future<Output = Result<(), Error>>,
+) -> Result<(), Error> {
+    tokio::time::timeout(deadline, call)
+        .await
+        .unwrap_or(Err(Error::DeadlineExceeded(deadline)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::Config;
+
+    #[derive(Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct ProbeConfig {
+        /// Report these statuses from a spawned task, in order.
+        report: Vec<String>,
+        /// Keep the spawned task running after shutdown.
+        leak_task: bool,
+        /// Never finish start.
+        hang: bool,
+        /// Panic in the spawned task.
+        panic: bool,
+    }
+
+    impl Config for ProbeConfig {
+        fn validate(&self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    struct Probe {
+        config: ProbeConfig,
+        stop: Option<oneshot::Sender<()>>,
+        id: Option<String>,
+    }
+
+    impl Extension for Probe {
+        async fn start(&mut self, ctx: &LifecycleContext, host: &Host) -> Result<(), Error> {
+            self.id = Some(ctx.id.to_string());
+            if self.config.hang {
+                std::future::pending::<()>().await;
+            }
+            let (stop, stopped) = oneshot::channel::<()>();
+            self.stop = Some(stop);
+            let reports = std::mem::take(&mut self.config.report);
+            let (reporter, panic) = (host.clone(), self.config.panic);
+            host.spawn(async move {
+                // A task that yields before it reports: the test's waits must let it run.
+                tokio::task::yield_now().await;
+                for report in reports {
+                    reporter.report_status(match report.as_str() {
+                        "ok" => Status::Ok,
+                        other => Status::RecoverableError(other.to_owned()),
+                    });
+                }
+                assert!(!panic, "probe panics");
+                let _ = stopped.await;
+            });
+            Ok(())
+        }
+
+        async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), Error> {
+            // Dropping the sender ends the task; keeping it leaks the task.
+            if !self.config.leak_task {
+                self.stop = None;
+            }
+            Ok(())
+        }
+    }
+
+    struct ProbeFactory;
+
+    impl ExtensionFactory for ProbeFactory {
+        const TYPE: &'static str = "probe";
+        type Config = ProbeConfig;
+        type Extension = Probe;
+
+        fn create(&self, _: &CreateSettings, config: ProbeConfig) -> Result<Probe, Error> {
+            Ok(Probe {
+                config,
+                stop: None,
+                id: None,
+            })
+        }
+    }
+
+    /// Guarantees: on `#[tokio::test]`'s default one-thread runtime, a task spawned with
+    /// `Host::spawn` runs while the test waits; `wait_for` answers the first matching report,
+    /// also one made before it was called; `statuses` lists every report in order; after
+    /// shutdown stopped the task, `wait_tasks_ended` sees none left.
+    #[tokio::test]
+    async fn reports_reach_the_test_and_tasks_end() {
+        let host = TestHost::new("probe/one");
+        let mut probe = host
+            .create(&ProbeFactory, r#"{"report":["slow","ok"]}"#)
+            .expect("valid");
+        host.start(&mut probe).await.expect("starts");
+        assert_eq!(probe.id.as_deref(), Some("probe/one"));
+        assert_eq!(host.running_tasks(), 1);
+        let ok = host.wait_for(|status| *status == Status::Ok, Duration::from_secs(5));
+        assert_eq!(ok.await, Ok(Status::Ok));
+        let slow = host.wait_for(
+            |status| matches!(status, Status::RecoverableError(_)),
+            Duration::from_secs(5),
+        );
+        assert_eq!(slow.await, Ok(Status::RecoverableError("slow".to_owned())));
+        assert_eq!(
+            host.statuses(),
+            [Status::RecoverableError("slow".to_owned()), Status::Ok]
+        );
+        host.shutdown(&mut probe).await.expect("stops");
+        assert_eq!(host.wait_tasks_ended(Duration::from_secs(5)).await, Ok(()));
+        assert_eq!(host.running_tasks(), 0);
+    }
+
+    /// Guarantees: the same on a multi-thread runtime.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn works_on_a_multi_thread_runtime() {
+        let host = TestHost::new("probe");
+        let mut probe = host
+            .create(&ProbeFactory, r#"{"report":["ok"]}"#)
+            .expect("valid");
+        host.start(&mut probe).await.expect("starts");
+        let ok = host.wait_for(|status| *status == Status::Ok, Duration::from_secs(5));
+        assert_eq!(ok.await, Ok(Status::Ok));
+        host.shutdown(&mut probe).await.expect("stops");
+        assert_eq!(host.wait_tasks_ended(Duration::from_secs(5)).await, Ok(()));
+    }
+
+    /// Guarantees: a wait that times out says so and lists what was reported; a task that
+    /// shutdown left running is reported as such (the test host aborts nothing).
+    #[tokio::test]
+    async fn timeouts_say_what_was_seen() {
+        let host = TestHost::new("probe");
+        let mut probe = host
+            .create(&ProbeFactory, r#"{"report":["slow"],"leak_task":true}"#)
+            .expect("valid");
+        host.start(&mut probe).await.expect("starts");
+        let waited = Duration::from_millis(50);
+        let err = host
+            .wait_for(|status| *status == Status::Ok, waited)
+            .await
+            .expect_err("never ok");
+        assert_eq!(
+            err.to_string(),
+            "no status report matched within 50ms; reported: [RecoverableError(\"slow\")]"
+        );
+        host.shutdown(&mut probe).await.expect("stops");
+        let err = host.wait_tasks_ended(waited).await.expect_err("leaked");
+        assert_eq!(
+            err.to_string(),
+            "1 spawned task(s) still running after 50ms"
+        );
+    }
+
+    /// Guarantees: a panic in a spawned task reaches the test as the fatal error the collector
+    /// would get, and the task counts as ended.
+    #[tokio::test]
+    async fn a_panicking_task_is_a_fatal_error() {
+        let host = TestHost::new("probe");
+        let mut probe = host
+            .create(&ProbeFactory, r#"{"panic":true}"#)
+            .expect("valid");
+        host.start(&mut probe).await.expect("starts");
+        let fatal = host.wait_for(
+            |status| matches!(status, Status::FatalError(_)),
+            Duration::from_secs(5),
+        );
+        assert_eq!(
+            fatal.await,
+            Ok(Status::FatalError(
+                "background task panicked: probe panics".to_owned()
+            ))
+        );
+        assert_eq!(host.wait_tasks_ended(Duration::from_secs(5)).await, Ok(()));
+    }
+
+    /// Guarantees: the config is decoded over the defaults and checked as in the collector;
+    /// a start that never finishes is cut off at the deadline.
+    #[tokio::test]
+    async fn configs_are_checked_and_start_is_bounded() {
+        let host = TestHost::new("probe").with_deadline(Duration::from_millis(50));
+        let err = host
+            .create(&ProbeFactory, r#"{"reprot":[]}"#)
+            .err()
+            .map(|err| err.to_string());
+        assert_eq!(err.as_deref(), Some("reprot: unknown configuration key"));
+        let mut probe = host
+            .create(&ProbeFactory, r#"{"hang":true}"#)
+            .expect("valid");
+        assert_eq!(
+            host.start(&mut probe).await,
+            Err(Error::DeadlineExceeded(Duration::from_millis(50)))
+        );
+    }
+}
