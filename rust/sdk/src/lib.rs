@@ -50,9 +50,15 @@ pub fn in_current_scope<F: std::future::Future>(
     scope::in_current_scope(future)
 }
 pub use registry::{
-    BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, extension_factories,
-    find_extension_factory,
+    BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, Registration,
+    extension_factories, find_extension_factory,
 };
+
+/// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`]
+/// records the version a component was compiled against in its registration, and the host
+/// runs it only if the host's own SDK version is compatible by Cargo's caret rule (in 0.x a
+/// minor release is breaking; see docs/versioning.md).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use stability::Stability;
 
 #[doc(hidden)]

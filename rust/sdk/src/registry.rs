@@ -11,15 +11,39 @@ use crate::{Error, Stability, config};
 /// A boxed, sendable future, as returned by the erased lifecycle calls.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Every extension factory linked into the library. Fill it with
-/// [`register_extension!`](crate::register_extension), never by hand.
+/// Every extension factory linked into the library, each with the SDK version it was built
+/// with. Fill it with [`register_extension!`](crate::register_extension), never by hand.
 // Allowed: linkme places the slice in a linker section (`unsafe_code` flags `link_section`); the
 // slice is only ever read through linkme's safe API.
 #[allow(unsafe_code)]
 #[distributed_slice]
-pub static EXTENSION_FACTORIES: [&'static dyn ErasedExtensionFactory];
+pub static EXTENSION_FACTORIES: [Registration];
 
-/// Registers an [`ExtensionFactory`] value in [`EXTENSION_FACTORIES`].
+/// One element of [`EXTENSION_FACTORIES`]: a factory and the version of the SDK the component
+/// was compiled against, as [`register_extension!`](crate::register_extension) writes them.
+/// The host refuses to run a factory whose SDK version it is not compatible with
+/// (docs/versioning.md).
+#[derive(Clone, Copy)]
+pub struct Registration {
+    /// The factory.
+    pub factory: &'static dyn ErasedExtensionFactory,
+    /// [`VERSION`](crate::VERSION) of the SDK the registering crate was compiled against,
+    /// written into the registration by the macro's expansion.
+    pub sdk_version: &'static str,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("type", &self.factory.component_type())
+            .field("factory", &self.factory.factory_name())
+            .field("sdk_version", &self.sdk_version)
+            .finish()
+    }
+}
+
+/// Registers an [`ExtensionFactory`] value in [`EXTENSION_FACTORIES`], with the SDK version
+/// the component is compiled against ([`VERSION`](crate::VERSION)).
 ///
 /// ```ignore
 /// otelcol_rust_sdk::register_extension!(SampleFactory);
@@ -28,11 +52,14 @@ pub static EXTENSION_FACTORIES: [&'static dyn ErasedExtensionFactory];
 macro_rules! register_extension {
     ($factory:expr) => {
         const _: () = {
-            // Allowed: linkme's element is a `link_section` static; it holds a plain reference.
+            // Allowed: linkme's element is a `link_section` static; it holds plain references.
             #[allow(unsafe_code)]
             #[$crate::linkme::distributed_slice($crate::EXTENSION_FACTORIES)]
             #[linkme(crate = $crate::linkme)]
-            static REGISTRATION: &'static dyn $crate::ErasedExtensionFactory = &$factory;
+            static REGISTRATION: $crate::Registration = $crate::Registration {
+                factory: &$factory,
+                sdk_version: $crate::VERSION,
+            };
         };
     };
 }
@@ -124,8 +151,9 @@ impl<E: Extension> ErasedExtension for E {
     }
 }
 
-/// The registered factories, checked: types are lower_snake_case and unique.
-pub fn extension_factories() -> Result<Vec<&'static dyn ErasedExtensionFactory>, Error> {
+/// The registrations, sorted by type and checked: types are lower_snake_case and unique.
+/// Their SDK versions are the host's to check (it knows which it can run).
+pub fn extension_factories() -> Result<Vec<Registration>, Error> {
     check_factories(&EXTENSION_FACTORIES)
 }
 
@@ -135,29 +163,32 @@ pub fn find_extension_factory(
 ) -> Result<&'static dyn ErasedExtensionFactory, Error> {
     extension_factories()?
         .into_iter()
+        .map(|registration| registration.factory)
         .find(|factory| factory.component_type() == component_type)
         .ok_or_else(|| Error::UnknownType(component_type.to_owned()))
 }
 
-fn check_factories(
-    factories: &[&'static dyn ErasedExtensionFactory],
-) -> Result<Vec<&'static dyn ErasedExtensionFactory>, Error> {
-    let mut checked: Vec<&'static dyn ErasedExtensionFactory> = Vec::new();
-    for &factory in factories {
+fn check_factories(registrations: &[Registration]) -> Result<Vec<Registration>, Error> {
+    let mut checked: Vec<Registration> = Vec::new();
+    for &registration in registrations {
+        let factory = registration.factory;
         let kind = factory.component_type();
         if !is_lower_snake_case(kind) {
             return Err(Error::BadTypeName(kind.to_owned()));
         }
-        if let Some(seen) = checked.iter().find(|seen| seen.component_type() == kind) {
+        if let Some(seen) = checked
+            .iter()
+            .find(|seen| seen.factory.component_type() == kind)
+        {
             return Err(Error::DuplicateType {
                 kind: kind.to_owned(),
-                first: seen.factory_name(),
+                first: seen.factory.factory_name(),
                 second: factory.factory_name(),
             });
         }
-        checked.push(factory);
+        checked.push(registration);
     }
-    checked.sort_by_key(|factory| factory.component_type());
+    checked.sort_by_key(|registration| registration.factory.component_type());
     Ok(checked)
 }
 
@@ -215,9 +246,23 @@ mod tests {
 
     register_extension!(Alpha);
 
-    /// Guarantees: the macro puts a factory in the slice and lookups find it by type.
+    fn registered(factory: &'static dyn ErasedExtensionFactory) -> Registration {
+        Registration {
+            factory,
+            sdk_version: crate::VERSION,
+        }
+    }
+
+    /// Guarantees: the macro puts a factory in the slice, with the SDK version it was compiled
+    /// against, and lookups find it by type.
     #[test]
     fn registered_factory_is_found() {
+        let registrations = extension_factories().expect("valid registry");
+        let alpha = registrations
+            .iter()
+            .find(|registration| registration.factory.component_type() == "alpha")
+            .expect("registered");
+        assert_eq!(alpha.sdk_version, env!("CARGO_PKG_VERSION"));
         let factory = find_extension_factory("alpha").expect("registered");
         assert_eq!(factory.component_type(), "alpha");
         // A factory that declares no level is Development, as the SDK documents.
@@ -231,7 +276,7 @@ mod tests {
     /// Guarantees: two factories of one type are refused loudly, not shadowed.
     #[test]
     fn duplicate_types_are_rejected() {
-        let err = check_factories(&[&Alpha, &AlphaAgain]).err();
+        let err = check_factories(&[registered(&Alpha), registered(&AlphaAgain)]).err();
         assert_eq!(
             err.map(|err| err.to_string()),
             Some(
@@ -246,7 +291,7 @@ mod tests {
     /// Guarantees: types the collector would refuse are refused here first.
     #[test]
     fn non_snake_case_types_are_rejected() {
-        let err = check_factories(&[&Shouty]).err();
+        let err = check_factories(&[registered(&Shouty)]).err();
         assert_eq!(err, Some(Error::BadTypeName("Shouty".to_owned())));
         assert!(is_lower_snake_case("rust_sample2"));
         assert!(!is_lower_snake_case("2fast"));
