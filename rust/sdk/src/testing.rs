@@ -2,91 +2,110 @@
 //! create and start the extension with a [`TestHost`] that records its status reports, wait
 //! for a status, shut it down and check that its background tasks are gone.
 //!
+//! The `heartbeat` extension of docs/writing-an-extension.md, reporting `Status::Ok` once it
+//! beats, and its test (docs/testing-a-component.md walks through it):
+//!
 //! ```
-//! use std::time::Duration;
-//!
+//! # use std::time::Duration;
+//! # use otelcol_rust_sdk::{
+//! #     Config, ConfigProblems, CreateSettings, Error, Extension, ExtensionFactory, Host,
+//! #     LifecycleContext, Status,
+//! # };
+//! # use serde::{Deserialize, Serialize};
+//! # use tokio::task::AbortHandle;
+//! #
+//! # #[derive(Debug, Serialize, Deserialize)]
+//! # #[serde(default)]
+//! # pub struct HeartbeatConfig {
+//! #     #[serde(with = "otelcol_rust_sdk::duration")]
+//! #     pub interval: Duration,
+//! # }
+//! #
+//! # impl Default for HeartbeatConfig {
+//! #     fn default() -> Self {
+//! #         Self { interval: Duration::from_secs(5) }
+//! #     }
+//! # }
+//! #
+//! # impl Config for HeartbeatConfig {
+//! #     fn validate(&self) -> Result<(), Error> {
+//! #         let mut problems = ConfigProblems::new();
+//! #         if self.interval.is_zero() {
+//! #             problems.add("interval", "must be greater than 0");
+//! #         }
+//! #         problems.into_result()
+//! #     }
+//! # }
+//! #
+//! # pub struct Heartbeat {
+//! #     config: HeartbeatConfig,
+//! #     task: Option<AbortHandle>,
+//! # }
+//! #
+//! # impl Extension for Heartbeat {
+//! #     async fn start(&mut self, _ctx: &LifecycleContext, host: &Host) -> Result<(), Error> {
+//! #         let interval = self.config.interval;
+//! #         let reporter = host.clone();
+//! #         self.task = Some(host.spawn(async move {
+//! #             let mut ticks = tokio::time::interval(interval);
+//! #             ticks.tick().await; // the first tick is at once
+//! #             reporter.report_status(Status::Ok);
+//! #             loop {
+//! #                 ticks.tick().await;
+//! #             }
+//! #         }));
+//! #         Ok(())
+//! #     }
+//! #
+//! #     async fn shutdown(&mut self, _ctx: &LifecycleContext) -> Result<(), Error> {
+//! #         if let Some(task) = self.task.take() {
+//! #             task.abort();
+//! #         }
+//! #         Ok(())
+//! #     }
+//! # }
+//! #
+//! # pub struct HeartbeatFactory;
+//! #
+//! # impl ExtensionFactory for HeartbeatFactory {
+//! #     const TYPE: &'static str = "heartbeat";
+//! #     type Config = HeartbeatConfig;
+//! #     type Extension = Heartbeat;
+//! #
+//! #     fn create(&self, _: &CreateSettings, config: HeartbeatConfig) -> Result<Heartbeat, Error> {
+//! #         Ok(Heartbeat { config, task: None })
+//! #     }
+//! # }
+//! #
 //! use otelcol_rust_sdk::testing::TestHost;
-//! use otelcol_rust_sdk::{
-//!     Config, CreateSettings, Error, Extension, ExtensionFactory, Host, LifecycleContext, Status,
-//! };
-//! use serde::{Deserialize, Serialize};
 //!
-//! #[derive(Serialize, Deserialize)]
-//! #[serde(default)]
-//! struct TickConfig {
-//!     interval_ms: u64,
-//! }
-//!
-//! impl Default for TickConfig {
-//!     fn default() -> Self {
-//!         Self { interval_ms: 1000 }
-//!     }
-//! }
-//!
-//! impl Config for TickConfig {
-//!     fn validate(&self) -> Result<(), Error> {
-//!         if self.interval_ms == 0 {
-//!             return Err(Error::invalid_field("interval_ms", "must be greater than 0"));
-//!         }
-//!         Ok(())
-//!     }
-//! }
-//!
-//! struct Tick {
-//!     interval: Duration,
-//!     task: Option<tokio::task::AbortHandle>,
-//! }
-//!
-//! impl Extension for Tick {
-//!     async fn start(&mut self, _: &LifecycleContext, host: &Host) -> Result<(), Error> {
-//!         let (interval, reporter) = (self.interval, host.clone());
-//!         self.task = Some(host.spawn(async move {
-//!             loop {
-//!                 tokio::time::sleep(interval).await;
-//!                 reporter.report_status(Status::Ok);
-//!             }
-//!         }));
-//!         Ok(())
-//!     }
-//!
-//!     async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), Error> {
-//!         if let Some(task) = self.task.take() {
-//!             task.abort();
-//!         }
-//!         Ok(())
-//!     }
-//! }
-//!
-//! struct TickFactory;
-//!
-//! impl ExtensionFactory for TickFactory {
-//!     const TYPE: &'static str = "tick";
-//!     type Config = TickConfig;
-//!     type Extension = Tick;
-//!
-//!     fn create(&self, _: &CreateSettings, config: TickConfig) -> Result<Tick, Error> {
-//!         let interval = Duration::from_millis(config.interval_ms);
-//!         Ok(Tick { interval, task: None })
-//!     }
-//! }
-//!
-//! // In a component crate this is `#[tokio::test] async fn ticks() -> Result<..>`.
-//! # #[tokio::main(flavor = "current_thread")]
-//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let host = TestHost::new("tick");
+//! // In the component's crate: `#[tokio::test]` on it.
+//! async fn beats_then_stops() -> Result<(), Box<dyn std::error::Error>> {
+//!     let host = TestHost::new("heartbeat");
 //!     // The user's keys over the defaults, validated: what the collector hands `create`.
-//!     let mut tick = host.create(&TickFactory, r#"{"interval_ms": 10}"#)?;
-//!     host.start(&mut tick).await?;
-//!     host.wait_for(|status| *status == Status::Ok, Duration::from_secs(5)).await?;
-//!     host.shutdown(&mut tick).await?;
-//!     // Shutdown stopped what start spawned (the collector would abort it, later).
+//!     let mut heartbeat = host.create(&HeartbeatFactory, r#"{"interval": "10ms"}"#)?;
+//!     host.start(&mut heartbeat).await?;
+//!     host.wait_for(|status| *status == Status::Ok, Duration::from_secs(5))
+//!         .await?;
+//!     host.shutdown(&mut heartbeat).await?;
+//!     // Shutdown stopped what start spawned (the collector would abort it, but later).
 //!     host.wait_tasks_ended(Duration::from_secs(5)).await?;
-//!
-//!     let refused = host.create(&TickFactory, r#"{"interval_ms": 0}"#).err();
-//!     let message = refused.map(|err| err.to_string());
-//!     assert_eq!(message.as_deref(), Some("interval_ms: must be greater than 0"));
 //!     Ok(())
 //! }
+//!
+//! // The same, for a config the collector refuses.
+//! fn refuses_a_zero_interval() {
+//!     let host = TestHost::new("heartbeat");
+//!     let refused = host.create(&HeartbeatFactory, r#"{"interval": "0s"}"#);
+//!     let message = refused.err().map(|err| err.to_string());
+//!     assert_eq!(message.as_deref(), Some("interval: must be greater than 0"));
+//! }
+//! #
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! #     refuses_a_zero_interval();
+//! #     beats_then_stops().await
+//! # }
 //! ```
 //!
 //! `#[tokio::test]`'s default runtime has one thread: tasks spawned with [`Host::spawn`] run
