@@ -37,7 +37,7 @@ func NewFactories() ([]extension.Factory, error) {
 func NewFactory(componentType string) extension.Factory {
 	factory, err := findFactory(componentType)
 	if err != nil {
-		panic(fmt.Sprintf("otelcol-rust: %v (is the distribution built from a stale Rust archive?)", err))
+		panic(fmt.Sprintf("otelcol-rust: %v", err))
 	}
 	return factory
 }
@@ -52,7 +52,7 @@ func findFactory(componentType string) (extension.Factory, error) {
 			return newFactory(registered)
 		}
 	}
-	return nil, fmt.Errorf("unknown extension type %q", componentType)
+	return nil, fmt.Errorf("unknown extension type %q: the linked Rust library does not register it (is the distribution built from a stale Rust archive?)", componentType)
 }
 
 // newFactory builds the factory of one registered type, at the stability level its Rust
