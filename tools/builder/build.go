@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +19,9 @@ import (
 type step struct {
 	name string
 	run  func() error
+	// logged: the step's error does not carry its tool's output, so a failure shows the end of
+	// what it wrote to the build log.
+	logged bool
 }
 
 // options are the builder's command-line flags.
@@ -25,14 +29,25 @@ type options struct {
 	Manifest   string // the manifest's path
 	Repo       string // the otelcol-rust checkout; found if empty
 	OutputPath string // overrides dist.output_path if set (as ocb's --output-path does)
+	Verbose    bool   // stream cargo's, go's and ocb's output to progress too
 }
 
-// build turns the manifest into a collector binary and returns its path. Each step is
-// announced on progress; an error names the step (and, where one is to blame, the module).
-func build(opts options, progress io.Writer) (string, error) {
+// logName is the build log's name in the output directory.
+const logName = "build.log"
+
+// failureLines is how much of a failed step's output is shown: the end, where cargo and go put
+// their errors (cargo's "Compiling" lines come first).
+const failureLines = 100
+
+// build turns the manifest into a collector binary and returns its path. Progress is a short
+// list, one line per step; what cargo, go and ocb print goes to OUTPUT/build.log (and to
+// progress as well when opts.Verbose). An error names the step (and, where one is to blame,
+// the module); before it, progress gets the end of the failed step's output.
+func build(opts options, progress io.Writer) (_ string, err error) {
 	repo := opts.Repo
 	var (
 		m         *Manifest
+		log       *buildLog
 		crate     rustCrate
 		archive   string
 		digest    string
@@ -40,8 +55,13 @@ func build(opts options, progress io.Writer) (string, error) {
 		module    goModule
 		factories []goFactory
 	)
+	defer func() {
+		if log != nil {
+			err = errors.Join(err, log.Close())
+		}
+	}()
 	steps := []step{
-		{"read the manifest", func() (err error) {
+		{name: "read the manifest", run: func() (err error) {
 			if m, err = LoadManifest(opts.Manifest); err != nil {
 				return err
 			}
@@ -58,26 +78,33 @@ func build(opts options, progress io.Writer) (string, error) {
 				return err
 			}
 			crate = newRustCrate(m)
+			if log, err = createBuildLog(filepath.Join(m.OutputPath, logName), opts.Verbose, progress); err != nil {
+				return err
+			}
+			fmt.Fprintf(progress, "builder: full output in %s\n", log.Path)
 			return nil
 		}},
-		{"generate the Rust crate", func() error {
+		{name: "generate the Rust crate", run: func() error {
 			return crate.generate(m, repo)
 		}},
-		{"build the Rust crate (cargo)", func() (err error) {
-			if archive, err = crate.build(m, progress); err != nil {
+		{name: "resolve the Rust crates (one SDK)", run: func() error {
+			return crate.resolve(m, repo, log)
+		}},
+		{name: "build the Rust crate (cargo)", logged: true, run: func() (err error) {
+			if archive, err = crate.build(m, log); err != nil {
 				return err
 			}
 			digest, err = fileDigest(archive)
 			return err
 		}},
-		{"list the Rust extension types", func() (err error) {
+		{name: "list the Rust extension types", run: func() (err error) {
 			if module, err = readGoModule(repo); err != nil {
 				return err
 			}
-			types, err = listRustTypes(module, archive, digest)
+			types, err = listRustTypes(module, archive, digest, log)
 			return err
 		}},
-		{"generate the Go factories and ocb's manifest", func() error {
+		{name: "generate the Go factories and ocb's manifest", run: func() error {
 			factories = newGoFactories(m, typeNames(types))
 			for _, factory := range factories {
 				if err := factory.generate(m, module); err != nil {
@@ -90,21 +117,90 @@ func build(opts options, progress io.Writer) (string, error) {
 			}
 			return writeIfChanged(ocbManifestPath(crate), manifest)
 		}},
-		{"build the collector (ocb)", func() error {
-			return runOCB(repo, ocbManifestPath(crate), archive, digest, m.Debug, progress)
+		{name: "build the collector (ocb)", logged: true, run: func() error {
+			return runOCB(repo, ocbManifestPath(crate), archive, digest, m.Debug, log)
 		}},
-		{"check the binary's components", func() error {
+		{name: "check the binary's components", run: func() error {
 			return checkComponents(filepath.Join(m.OutputPath, m.Name), types)
 		}},
 	}
 	for i, s := range steps {
-		fmt.Fprintf(progress, "builder: [%d/%d] %s\n", i+1, len(steps), s.name)
+		header := fmt.Sprintf("builder: [%d/%d] %s\n", i+1, len(steps), s.name)
+		fmt.Fprint(progress, header)
+		if log != nil {
+			log.StartStep(header)
+		}
 		if err := s.run(); err != nil {
+			if s.logged && log != nil && !opts.Verbose {
+				log.ShowStepEnd(progress, failureLines)
+			}
 			return "", fmt.Errorf("step %d/%d (%s) failed: %w", i+1, len(steps), s.name, err)
 		}
 	}
 	return filepath.Join(m.OutputPath, m.Name), nil
 }
+
+// buildLog is OUTPUT/build.log: everything the tools the builder runs print, which progress
+// leaves out, headed by the step that ran them. Written to by one tool at a time.
+type buildLog struct {
+	Path      string
+	file      *os.File
+	verbose   io.Writer // progress, when it gets the tools' output too; else nil
+	written   int64
+	stepStart int64 // where the current step's output starts
+}
+
+func createBuildLog(path string, verbose bool, progress io.Writer) (*buildLog, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	log := &buildLog{Path: path, file: file}
+	if verbose {
+		log.verbose = progress
+	}
+	return log, nil
+}
+
+// Write appends to the file and, when verbose, copies to progress (whose errors do not stop
+// the tool: the file has everything).
+func (l *buildLog) Write(p []byte) (int, error) {
+	n, err := l.file.Write(p)
+	l.written += int64(n)
+	if l.verbose != nil {
+		_, _ = l.verbose.Write(p[:n])
+	}
+	return n, err
+}
+
+// StartStep writes the step's progress line to the file only (verbose progress has it already)
+// and marks where its output begins.
+func (l *buildLog) StartStep(header string) {
+	n, _ := l.file.WriteString(header)
+	l.written += int64(n)
+	l.stepStart = l.written
+}
+
+// ShowStepEnd writes the last lines of the current step's output to w, saying where the rest is.
+func (l *buildLog) ShowStepEnd(w io.Writer, lines int) {
+	output := make([]byte, l.written-l.stepStart)
+	if _, err := l.file.ReadAt(output, l.stepStart); err != nil || len(output) == 0 {
+		return
+	}
+	all := strings.Split(strings.TrimRight(string(output), "\n"), "\n")
+	shown := all[max(0, len(all)-lines):]
+	if len(shown) < len(all) {
+		fmt.Fprintf(w, "builder: the last %d of the step's %d lines of output (all of it is in %s):\n", len(shown), len(all), l.Path)
+	} else {
+		fmt.Fprintf(w, "builder: the step's output (also in %s):\n", l.Path)
+	}
+	fmt.Fprintln(w, strings.Join(shown, "\n"))
+}
+
+func (l *buildLog) Close() error { return l.file.Close() }
 
 // writeIfChanged leaves an unchanged file alone, so cargo and go see nothing new to rebuild.
 func writeIfChanged(path string, content []byte) error {
@@ -155,12 +251,12 @@ func typeNames(types []rustType) []string {
 
 // listRustTypes links the archive into go/internal/cmd/rusttypes and runs it: the registry
 // itself says which types the distribution has (and rejects duplicates).
-func listRustTypes(module goModule, archive, digest string) ([]rustType, error) {
+func listRustTypes(module goModule, archive, digest string, log io.Writer) ([]rustType, error) {
 	cmd := exec.Command("go", "-C", module.Dir, "run", "-tags", distributionTag,
 		"-ldflags="+digestFlag(digest), "./internal/cmd/rusttypes")
 	cmd.Env = linkEnv(archive)
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Stderr = io.MultiWriter(log, &stderr)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
@@ -176,7 +272,7 @@ func listRustTypes(module goModule, archive, digest string) ([]rustType, error) 
 }
 
 // runOCB runs the ocb pinned in tools/builder/go.mod.
-func runOCB(repo, manifest, archive, digest string, debug bool, progress io.Writer) error {
+func runOCB(repo, manifest, archive, digest string, debug bool, log io.Writer) error {
 	ldflags := "-s -w " + digestFlag(digest) // ocb's default (stripped), plus the archive's hash
 	if debug {
 		ldflags = digestFlag(digest)
@@ -184,8 +280,11 @@ func runOCB(repo, manifest, archive, digest string, debug bool, progress io.Writ
 	cmd := exec.Command("go", "-C", filepath.Join(repo, "tools", "builder"), "tool", "builder",
 		"--config", manifest, "--ldflags", ldflags)
 	cmd.Env = linkEnv(archive)
-	cmd.Stdout, cmd.Stderr = progress, progress
-	return cmd.Run()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("ocb failed: %w", err)
+	}
+	return nil
 }
 
 // checkComponents runs `<binary> components` and checks that every Rust type is there, at the

@@ -11,9 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 // These tests run the whole builder: cargo, the Go toolchain and ocb. Set CARGO_TARGET_DIR to
@@ -28,14 +31,30 @@ func TestBuildExampleDistribution(t *testing.T) {
 		t.Skip("builds a collector")
 	}
 	repo := repoRoot(t)
+	output := t.TempDir()
 	var progress bytes.Buffer
-	binary, err := build(options{Manifest: filepath.Join(repo, "examples", "manifest.yaml"), OutputPath: t.TempDir()}, &progress)
+	binary, err := build(options{Manifest: filepath.Join(repo, "examples", "manifest.yaml"), OutputPath: output}, &progress)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, tail(progress.String(), 40))
 	}
-	for i, name := range []string{"read the manifest", "build the Rust crate (cargo)", "build the collector (ocb)", "check the binary's components"} {
-		if !strings.Contains(progress.String(), "] "+name+"\n") {
-			t.Errorf("progress %d (%q) not shown", i, name)
+	// Progress is the step list and the log's name; the tools' output is in the log.
+	log := filepath.Join(output, "build.log")
+	wantProgress := "builder: [1/8] read the manifest\n" +
+		"builder: full output in " + log + "\n" +
+		"builder: [2/8] generate the Rust crate\n" +
+		"builder: [3/8] resolve the Rust crates (one SDK)\n" +
+		"builder: [4/8] build the Rust crate (cargo)\n" +
+		"builder: [5/8] list the Rust extension types\n" +
+		"builder: [6/8] generate the Go factories and ocb's manifest\n" +
+		"builder: [7/8] build the collector (ocb)\n" +
+		"builder: [8/8] check the binary's components\n"
+	if progress.String() != wantProgress {
+		t.Errorf("progress\n got:\n%s\nwant:\n%s", progress.String(), wantProgress)
+	}
+	logged := read(t, log)
+	for _, want := range []string{"builder: [4/8] build the Rust crate (cargo)\n", "Finished `release` profile", "builder: [7/8] build the collector (ocb)\n", "Compiled\t{\"binary\": \"" + binary + "\"}"} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("build.log lacks %q:\n%s", want, tail(logged, 40))
 		}
 	}
 
@@ -131,9 +150,16 @@ func TestBuildFailureNamesStepAndModule(t *testing.T) {
 		"  - cargo: 'broken-component = { path = \""+broken+"\" }'\n")
 	var progress bytes.Buffer
 	_, err = build(options{Manifest: manifest, Repo: repoRoot(t)}, &progress)
-	want := "step 3/7 (build the Rust crate (cargo)) failed: cargo build failed in extensions[1] (" + manifest + ":6:5, crate broken-component): exit status 101"
+	want := "step 4/8 (build the Rust crate (cargo)) failed: cargo build failed in extensions[1] (" + manifest + ":6:5, crate broken-component): exit status 101"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error\n got: %v\nwant: %s\noutput:\n%s", err, want, tail(progress.String(), 30))
+	}
+	// Cargo's output is not in progress until the step fails; then its end is shown.
+	log := filepath.Join(filepath.Dir(manifest), "out", "build.log")
+	before, failure, found := strings.Cut(progress.String(), "builder: [4/8] build the Rust crate (cargo)\n")
+	if !found || strings.Contains(before, "Compiling") || !strings.HasPrefix(failure, "builder: the step's output (also in "+log+"):\n") ||
+		!strings.Contains(failure, "error[E0308]: mismatched types") || !strings.Contains(failure, "error: could not compile `broken-component`") {
+		t.Errorf("progress does not end with the failed step's output:\n%s", progress.String())
 	}
 }
 
@@ -154,7 +180,7 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 	var progress bytes.Buffer
 	_, err = build(options{Manifest: manifest, Repo: repo}, &progress)
 	for _, want := range []string{
-		"step 4/7 (list the Rust extension types) failed:",
+		"step 5/8 (list the Rust extension types) failed:",
 		`extension type "rust_sample" is registered more than once: by `,
 		"rust_sample::",
 		"duplicate_sample::ImpostorFactory",
@@ -162,6 +188,232 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("error %v lacks %q\noutput:\n%s", err, want, tail(progress.String(), 30))
 		}
+	}
+}
+
+// Guarantees: a component crate in a git repository of its own that depends on otelcol-rust-sdk
+// by git, listed beside one that uses this checkout's SDK by path, builds into a collector with
+// one SDK (two would be two factory registries): both types are listed and both run.
+func TestBuildGitComponentWithGitSDK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a collector")
+	}
+	repo := repoRoot(t)
+	// The SDK's git repository: a clone of this checkout, reached like a remote one.
+	sdkGit := "file://" + gitClone(t, repo)
+	component := filepath.Join(t.TempDir(), "git-sample")
+	copyDir(t, filepath.Join("testdata", "git-component"), component)
+	writeTo(t, filepath.Join(component, "Cargo.toml"), `[package]
+name = "git-sample"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+otelcol-rust-sdk = { git = "`+sdkGit+`" }
+serde = { version = "1", features = ["derive"] }
+`)
+	gitCommit(t, component)
+	manifest := writeManifest(t, distHeader+"extensions:\n"+
+		"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n"+
+		"  - cargo: 'git-sample = { git = \"file://"+component+"\" }'\n"+
+		"receivers:\n  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0\n"+
+		"exporters:\n  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0\n"+
+		"providers:\n  - gomod: go.opentelemetry.io/collector/confmap/provider/envprovider v1.70.0\n"+
+		"  - gomod: go.opentelemetry.io/collector/confmap/provider/fileprovider v1.70.0\n")
+	var progress bytes.Buffer
+	binary, err := build(options{Manifest: manifest, Repo: repo}, &progress)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, tail(progress.String(), 40))
+	}
+	components := run(t, binary, "components")
+	for _, want := range []string{"- name: rust_sample", "- name: git_sample"} {
+		if !strings.Contains(components, want) {
+			t.Errorf("components lacks %q:\n%s", want, components)
+		}
+	}
+
+	rustEndpoint := freeEndpoint(t)
+	config := writeFile(t, "config.yaml", fmt.Sprintf(`extensions:
+  rust_sample:
+    endpoint: %s
+  git_sample:
+    greeting: from git
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+exporters:
+  debug:
+service:
+  extensions: [rust_sample, git_sample]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [debug]
+`, rustEndpoint, freeEndpoint(t)))
+	collector := exec.Command(binary, "--config", config)
+	var logs syncBuffer
+	collector.Stdout, collector.Stderr = &logs, &logs
+	if err := collector.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- collector.Wait() }()
+	defer collector.Process.Kill()
+
+	waitForLog(t, &logs, "git_sample started: from git", exited)
+	var status struct {
+		ComponentID string `json:"component_id"`
+	}
+	if err := json.Unmarshal([]byte(waitForHTTP(t, "http://"+rustEndpoint+"/", exited, &logs)), &status); err != nil || status.ComponentID != "rust_sample" {
+		t.Errorf("rust_sample answered %+v (%v)", status, err)
+	}
+	if err := collector.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil || !strings.Contains(logs.String(), "git_sample stopped: from git") {
+			t.Errorf("collector exited with %v after SIGTERM:\n%s", err, tail(logs.String(), 20))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("collector still running 20 s after SIGTERM:\n%s", tail(logs.String(), 20))
+	}
+}
+
+// gitClone clones the repository's committed state (HEAD) into a temporary directory.
+func gitClone(t *testing.T, repo string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "otelcol-rust")
+	git(t, "", "clone", "--quiet", repo, dir)
+	return dir
+}
+
+// gitCommit makes dir a git repository holding its files in one commit.
+func gitCommit(t *testing.T, dir string) {
+	t.Helper()
+	git(t, dir, "init", "--quiet")
+	git(t, dir, "add", ".")
+	git(t, dir, "-c", "user.name=builder test", "-c", "user.email=builder@test.invalid", "commit", "--quiet", "-m", "component")
+}
+
+func git(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeTo writes a file, creating its directory.
+func writeTo(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer a collector writes its logs to while the test reads them.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitForLog polls the collector's logs until they contain text; it fails if the collector
+// exits first or 30 s pass.
+func waitForLog(t *testing.T, logs *syncBuffer, text string, exited <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), text) {
+		select {
+		case err := <-exited:
+			t.Fatalf("collector exited (%v) before logging %q:\n%s", err, text, tail(logs.String(), 20))
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q logged within 30 s:\n%s", text, tail(logs.String(), 20))
+		}
+	}
+}
+
+// Guarantees: a module whose SDK requirement does not accept the checkout's SDK (here a git
+// SDK of the next series, 0.2.0) stops the build in the resolve step, before anything is
+// compiled, with every module's requirement listed and the incompatible one marked.
+func TestBuildRefusesIncompatibleSDKs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cargo")
+	}
+	repo := repoRoot(t)
+	var workspace struct {
+		Workspace struct {
+			Package struct{ Version string } `toml:"package"`
+		} `toml:"workspace"`
+	}
+	if _, err := toml.DecodeFile(filepath.Join(repo, "rust", "Cargo.toml"), &workspace); err != nil {
+		t.Fatal(err)
+	}
+	inUse := workspace.Workspace.Package.Version
+	next, err := parseSemver(inUse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next = semver{next.major, next.minor + 1, 0, ""} // the next 0.x series: incompatible
+	if next.major > 0 {
+		next = semver{next.major + 1, 0, 0, ""}
+	}
+	sdk := filepath.Join(t.TempDir(), "otelcol-rust-sdk")
+	writeTo(t, filepath.Join(sdk, "Cargo.toml"), "[package]\nname = \"otelcol-rust-sdk\"\nversion = \""+next.String()+"\"\nedition = \"2024\"\n")
+	writeTo(t, filepath.Join(sdk, "src", "lib.rs"), "//! A later SDK.\n")
+	gitCommit(t, sdk)
+	newer := filepath.Join(t.TempDir(), "newer-sample")
+	writeTo(t, filepath.Join(newer, "Cargo.toml"), "[package]\nname = \"newer-sample\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n"+
+		"[dependencies]\notelcol-rust-sdk = { git = \"file://"+sdk+"\" }\n")
+	writeTo(t, filepath.Join(newer, "src", "lib.rs"), "//! Written for a later SDK.\n")
+	manifest := writeManifest(t, distHeader+"extensions:\n"+
+		"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n"+
+		"  - cargo: 'newer-sample = { path = \""+newer+"\" }'\n")
+	var progress bytes.Buffer
+	_, err = build(options{Manifest: manifest, Repo: repo}, &progress)
+	sdkDir := filepath.Join(repo, "rust", "sdk")
+	want := "step 3/8 (resolve the Rust crates (one SDK)) failed: the distribution's SDK is otelcol-rust-sdk " + inUse + " (" + sdkDir + "), and not every module accepts it:\n" +
+		"  ok            extensions[0] (" + manifest + ":5:5, crate rust-sample): otelcol-rust-sdk ^" + inUse + " (no version given: the one at path " + sdkDir + ", " + inUse + ")\n" +
+		"  INCOMPATIBLE  extensions[1] (" + manifest + ":6:5, crate newer-sample): otelcol-rust-sdk ^" + next.String() + " (no version given: the one at git file://" + sdk + ", " + next.String() + ")\n" +
+		"a component runs only on an SDK its requirement accepts"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error\n got: %v\nwant: %s...\noutput:\n%s", err, want, tail(progress.String(), 30))
+	}
+	// Nothing was compiled: cargo build is the next step.
+	log := read(t, filepath.Join(filepath.Dir(manifest), "out", "build.log"))
+	if strings.Contains(progress.String(), "[4/8]") || strings.Contains(log, "[4/8]") || strings.Contains(log, "Compiling") {
+		t.Errorf("the build went on after the resolve step:\n%s\nbuild.log:\n%s", progress.String(), log)
 	}
 }
 
@@ -176,7 +428,7 @@ func run(t *testing.T, binary string, args ...string) string {
 
 // waitForHTTP polls url until it answers 200 and returns the body; it fails if the collector
 // exits first or 30 s pass.
-func waitForHTTP(t *testing.T, url string, exited <-chan error, logs *bytes.Buffer) string {
+func waitForHTTP(t *testing.T, url string, exited <-chan error, logs fmt.Stringer) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

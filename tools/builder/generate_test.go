@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,7 +21,7 @@ func repoRoot(t *testing.T) string {
 }
 
 // Guarantees: the generated crate lists the boundary crate and each cargo line (with where it
-// came from), links each crate from lib.rs by the name Rust code knows it by (a rename, or a
+// came from), redirects crates.io's SDK to the checkout's, links each crate from lib.rs by the name Rust code knows it by (a rename, or a
 // library name other than the package's), carries the workspace's release profile (the one
 // that keeps registrations in the Go link) and starts from the workspace's lock file.
 func TestGeneratedRustCrate(t *testing.T) {
@@ -45,11 +46,15 @@ func TestGeneratedRustCrate(t *testing.T) {
 	if err := crate.generate(m, repo); err != nil {
 		t.Fatal(err)
 	}
+	if err := crate.resolve(m, repo, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	cargoToml := read(t, filepath.Join(crate.Dir, "Cargo.toml"))
 	for _, want := range []string{
 		`otelcol-rust-ffi = { path = "` + filepath.Join(repo, "rust", "ffi") + `" }`,
 		"# extensions[0], " + path + ":5:5\nrenamed-ext = { package = \"my-ext\", path = \"" + filepath.Join(filepath.Dir(path), "my_ext") + "\" }\n",
 		"# extensions[1], " + path + ":6:5\ncustom-lib-crate = { path = \"" + customLib + "\" }\n",
+		"[patch.crates-io]\notelcol-rust-sdk = { path = \"" + filepath.Join(repo, "rust", "sdk") + "\" }\n",
 		"[profile.release]\ncodegen-units = 1\ndebug = \"line-tables-only\"\nlto = \"fat\"\npanic = \"unwind\"\n",
 		"crate-type = [\"staticlib\"]",
 		"\n[workspace]\n",

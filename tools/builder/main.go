@@ -7,9 +7,11 @@
 //	  - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
 //	  - cargo: 'rust-sample = { path = "../rust/components/rust_sample" }'
 //
-// The builder validates the manifest, generates and builds the distribution's one Rust staticlib
-// (the boundary plus every cargo module), generates a Go factory module per Rust extension type,
-// then runs ocb (pinned in this module's go.mod) with cgo on and the archive in the link.
+// The builder validates the manifest, generates the distribution's one Rust staticlib (the
+// boundary plus every cargo module), makes its crate graph hold one SDK (the checkout's),
+// builds it, generates a Go factory module per Rust extension type, then runs ocb (pinned in
+// this module's go.mod) with cgo on and the archive in the link. It prints one line per step;
+// cargo's, go's and ocb's output goes to OUTPUT/build.log (-v shows it too).
 // See docs/distribution.md.
 package main
 
@@ -25,12 +27,13 @@ func main() {
 	config := flag.String("config", "", "the manifest (ocb's format plus cargo: modules)")
 	repo := flag.String("otelcol-rust", "", "the otelcol-rust checkout whose rust/ and go/ the distribution uses (default: found from the working directory or the manifest)")
 	output := flag.String("output-path", "", "where to write the generated sources and the binary (overrides dist.output_path)")
+	verbose := flag.Bool("v", false, "show cargo's, go's and ocb's output as they run (it always goes to OUTPUT/"+logName+")")
 	flag.Parse()
 	if *config == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: builder --config manifest.yaml [--output-path DIR] [--otelcol-rust DIR]")
+		fmt.Fprintln(os.Stderr, "usage: builder --config manifest.yaml [--output-path DIR] [--otelcol-rust DIR] [-v]")
 		os.Exit(2)
 	}
-	binary, err := build(options{Manifest: *config, Repo: *repo, OutputPath: *output}, os.Stderr)
+	binary, err := build(options{Manifest: *config, Repo: *repo, OutputPath: *output, Verbose: *verbose}, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "builder:", err)
 		os.Exit(1)

@@ -35,19 +35,15 @@ func newRustCrate(m *Manifest) rustCrate {
 	}
 }
 
-// generate writes the crate. Its Cargo.toml takes the release profile from the repository's
+// generate writes the crate's Cargo.toml and seeds its lock file; lib.rs comes with the
+// resolved graph (resolve). Its Cargo.toml takes the release profile from the repository's
 // workspace (the profile that keeps linkme registrations in the Go link), and its lock file
 // starts as a copy of the workspace's, so shared dependencies resolve to the tested versions.
-// lib.rs names each crate as Rust code sees it, which cargo tells once the manifest is written.
 func (c rustCrate) generate(m *Manifest, repo string) error {
-	profile, err := releaseProfile(filepath.Join(repo, "rust", "Cargo.toml"))
-	if err != nil {
-		return err
-	}
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeIfChanged(filepath.Join(c.Dir, "Cargo.toml"), []byte(c.cargoToml(m, repo, profile))); err != nil {
+	if err := c.writeCargoToml(m, repo, nil); err != nil {
 		return err
 	}
 	lock := filepath.Join(c.Dir, "Cargo.lock")
@@ -60,71 +56,79 @@ func (c rustCrate) generate(m *Manifest, repo string) error {
 			return err
 		}
 	}
-	names, err := c.externNames(m)
+	return nil
+}
+
+// writeCargoToml writes Cargo.toml, redirecting the SDK of each git source in gitPatches to the
+// checkout's.
+func (c rustCrate) writeCargoToml(m *Manifest, repo string, gitPatches []string) error {
+	profile, err := releaseProfile(filepath.Join(repo, "rust", "Cargo.toml"))
 	if err != nil {
 		return err
+	}
+	return writeIfChanged(filepath.Join(c.Dir, "Cargo.toml"), []byte(c.cargoToml(m, repo, profile, gitPatches)))
+}
+
+// resolve makes the crate's graph hold exactly one SDK, the checkout's (see onesdk.go), or
+// refuses before anything is compiled; then it writes lib.rs, which names each module's crate
+// as Rust code sees it: the dependency key if it renames the package, otherwise the package's
+// library name, which need not be the package name (`[lib] name = "..."`).
+func (c rustCrate) resolve(m *Manifest, repo string, log io.Writer) error {
+	md, err := c.metadata(m, log)
+	if err != nil {
+		return err
+	}
+	plan, err := planOneSDK(md, m.Cargo, filepath.Join(repo, "rust", "sdk", "Cargo.toml"))
+	if err != nil {
+		return err
+	}
+	if len(plan.Patches) > 0 {
+		if err := c.writeCargoToml(m, repo, plan.Patches); err != nil {
+			return err
+		}
+		if md, err = c.metadata(m, log); err != nil {
+			return err
+		}
+	}
+	if err := checkOneSDK(md, plan.SDK); err != nil {
+		return fmt.Errorf("after redirecting %s to the distribution's: %w", strings.Join(plan.Patches, ", "), err)
+	}
+	ids, err := md.moduleIDs(m.Cargo)
+	if err != nil {
+		return err
+	}
+	root := md.node(md.Resolve.Root)
+	names := map[string]string{} // cargo module key -> extern crate name
+	for i, module := range m.Cargo {
+		for _, dep := range root.Deps {
+			if dep.Pkg == ids[i] {
+				names[module.Key] = dep.Name
+			}
+		}
 	}
 	return writeIfChanged(filepath.Join(c.Dir, "lib.rs"), []byte(c.libRs(m, names)))
 }
 
-// externNames asks cargo how Rust code names each cargo module's crate: the dependency key if
-// it renames the package, otherwise the package's library name, which need not be the package
-// name (`[lib] name = "..."`).
-func (c rustCrate) externNames(m *Manifest) (map[string]string, error) {
+// metadata runs cargo metadata on the crate. Cargo's messages (fetching git sources, warnings)
+// go to log; an error carries them and names the module cargo complains about.
+func (c rustCrate) metadata(m *Manifest, log io.Writer) (*cargoMetadata, error) {
 	cmd := exec.Command("cargo", "metadata", "--format-version", "1", "--manifest-path", filepath.Join(c.Dir, "Cargo.toml"))
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Stderr = io.MultiWriter(log, &stderr)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("cargo metadata failed%s: %w: %s", blame(m, stderr.String()), err, strings.TrimSpace(stderr.String()))
 	}
-	var metadata struct {
-		Packages []struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"packages"`
-		Resolve struct {
-			Root  string `json:"root"`
-			Nodes []struct {
-				ID   string `json:"id"`
-				Deps []struct {
-					Name string `json:"name"` // the extern crate name
-					Pkg  string `json:"pkg"`
-				} `json:"deps"`
-			} `json:"nodes"`
-		} `json:"resolve"`
-	}
-	if err := json.Unmarshal(out, &metadata); err != nil {
+	var md cargoMetadata
+	if err := json.Unmarshal(out, &md); err != nil {
 		return nil, fmt.Errorf("cargo metadata: %w", err)
 	}
-	packageOf := map[string]string{}
-	for _, pkg := range metadata.Packages {
-		packageOf[pkg.ID] = pkg.Name
-	}
-	names := map[string]string{} // cargo module key -> extern crate name
-	for _, node := range metadata.Resolve.Nodes {
-		if node.ID != metadata.Resolve.Root {
-			continue
-		}
-		for _, dep := range node.Deps {
-			for _, module := range m.Cargo {
-				if packageOf[dep.Pkg] == module.Package {
-					names[module.Key] = dep.Name
-				}
-			}
-		}
-	}
-	for _, module := range m.Cargo {
-		if names[module.Key] == "" {
-			return nil, fmt.Errorf("cargo metadata does not show %s as a library dependency", module.Describe())
-		}
-	}
-	return names, nil
+	return &md, nil
 }
 
 const generatedHeader = "Generated by otelcol-rust's builder (tools/builder) from %s. DO NOT EDIT: edit the manifest and rerun the builder."
 
-func (c rustCrate) cargoToml(m *Manifest, repo, profile string) string {
+func (c rustCrate) cargoToml(m *Manifest, repo, profile string, gitPatches []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# "+generatedHeader+"\n\n", m.AbsPath)
 	fmt.Fprintf(&b, "[package]\nname = %q\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n", c.Package)
@@ -133,6 +137,13 @@ func (c rustCrate) cargoToml(m *Manifest, repo, profile string) string {
 	fmt.Fprintf(&b, "%s = { path = %q }\n", boundaryCrate, filepath.Join(repo, "rust", "ffi"))
 	for _, module := range m.Cargo {
 		fmt.Fprintf(&b, "# %s, %s\n%s\n", module.Where, module.Pos, module.Line)
+	}
+	sdk := fmt.Sprintf("%s = { path = %q }\n", sdkCrate, filepath.Join(repo, "rust", "sdk"))
+	b.WriteString("\n# One SDK: a component's requirement on it from crates.io, or from a git source below, is\n")
+	b.WriteString("# met by the checkout's (the builder checked that each requirement accepts its version).\n")
+	b.WriteString("[patch.crates-io]\n" + sdk)
+	for _, url := range gitPatches {
+		fmt.Fprintf(&b, "[patch.%q]\n%s", url, sdk)
 	}
 	b.WriteString("\n# Copied from the otelcol-rust workspace: fat LTO keeps every registration in the Go link.\n")
 	b.WriteString(profile)
@@ -178,12 +189,12 @@ func releaseProfile(cargoToml string) (string, error) {
 
 // build runs cargo and returns the archive's path, taken from cargo's own report of the
 // artifacts (so CARGO_TARGET_DIR and .cargo/config are honoured). Cargo's progress and
-// diagnostics go to progress; a failure names the module cargo was complaining about.
-func (c rustCrate) build(m *Manifest, progress io.Writer) (string, error) {
+// diagnostics go to log; a failure names the module cargo was complaining about.
+func (c rustCrate) build(m *Manifest, log io.Writer) (string, error) {
 	cmd := exec.Command("cargo", "build", "--release", "--message-format=json-render-diagnostics",
 		"--manifest-path", filepath.Join(c.Dir, "Cargo.toml"))
 	var stderr bytes.Buffer
-	cmd.Stderr = io.MultiWriter(progress, &stderr)
+	cmd.Stderr = io.MultiWriter(log, &stderr)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", err
