@@ -190,6 +190,17 @@ func TestBlameNamesTheFailingModule(t *testing.T) {
 	if got, want := blame(m, output), " in extensions[1] (m.yaml:4:5, crate fails)"; got != want {
 		t.Errorf("blame = %q, want %q", got, want)
 	}
+	// A requirement cargo cannot meet names its package on the lines after the error.
+	unmet := "    Updating git repository `file:///tmp/sdk`\n" +
+		"error: failed to select a version for the requirement `otelcol-rust-sdk = \"^0.2\"`\n" +
+		"candidate versions found which didn't match: 0.1.0\n" +
+		"location searched: Git repository file:///tmp/sdk\n" +
+		"required by package `helper v0.3.0 (/tmp/helper)`\n" +
+		"    ... which satisfies path dependency `helper` of package `fails v0.1.0 (/tmp/fails)`\n" +
+		"    ... which satisfies path dependency `fails` of package `otelcol-rust-dist-mycol v0.0.0 (/tmp/out/rust)`\n"
+	if got, want := blame(m, unmet), " in extensions[1] (m.yaml:4:5, crate fails)"; got != want {
+		t.Errorf("blame of an unmet requirement = %q, want %q", got, want)
+	}
 	if got := blame(m, "error: linking failed\n"); got != "" {
 		t.Errorf("blame of an error naming no module = %q", got)
 	}

@@ -237,10 +237,13 @@ func (c rustCrate) build(m *Manifest, log io.Writer) (string, error) {
 }
 
 // blame names the cargo module that cargo's first error line is about, if it names one. Only
-// `error` lines count: cargo also names crates in warnings ("`x` (lib) generated 1 warning").
+// error lines count: cargo also names crates in warnings ("`x` (lib) generated 1 warning").
+// A requirement cargo cannot meet is an error whose package is named on the lines after it
+// ("required by package `x v0.1.0`", "... which satisfies dependency `x` of package `y v0.1.0`").
 func blame(m *Manifest, cargoOutput string) string {
 	for _, line := range strings.Split(cargoOutput, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "error") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "error") && !strings.HasPrefix(line, "required by package") && !strings.HasPrefix(line, "... which satisfies") {
 			continue
 		}
 		for _, module := range m.Cargo {
