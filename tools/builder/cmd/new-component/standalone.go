@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// defaultSDKGit is the SDK's home for a component kept in a repository of its own.
+const defaultSDKGit = "https://github.com/otelcol-rust/otelcol-rust"
+
+// standaloneFiles are the templates of a standalone crate and where each goes.
+var standaloneFiles = map[string]string{
+	"standalone/Cargo.toml.tmpl":    "Cargo.toml",
+	"standalone/clippy.toml.tmpl":   "clippy.toml",
+	"standalone/gitignore.tmpl":     ".gitignore",
+	"standalone/README.md.tmpl":     "README.md",
+	"standalone/manifest.yaml.tmpl": "manifest.yaml",
+	"standalone/config.yaml.tmpl":   "config.yaml",
+	"src/lib.rs.tmpl":               "src/lib.rs",
+	"src/config.rs.tmpl":            "src/config.rs",
+}
+
+// writeStandalone writes a crate that builds on its own, in opts.Out: it depends on the SDK by
+// git (or path) with the checkout's version as requirement, and carries a manifest that builds
+// a distribution with it through this checkout's builder.
+func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer) error {
+	dir, err := filepath.Abs(opts.Out)
+	if err != nil {
+		return err
+	}
+	switch entries, err := os.ReadDir(dir); {
+	case err == nil && len(entries) > 0:
+		return fmt.Errorf("--out %s exists and is not empty; give a new or empty directory", dir)
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	data.Dir = dir
+	source := ""
+	if opts.SDKPath != "" {
+		sdk, err := sdkDir(opts.SDKPath)
+		if err != nil {
+			return err
+		}
+		data.SDKDependency = fmt.Sprintf("{ path = %s, version = %s }", tomlString(sdk), tomlString(data.SDKVersion))
+		source = sdk
+	} else {
+		url := opts.SDKGit
+		if url == "" {
+			url = defaultSDKGit
+		}
+		data.SDKDependency = fmt.Sprintf("{ git = %s, version = %s }", tomlString(url), tomlString(data.SDKVersion))
+		source = url
+	}
+	files, err := renderAll(dir, standaloneFiles, data)
+	if err != nil {
+		return err
+	}
+	// The lock starts as the checkout's, so the crate builds with the dependency versions
+	// otelcol-rust is tested with (and needs no registry look-up for those).
+	if files[filepath.Join(dir, "Cargo.lock")], err = os.ReadFile(filepath.Join(r.Root, "rust", "Cargo.lock")); err != nil {
+		return err
+	}
+	if err := writeFiles(files); err != nil {
+		return err
+	}
+	if err := rustfmt(data.Edition, []string{filepath.Join(dir, "src", "lib.rs"), filepath.Join(dir, "src", "config.rs")}); err != nil {
+		return err
+	}
+	lockNote := "from the checkout's; cargo completes it on the first build (it fetches the SDK from " + source + ")"
+	// Resolving now trims the lock to this crate's graph. Only for an SDK on this machine: an
+	// unreachable remote would make cargo wait for its network timeouts.
+	if opts.SDKPath != "" || strings.HasPrefix(opts.SDKGit, "file://") {
+		cmd := exec.Command("cargo", "metadata", "--format-version", "1", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+		if err := cmd.Run(); err != nil {
+			lockNote = fmt.Sprintf("from the checkout's; `cargo metadata` could not resolve it yet (%v: %s)", err, strings.TrimSpace(stderr.String()))
+		} else {
+			lockNote = "resolved, with the checkout's dependency versions"
+		}
+	}
+
+	fmt.Fprintf(stdout, "new-component: wrote the standalone crate %s (extension type %s) in %s:\n", data.Package, data.Name, dir)
+	fmt.Fprintf(stdout, "  Cargo.toml      otelcol-rust-sdk = %s\n", data.SDKDependency)
+	fmt.Fprintf(stdout, "  Cargo.lock      %s\n", lockNote)
+	fmt.Fprintf(stdout, "  src/config.rs   the config (interval, message) and its validate()\n")
+	fmt.Fprintf(stdout, "  src/lib.rs      factory, extension (start spawns a task, shutdown stops it), registration, unit tests\n")
+	fmt.Fprintf(stdout, "  manifest.yaml   a collector distribution with it (output in ./dist); config.yaml runs it\n")
+	fmt.Fprintf(stdout, "  README.md, clippy.toml, .gitignore\n")
+	fmt.Fprintf(stdout, "Next:\n")
+	fmt.Fprintf(stdout, "  cd %s && git init && cargo test\n", dir)
+	fmt.Fprintf(stdout, "  cd %s && go run . --config %s\n", filepath.Join(r.Root, "tools", "builder"), filepath.Join(dir, "manifest.yaml"))
+	fmt.Fprintf(stdout, "  %s --config %s\n", filepath.Join(dir, "dist", "otelcol-"+data.Package), filepath.Join(dir, "config.yaml"))
+	return nil
+}
+
+// sdkDir returns the SDK crate's directory, absolute: dir itself, or rust/sdk when dir is an
+// otelcol-rust checkout.
+func sdkDir(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for _, candidate := range []string{dir, filepath.Join(dir, "rust", "sdk")} {
+		var manifest struct {
+			Package struct {
+				Name string `toml:"name"`
+			} `toml:"package"`
+		}
+		if _, err := toml.DecodeFile(filepath.Join(candidate, "Cargo.toml"), &manifest); err == nil && manifest.Package.Name == "otelcol-rust-sdk" {
+			return candidate, nil
+		}
+	}
+	return "", fmt.Errorf("--sdk-path %s: no otelcol-rust-sdk crate there (give rust/sdk of an otelcol-rust checkout)", dir)
+}
+
+// tomlString quotes s as a TOML basic string.
+func tomlString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
