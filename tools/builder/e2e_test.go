@@ -192,8 +192,10 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 }
 
 // Guarantees: a component crate in a git repository of its own that depends on otelcol-rust-sdk
-// by git, listed beside one that uses this checkout's SDK by path, builds into a collector with
-// one SDK (two would be two factory registries): both types are listed and both run.
+// by git (as tools/new-component --out writes it), listed beside one that uses this checkout's
+// SDK by path, builds into a collector with one SDK (two would be two factory registries,
+// which linkme refuses at start): both types are listed and both run. The standalone crate's
+// own manifest is the one built, with its crate taken from its git repository.
 func TestBuildGitComponentWithGitSDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a collector")
@@ -201,33 +203,31 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 	repo := repoRoot(t)
 	// The SDK's git repository: a clone of this checkout, reached like a remote one.
 	sdkGit := "file://" + gitClone(t, repo)
-	component := filepath.Join(t.TempDir(), "git-sample")
-	copyDir(t, filepath.Join("testdata", "git-component"), component)
-	writeTo(t, filepath.Join(component, "Cargo.toml"), `[package]
-name = "git-sample"
-version = "0.1.0"
-edition = "2024"
-publish = false
-
-[dependencies]
-otelcol-rust-sdk = { git = "`+sdkGit+`" }
-serde = { version = "1", features = ["derive"] }
-`)
+	component := filepath.Join(t.TempDir(), "git-beat")
+	newComponent := exec.Command(filepath.Join(repo, "tools", "new-component"), "--out", component, "--sdk-git", sdkGit, "git_beat")
+	if out, err := newComponent.CombinedOutput(); err != nil {
+		t.Fatalf("tools/new-component: %v\n%s", err, out)
+	}
+	if cargoToml := read(t, filepath.Join(component, "Cargo.toml")); !strings.Contains(cargoToml, `otelcol-rust-sdk = { git = "`+sdkGit+`", version = "`) {
+		t.Fatalf("the component does not depend on the SDK by git:\n%s", cargoToml)
+	}
 	gitCommit(t, component)
-	manifest := writeManifest(t, distHeader+"extensions:\n"+
-		"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n"+
-		"  - cargo: 'git-sample = { git = \"file://"+component+"\" }'\n"+
-		"receivers:\n  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0\n"+
-		"exporters:\n  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0\n"+
-		"providers:\n  - gomod: go.opentelemetry.io/collector/confmap/provider/envprovider v1.70.0\n"+
-		"  - gomod: go.opentelemetry.io/collector/confmap/provider/fileprovider v1.70.0\n")
+	manifest := filepath.Join(component, "manifest.yaml")
+	standalone := read(t, manifest)
+	pathLine := `  - cargo: 'git-beat = { path = "." }'` + "\n"
+	if !strings.Contains(standalone, pathLine) {
+		t.Fatalf("manifest.yaml does not list the crate as %q:\n%s", pathLine, standalone)
+	}
+	writeTo(t, manifest, strings.Replace(standalone, pathLine,
+		"  - cargo: 'git-beat = { git = \"file://"+component+"\" }'\n"+
+			"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n", 1))
 	var progress bytes.Buffer
 	binary, err := build(options{Manifest: manifest, Repo: repo}, &progress)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, tail(progress.String(), 40))
 	}
 	components := run(t, binary, "components")
-	for _, want := range []string{"- name: rust_sample", "- name: git_sample"} {
+	for _, want := range []string{"- name: rust_sample", "- name: git_beat"} {
 		if !strings.Contains(components, want) {
 			t.Errorf("components lacks %q:\n%s", want, components)
 		}
@@ -237,8 +237,9 @@ serde = { version = "1", features = ["derive"] }
 	config := writeFile(t, "config.yaml", fmt.Sprintf(`extensions:
   rust_sample:
     endpoint: %s
-  git_sample:
-    greeting: from git
+  git_beat:
+    interval: 100ms
+    message: beat from git
 receivers:
   otlp:
     protocols:
@@ -247,7 +248,7 @@ receivers:
 exporters:
   debug:
 service:
-  extensions: [rust_sample, git_sample]
+  extensions: [rust_sample, git_beat]
   telemetry:
     metrics:
       level: none
@@ -266,7 +267,7 @@ service:
 	go func() { exited <- collector.Wait() }()
 	defer collector.Process.Kill()
 
-	waitForLog(t, &logs, "git_sample started: from git", exited)
+	waitForLog(t, &logs, "beat from git", exited)
 	var status struct {
 		ComponentID string `json:"component_id"`
 	}
@@ -278,7 +279,7 @@ service:
 	}
 	select {
 	case err := <-exited:
-		if err != nil || !strings.Contains(logs.String(), "git_sample stopped: from git") {
+		if err != nil {
 			t.Errorf("collector exited with %v after SIGTERM:\n%s", err, tail(logs.String(), 20))
 		}
 	case <-time.After(20 * time.Second):
@@ -308,13 +309,6 @@ func git(t *testing.T, dir string, args ...string) {
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -414,6 +408,44 @@ func TestBuildRefusesIncompatibleSDKs(t *testing.T) {
 	log := read(t, filepath.Join(filepath.Dir(manifest), "out", "build.log"))
 	if strings.Contains(progress.String(), "[4/8]") || strings.Contains(log, "[4/8]") || strings.Contains(log, "Compiling") {
 		t.Errorf("the build went on after the resolve step:\n%s\nbuild.log:\n%s", progress.String(), log)
+	}
+}
+
+// Guarantees: a module that depends by path on the SDK of another checkout (same version, so
+// cargo itself refuses the two as a lock file collision) is named in the resolve step, with
+// both SDKs' paths and the way out.
+func TestBuildRefusesAnotherCheckoutsSDK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cargo")
+	}
+	repo := repoRoot(t)
+	other := filepath.Join(t.TempDir(), "other-otelcol-rust")
+	otherSDK := filepath.Join(other, "rust", "sdk")
+	sdkToml := read(t, filepath.Join(repo, "rust", "sdk", "Cargo.toml"))
+	var version struct {
+		Workspace struct {
+			Package struct{ Version string } `toml:"package"`
+		} `toml:"workspace"`
+	}
+	if _, err := toml.DecodeFile(filepath.Join(repo, "rust", "Cargo.toml"), &version); err != nil || !strings.Contains(sdkToml, "version.workspace = true") {
+		t.Fatalf("cannot tell the SDK's version (%v)", err)
+	}
+	writeTo(t, filepath.Join(otherSDK, "Cargo.toml"), "[package]\nname = \"otelcol-rust-sdk\"\nversion = \""+version.Workspace.Package.Version+"\"\nedition = \"2024\"\n")
+	writeTo(t, filepath.Join(otherSDK, "src", "lib.rs"), "//! Another checkout's SDK.\n")
+	elsewhere := filepath.Join(t.TempDir(), "elsewhere")
+	writeTo(t, filepath.Join(elsewhere, "Cargo.toml"), "[package]\nname = \"elsewhere\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n"+
+		"[dependencies]\notelcol-rust-sdk = { path = \""+otherSDK+"\" }\n")
+	writeTo(t, filepath.Join(elsewhere, "src", "lib.rs"), "//! Built against another checkout.\n")
+	manifest := writeManifest(t, distHeader+"extensions:\n"+
+		"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n"+
+		"  - cargo: 'elsewhere = { path = \""+elsewhere+"\" }'\n")
+	var progress bytes.Buffer
+	_, err := build(options{Manifest: manifest, Repo: repo}, &progress)
+	want := "step 3/8 (resolve the Rust crates (one SDK)) failed: extensions[1] (" + manifest + ":6:5, crate elsewhere) uses the otelcol-rust-sdk at " + otherSDK +
+		", not the distribution's (" + filepath.Join(repo, "rust", "sdk") + "): a path dependency cannot be redirected, and two copies of the SDK would be two factory registries; " +
+		"depend on the SDK by version or git, or build with --otelcol-rust " + other
+	if err == nil || err.Error() != want {
+		t.Fatalf("error\n got: %v\nwant: %s\noutput:\n%s", err, want, tail(progress.String(), 30))
 	}
 }
 

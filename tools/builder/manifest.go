@@ -38,6 +38,7 @@ type CargoModule struct {
 	Line    string
 	Key     string // the dependency key: the crate's name in Rust code (with - for _)
 	Package string // the crate's package name (`package = ...`, or Key)
+	Path    string // a path dependency's directory, absolute; "" for others
 }
 
 // Describe names the module the way every error does.
@@ -260,6 +261,7 @@ func (m *CargoModule) checkTable(spec map[string]any, baseDir string) error {
 	if info, err := os.Stat(filepath.Join(abs, "Cargo.toml")); err != nil || info.IsDir() {
 		return fmt.Errorf("%s: path %s holds no Cargo.toml", m.Key, abs)
 	}
+	m.Path = filepath.Clean(abs)
 	if abs == path {
 		return nil
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -166,13 +169,7 @@ func planOneSDK(md *cargoMetadata, modules []CargoModule, sdkManifest string) (s
 		switch sdk := use.SDK; {
 		case sdk.ID == plan.SDK.ID:
 		case sdk.Source == "":
-			hint := ""
-			if checkout, ok := strings.CutSuffix(filepath.Dir(sdk.ManifestPath), filepath.Join("rust", "sdk")); ok {
-				hint = ", or build with --otelcol-rust " + filepath.Clean(checkout)
-			}
-			problems = append(problems, fmt.Errorf("%s uses the %s at %s, not the distribution's (%s): a path dependency cannot be redirected, "+
-				"and two copies of the SDK would be two factory registries; depend on the SDK by version or git%s",
-				use.who(), sdkCrate, filepath.Dir(sdk.ManifestPath), filepath.Dir(plan.SDK.ManifestPath), hint))
+			problems = append(problems, foreignPathSDK(use.who(), filepath.Dir(sdk.ManifestPath), filepath.Dir(plan.SDK.ManifestPath)))
 		case strings.HasPrefix(sdk.Source, "git+"):
 			if url := sourceURL(sdk.Source); !slices.Contains(plan.Patches, url) {
 				plan.Patches = append(plan.Patches, url)
@@ -187,6 +184,63 @@ func planOneSDK(md *cargoMetadata, modules []CargoModule, sdkManifest string) (s
 	}
 	slices.Sort(plan.Patches)
 	return plan, errors.Join(problems...)
+}
+
+// foreignPathSDK is the refusal of an SDK by path that is not the checkout's.
+func foreignPathSDK(who, path, ours string) error {
+	hint := ""
+	if checkout, ok := strings.CutSuffix(path, string(filepath.Separator)+filepath.Join("rust", "sdk")); ok {
+		hint = ", or build with --otelcol-rust " + checkout
+	}
+	return fmt.Errorf("%s uses the %s at %s, not the distribution's (%s): a path dependency cannot be redirected, "+
+		"and two copies of the SDK would be two factory registries; depend on the SDK by version or git%s", who, sdkCrate, path, ours, hint)
+}
+
+// sdkCollision is cargo's refusal of two path packages of one name and version, which is how
+// a path dependency on another checkout's SDK fails when that SDK has the checkout's version.
+var sdkCollision = regexp.MustCompile("package collision in the lockfile: packages " + sdkCrate + ` v\S+ \(([^)]+)\) and ` + sdkCrate + ` v\S+ \(([^)]+)\)`)
+
+// collidingPathSDK recognises that refusal in cargo's output and says which module asks for
+// the other SDK (a path module that declares it itself; cargo names none), or "" if it is not one.
+func collidingPathSDK(cargoOutput string, modules []CargoModule, ours string) error {
+	match := sdkCollision.FindStringSubmatch(cargoOutput)
+	if match == nil {
+		return nil
+	}
+	other := filepath.Clean(match[1])
+	if other == filepath.Clean(ours) {
+		other = filepath.Clean(match[2])
+	}
+	who := "a module"
+	for _, module := range modules {
+		if module.Path != "" && declaresSDKAt(module, other) {
+			who = module.Describe()
+			break
+		}
+	}
+	return foreignPathSDK(who, other, ours)
+}
+
+// declaresSDKAt says whether a path module's own Cargo.toml depends on the SDK at dir, as cargo
+// reads it (workspace inheritance applied). --no-deps resolves nothing and writes no lock file.
+func declaresSDKAt(module CargoModule, dir string) bool {
+	manifest := filepath.Join(module.Path, "Cargo.toml")
+	out, err := exec.Command("cargo", "metadata", "--no-deps", "--format-version", "1", "--manifest-path", manifest).Output()
+	var md cargoMetadata
+	if err != nil || json.Unmarshal(out, &md) != nil {
+		return false
+	}
+	for _, pkg := range md.Packages {
+		if filepath.Clean(pkg.ManifestPath) != manifest {
+			continue
+		}
+		for _, dep := range pkg.Dependencies {
+			if dep.Name == sdkCrate && dep.Kind != "dev" && filepath.Clean(dep.Path) == dir {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sdkUses lists, per module, every package it brings in that depends on the SDK: its own crate

@@ -74,11 +74,12 @@ func (c rustCrate) writeCargoToml(m *Manifest, repo string, gitPatches []string)
 // as Rust code sees it: the dependency key if it renames the package, otherwise the package's
 // library name, which need not be the package name (`[lib] name = "..."`).
 func (c rustCrate) resolve(m *Manifest, repo string, log io.Writer) error {
-	md, err := c.metadata(m, log)
+	sdkDir := filepath.Join(repo, "rust", "sdk")
+	md, err := c.metadata(m, sdkDir, log)
 	if err != nil {
 		return err
 	}
-	plan, err := planOneSDK(md, m.Cargo, filepath.Join(repo, "rust", "sdk", "Cargo.toml"))
+	plan, err := planOneSDK(md, m.Cargo, filepath.Join(sdkDir, "Cargo.toml"))
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (c rustCrate) resolve(m *Manifest, repo string, log io.Writer) error {
 		if err := c.writeCargoToml(m, repo, plan.Patches); err != nil {
 			return err
 		}
-		if md, err = c.metadata(m, log); err != nil {
+		if md, err = c.metadata(m, sdkDir, log); err != nil {
 			return err
 		}
 	}
@@ -110,14 +111,18 @@ func (c rustCrate) resolve(m *Manifest, repo string, log io.Writer) error {
 }
 
 // metadata runs cargo metadata on the crate. Cargo's messages (fetching git sources, warnings)
-// go to log; an error carries them and names the module cargo complains about.
-func (c rustCrate) metadata(m *Manifest, log io.Writer) (*cargoMetadata, error) {
+// go to log; an error carries them and names the module cargo complains about (sdkDir, the
+// checkout's SDK, tells another checkout's apart).
+func (c rustCrate) metadata(m *Manifest, sdkDir string, log io.Writer) (*cargoMetadata, error) {
 	cmd := exec.Command("cargo", "metadata", "--format-version", "1", "--manifest-path", filepath.Join(c.Dir, "Cargo.toml"))
 	var stderr bytes.Buffer
 	cmd.Stderr = io.MultiWriter(log, &stderr)
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("cargo metadata failed%s: %w: %s", blame(m, stderr.String()), err, strings.TrimSpace(stderr.String()))
+		if collision := collidingPathSDK(stderr.String(), m.Cargo, sdkDir); collision != nil {
+			return nil, collision
+		}
+		return nil, fmt.Errorf("cargo metadata failed%s: %w:\n%s", blame(m, stderr.String()), err, strings.TrimRight(stderr.String(), "\n"))
 	}
 	var md cargoMetadata
 	if err := json.Unmarshal(out, &md); err != nil {
