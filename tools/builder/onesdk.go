@@ -170,6 +170,9 @@ func planOneSDK(md *cargoMetadata, modules []CargoModule, sdkManifest string) (s
 		case sdk.ID == plan.SDK.ID:
 		case sdk.Source == "":
 			problems = append(problems, foreignPathSDK(use.who(), filepath.Dir(sdk.ManifestPath), filepath.Dir(plan.SDK.ManifestPath)))
+		case sdk.Source == cratesIO:
+			// [patch.crates-io] meets every requirement that accepts the checkout's version;
+			// this one does not, and is listed as incompatible.
 		case strings.HasPrefix(sdk.Source, "git+"):
 			if url := sourceURL(sdk.Source); !slices.Contains(plan.Patches, url) {
 				plan.Patches = append(plan.Patches, url)

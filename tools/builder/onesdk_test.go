@@ -142,6 +142,17 @@ func TestPlanOneSDK(t *testing.T) {
 				adviceLine,
 		},
 		{
+			name: "a crates.io requirement for the next series, met there",
+			md: graph([]cargoPackage{
+				component("a", "published", cargoDependency{Name: sdkCrate, Req: "^0.2", Source: cratesIO}),
+				{ID: "cratessdk", Name: sdkCrate, Version: "0.2.1", Source: cratesIO, ManifestPath: "/cargo/registry/src/index.crates.io/otelcol-rust-sdk-0.2.1/Cargo.toml"},
+			}, []string{"a"}, map[string][]string{"a": {"cratessdk"}}),
+			modules: cargoModules("published"),
+			err: "the distribution's SDK is otelcol-rust-sdk 0.1.0 (" + checkoutSDKDir + "), and not every module accepts it:\n" +
+				"  INCOMPATIBLE  extensions[0] (m.yaml:5:5, crate published): otelcol-rust-sdk ^0.2 from crates.io" +
+				adviceLine,
+		},
+		{
 			name: "a module that reaches the SDK through a helper crate",
 			md: graph([]cargoPackage{
 				component("a", "wrapped", cargoDependency{Name: "helper", Req: "^1"}),
