@@ -23,7 +23,7 @@ GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/internal/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
 GO_ENV = $(call go_env,$(ARCHIVE))
 
-.PHONY: check-bazel bazel-fix bench test-bench test-builder run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
+.PHONY: check-bazel bazel-fix bench test-bench test-builder test-new-component run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
 
 ## run: build the sample collector and run it with examples/config.yaml
 run: build
@@ -42,7 +42,7 @@ rust-testlib:
 	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust.a $(TEST_ARCHIVE)
 
 ## test: every check and test suite (what CI runs)
-test: check-generated check-bazel lint test-rust test-reliability test-go test-bench test-builder
+test: check-generated check-bazel lint test-rust test-reliability test-go test-bench test-builder test-new-component
 
 test-rust:
 	cd rust && FUZZ_EXECS=5000 cargo test --locked --workspace
@@ -55,18 +55,26 @@ test-go: rust
 test-builder: rust
 	$(BUILDER) go test -count=1 ./...
 
+# tools/new-component's output passes check-bazel, lint, test-rust and the link test, in a copy
+# of this tree that shares rust/target (about a minute with warm outputs). Skipped inside the
+# copy's own make test (make reliability runs that), which sets NEW_COMPONENT_NESTED.
+test-new-component:
+	@if [[ -n "$${NEW_COMPONENT_NESTED:-}" ]]; then echo "test-new-component: skipped in the copy's own make test"; else tools/new-component-test.sh; fi
+
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./internal/rustffi/ ./internal/rusttelemetry/ ./rustextension/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
 	tools/leakcheck.sh
 
-## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md
+## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md, and
+## the whole make test in a copy of the tree with a component from tools/new-component added
 reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) RELIABILITY_LONG=1 go test -count=1 -v -tags $(TEST_TAGS) -run 'Churn|Reload' ./reliability/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 5m ./reliability/
 	cd rust && FUZZ_EXECS=2000000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_entry_points -- --nocapture
 	CHURN_CYCLES=2000 tools/leakcheck.sh
+	NEW_COMPONENT_FULL=1 tools/new-component-test.sh
 
 ## bench: every benchmark, BENCH_COUNT times, summarised in one benchstat table (docs/performance.md)
 BENCH_COUNT ?= 8

@@ -15,11 +15,9 @@ import (
 type listStyle int
 
 const (
-	tomlList  listStyle = iota // stays on one line up to maxLine columns
+	tomlList  listStyle = iota // stays on one line (rust/Cargo.toml's members)
 	bazelList                  // buildifier's layout: one entry per line once it has two
 )
-
-const maxLine = 100
 
 var quoted = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
 
@@ -70,11 +68,7 @@ func insertIntoList(text string, from int, opening *regexp.Regexp, entry, group 
 	lineStart := lineStartOf(text, open)
 	lineIndent := leadingSpace(text[lineStart:])
 	oneLine := `["` + strings.Join(all, `", "`) + `"]`
-	lineEnd := strings.IndexByte(text[closing:], '\n')
-	if lineEnd < 0 {
-		lineEnd = len(text) - closing
-	}
-	if (style == tomlList && open-lineStart+len(oneLine)+lineEnd-1 <= maxLine) || len(all) < 2 {
+	if style == tomlList || len(all) < 2 {
 		return text[:open] + oneLine + text[closing+1:], nil
 	}
 	var b strings.Builder

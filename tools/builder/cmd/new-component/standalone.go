@@ -78,7 +78,11 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 	// Resolving now trims the lock to this crate's graph. Only for an SDK on this machine: an
 	// unreachable remote would make cargo wait for its network timeouts.
 	if opts.SDKPath != "" || strings.HasPrefix(opts.SDKGit, "file://") {
-		cmd := exec.Command("cargo", "metadata", "--format-version", "1", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
+		args := []string{"metadata", "--format-version", "1", "--manifest-path", filepath.Join(dir, "Cargo.toml")}
+		if opts.SDKPath != "" {
+			args = append(args, "--offline") // cargo --offline fetches no git repository, not even a local one
+		}
+		cmd := exec.Command("cargo", args...)
 		var stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 		if err := cmd.Run(); err != nil {

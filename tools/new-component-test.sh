@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Checks that tools/new-component's output passes make test's checks, in a temporary copy of
+# this working tree (tracked files and untracked ones git does not ignore, mtimes kept):
+#
+#   tools/new-component-test.sh        (make test-new-component, part of make test)
+#       tools/new-component NAME in the copy, then there: make check-bazel lint test-rust, the
+#       Go test that lists every component (TestEveryRustComponentIsLinked, against the release
+#       archive), and a standalone crate (--out, SDK by path): cargo test, clippy, rustfmt
+#   NEW_COMPONENT_FULL=1 tools/new-component-test.sh   (make reliability)
+#       the same component, then the whole `make test` in the copy
+#
+# Cost: the copy shares this checkout's Cargo outputs (rust/target/{debug,release,bazel-replay}
+# are symlinked into it), and its unchanged sources keep their mtimes, so Cargo rebuilds only
+# the new crate and the static library. Cargo names a workspace member's outputs by its path
+# relative to the workspace, so the copy's crates are the checkout's; the only shared file the
+# copy's builds replace is the static library Cargo copies out of deps/ (release/*.a and the
+# replay's): this script puts the checkout's back when it ends. While it runs, this checkout's
+# rust/target/release/libotelcol_rust.a is the copy's.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+name=new_component_check
+standalone=standalone_check
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/new-component-test.XXXXXX")
+copy=$work/otelcol-rust
+target=$repo/rust/target
+saved=$work/saved-archives
+
+# The static libraries the copy's builds replace in the shared directories (Cargo replaces a
+# file it copies out of deps/ by unlinking it first, so a hard link keeps the checkout's).
+shared_archives() {
+	find "$target/release" "$target/bazel-replay" -maxdepth 3 -name '*.a' -not -path '*/deps/*' 2>/dev/null || true
+}
+mkdir -p "$saved"
+while IFS= read -r archive; do
+	mkdir -p "$saved/$(dirname "${archive#"$target"/}")"
+	ln "$archive" "$saved/${archive#"$target"/}"
+done < <(shared_archives)
+restore() {
+	local status=$?
+	while IFS= read -r archive; do
+		local kept=$saved/${archive#"$target"/}
+		if [[ $kept -ef $archive ]]; then
+			rm -f "$kept" # untouched
+		elif [[ -e $kept ]]; then
+			mv -f "$kept" "$archive"
+		else
+			rm -f "$archive" # the copy's: the checkout had none
+		fi
+	done < <(shared_archives)
+	if ((status == 0)) || [[ -z ${NEW_COMPONENT_KEEP:-} ]]; then
+		rm -rf "$work"
+	else
+		echo "new-component-test: the copy is kept in $copy (NEW_COMPONENT_KEEP)" >&2
+	fi
+	exit "$status"
+}
+trap restore EXIT
+
+step() { echo "new-component-test: $*" >&2; }
+
+step "copying the working tree to $copy"
+mkdir -p "$copy"
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard) |
+	tar -C "$repo" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$copy" -xf -
+mkdir -p "$copy/rust/target" "$copy/.tools/bin"
+for dir in debug release bazel-replay; do
+	mkdir -p "$target/$dir"
+	ln -s "$target/$dir" "$copy/rust/target/$dir"
+done
+# The pinned rust2go-cli (make check-generated), so the copy does not build its own.
+if [[ -x $repo/.tools/bin/rust2go-cli ]]; then
+	ln -s "$repo/.tools/bin/rust2go-cli" "$copy/.tools/bin/rust2go-cli"
+fi
+cd "$copy"
+unset CARGO_TARGET_DIR # the copy's rust/target, as the Makefile expects
+
+step "tools/new-component $name"
+tools/new-component "$name"
+
+if [[ -n ${NEW_COMPONENT_FULL:-} ]]; then
+	step "make test in the copy"
+	NEW_COMPONENT_NESTED=1 make test
+	step "ok: make test passes with $name"
+	exit 0
+fi
+
+step "make check-bazel lint test-rust in the copy"
+make check-bazel lint test-rust
+
+step "the Go test that lists every component, against the copy's release archive"
+make rust
+archive=$copy/rust/target/release/libotelcol_rust.a
+(cd go && GOFLAGS="-ldflags=-X=github.com/otelcol-rust/otelcol-rust/go/internal/rustffi.archiveDigest=$(sha256sum "$archive" | cut -d' ' -f1)" \
+	go test -count=1 -v -run '^TestEveryRustComponentIsLinked$' ./rustextension/)
+
+step "tools/new-component --out ... --sdk-path rust/sdk $standalone: cargo test, clippy, rustfmt"
+tools/new-component --out "$work/$standalone" --sdk-path "$copy/rust/sdk" "$standalone"
+(
+	cd "$work/$standalone"
+	export CARGO_TARGET_DIR=$copy/rust/target
+	cargo test --offline --locked
+	cargo clippy --offline --locked --all-targets -- -D warnings
+	cargo fmt --check
+)
+step "ok: $name passes check-bazel, lint, test-rust and the link test; $standalone tests clean"
