@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,5 +57,36 @@ func TestCheckListed(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Guarantees: a failed step's output is shown whole when short, its last lines when long (with
+// where the rest is), and never another step's.
+func TestShowStepEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "build.log")
+	log, err := createBuildLog(path, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	log.StartStep("builder: [3/8] resolve\n")
+	fmt.Fprintln(log, "resolved")
+	log.StartStep("builder: [4/8] build\n")
+	fmt.Fprint(log, "error: short\n")
+	var shown bytes.Buffer
+	log.ShowStepEnd(&shown, 3)
+	if want := "builder: the step's output (also in " + path + "):\nerror: short\n"; shown.String() != want {
+		t.Errorf("short output shown as\n%s\nwant\n%s", shown.String(), want)
+	}
+	for i := 1; i <= 5; i++ {
+		fmt.Fprintf(log, "line %d\n", i)
+	}
+	shown.Reset()
+	log.ShowStepEnd(&shown, 3)
+	if want := "builder: the last 3 of the step's 6 lines of output (all of it is in " + path + "):\nline 3\nline 4\nline 5\n"; shown.String() != want {
+		t.Errorf("long output shown as\n%s\nwant\n%s", shown.String(), want)
+	}
+	if logged := read(t, path); logged != "builder: [3/8] resolve\nresolved\nbuilder: [4/8] build\nerror: short\nline 1\nline 2\nline 3\nline 4\nline 5\n" {
+		t.Errorf("build.log:\n%s", logged)
 	}
 }

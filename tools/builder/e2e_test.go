@@ -137,7 +137,8 @@ service:
 	}
 }
 
-// Guarantees: when cargo fails, the error names the step and the module whose crate failed.
+// Guarantees: when cargo fails, the error names the step and the module whose crate failed,
+// and progress shows cargo's output only then (at once with -v).
 func TestBuildFailureNamesStepAndModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs cargo")
@@ -160,6 +161,16 @@ func TestBuildFailureNamesStepAndModule(t *testing.T) {
 	if !found || strings.Contains(before, "Compiling") || !strings.HasPrefix(failure, "builder: the step's output (also in "+log+"):\n") ||
 		!strings.Contains(failure, "error[E0308]: mismatched types") || !strings.Contains(failure, "error: could not compile `broken-component`") {
 		t.Errorf("progress does not end with the failed step's output:\n%s", progress.String())
+	}
+
+	// -v: cargo's output as it comes, not repeated after the failure.
+	progress.Reset()
+	if _, err = build(options{Manifest: manifest, Repo: repoRoot(t), Verbose: true}, &progress); err == nil || err.Error() != want {
+		t.Fatalf("error with -v\n got: %v\nwant: %s", err, want)
+	}
+	_, streamed, _ := strings.Cut(progress.String(), "builder: [4/8] build the Rust crate (cargo)\n")
+	if !strings.Contains(streamed, "error[E0308]: mismatched types") || strings.Contains(streamed, "builder: the step's output") {
+		t.Errorf("-v does not stream cargo's output:\n%s", progress.String())
 	}
 }
 
