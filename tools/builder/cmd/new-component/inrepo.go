@@ -83,7 +83,21 @@ func editStaticlibCargo(text string, d templateData) (string, error) {
 }
 
 func editStaticlibLib(text string, d templateData) (string, error) {
-	text, err := insertLine(text, 0, linkLine, "use "+d.Name+" as _;")
+	// The unconditional block: a line under an attribute (`#[cfg(feature = ...)]`) is a
+	// test-only component's.
+	from, offset := -1, 0
+	previous := ""
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if linkLine.MatchString(strings.TrimSuffix(line, "\n")) && !strings.HasPrefix(previous, "#[") {
+			from = offset
+			break
+		}
+		previous, offset = line, offset+len(line)
+	}
+	if from < 0 {
+		return "", errors.New("no `use component as _;` line outside a #[cfg]")
+	}
+	text, err := insertLine(text, from, linkLine, "use "+d.Name+" as _;")
 	if err != nil {
 		return "", fmt.Errorf("the `use component as _;` lines: %w", err)
 	}

@@ -270,6 +270,11 @@ func (r *repo) templateData(name string) (templateData, error) {
 			return data, fmt.Errorf("%q would name a type %s%s, which the generated code imports from the SDK; choose another name", name, data.Camel, suffix)
 		}
 	}
+	if file, err := r.registeredType(name); err != nil {
+		return data, err
+	} else if file != "" {
+		return data, fmt.Errorf("extension type %q already exists: %s registers it", name, file)
+	}
 	// The crate sits beside these in any distribution built from this checkout.
 	for _, taken := range r.LockedPackages {
 		if taken == data.Package || strings.ReplaceAll(taken, "-", "_") == name {
@@ -278,11 +283,6 @@ func (r *repo) templateData(name string) (templateData, error) {
 	}
 	if _, ok := r.WorkspaceDependencies[data.Package]; ok {
 		return data, fmt.Errorf("%q is taken: rust/Cargo.toml's [workspace.dependencies] already has %s", name, data.Package)
-	}
-	if file, err := r.registeredType(name); err != nil {
-		return data, err
-	} else if file != "" {
-		return data, fmt.Errorf("extension type %q already exists: %s registers it", name, file)
 	}
 	major, minor, _ := strings.Cut(r.Version, ".")
 	minor, _, _ = strings.Cut(minor, ".")

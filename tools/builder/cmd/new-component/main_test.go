@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+)
+
+// The files of this checkout the tool reads or edits; fakeRepo copies them.
+var repoFiles = []string{
+	"MODULE.bazel",
+	"go/go.mod",
+	"go/rustextension/BUILD.bazel",
+	"rust/Cargo.lock",
+	"rust/Cargo.toml",
+	"rust/components/rust_sample/src/lib.rs",
+	"rust/sdk/Cargo.toml",
+	"rust/staticlib/BUILD.bazel",
+	"rust/staticlib/Cargo.toml",
+	"rust/staticlib/src/lib.rs",
+	"tools/builder/go.mod",
+}
+
+// fakeRepo copies the files the tool reads and edits from this checkout into a temporary
+// directory, so a refusal can be checked to write nothing.
+func fakeRepo(t *testing.T) string {
+	t.Helper()
+	real, err := findRepo(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	for _, file := range repoFiles {
+		data, err := os.ReadFile(filepath.Join(real, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, file)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, file), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// snapshot is every file under dir with its content.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func sameFiles(t *testing.T, before, after map[string]string) {
+	t.Helper()
+	for path, text := range after {
+		if old, ok := before[path]; !ok {
+			t.Errorf("%s was written", path)
+		} else if old != text {
+			t.Errorf("%s was changed", path)
+		}
+	}
+	for path := range before {
+		if _, ok := after[path]; !ok {
+			t.Errorf("%s was removed", path)
+		}
+	}
+}
+
+// Guarantees: a NAME that is not a lower_snake_case crate name, a Rust keyword, one that would
+// shadow a type the generated code imports, a crate already in the lock file and an existing
+// extension type are each refused with the reason, and nothing is written.
+func TestRefusedNamesWriteNothing(t *testing.T) {
+	root := fakeRepo(t)
+	before := snapshot(t, root)
+	out := filepath.Join(t.TempDir(), "standalone")
+	for name, want := range map[string]string{
+		"Heartbeat":                          "not a valid extension type: use lower_snake_case",
+		"my-ext":                             "not a valid extension type",
+		"my__ext":                            "not a valid extension type",
+		"ext_":                               "not a valid extension type",
+		"2ext":                               "not a valid extension type",
+		strings.Repeat("a", 64):              "the collector allows 63",
+		"type":                               "cannot name a Rust crate",
+		"std":                                "cannot name a Rust crate",
+		"extension":                          "would name a type ExtensionFactory",
+		"serde":                              "rust/Cargo.lock already has a crate serde",
+		"otelcol_rust_sdk":                   "rust/Cargo.lock already has a crate otelcol-rust-sdk",
+		"rust_sample":                        `extension type "rust_sample" already exists: rust/components/rust_sample/src/lib.rs registers it`,
+		"heartbeat --sdk-git x":              "--sdk-git and --sdk-path go with --out",
+		"a --out o --sdk-git x --sdk-path y": "not both",
+	} {
+		args := append([]string{"--repo", root}, strings.Fields(name)...)
+		if strings.Contains(name, "--out o") {
+			args = []string{"--repo", root, "--out", out, "--sdk-git", "x", "--sdk-path", "y", "a"}
+		} else if len(name) <= 63 && !strings.Contains(name, " ") {
+			// The standalone variant refuses the same names.
+			if err := run([]string{"--repo", root, "--out", out, name}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("--out, %q: error %v, want it to contain %q", name, err, want)
+			}
+		}
+		if err := run(args, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want it to contain %q", name, err, want)
+		}
+	}
+	sameFiles(t, before, snapshot(t, root))
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s was created (%v)", out, err)
+	}
+}
+
+// Guarantees: an existing component directory, and a file whose anchor is gone (here the
+// static library's `use component as _;` lines), stop the tool before it writes anything, with
+// the file named.
+func TestMissingAnchorOrExistingComponentWritesNothing(t *testing.T) {
+	root := fakeRepo(t)
+	lib := filepath.Join(root, "rust", "staticlib", "src", "lib.rs")
+	text, err := os.ReadFile(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lib, bytes.ReplaceAll(text, []byte("use rust_sample as _;\n"), nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "rust", "components", "taken"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root)
+	err = run([]string{"--repo", root, "heartbeat"}, &bytes.Buffer{})
+	if err == nil || !strings.HasPrefix(err.Error(), "rust/staticlib/src/lib.rs: no `use component as _;` line outside a #[cfg]") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Errorf("error: %v", err)
+	}
+	err = run([]string{"--repo", root, "taken"}, &bytes.Buffer{})
+	if err == nil || err.Error() != "rust/components/taken already exists" {
+		t.Errorf("error: %v", err)
+	}
+	sameFiles(t, before, snapshot(t, root))
+}
+
+// Guarantees: when a step after the writes fails (here Cargo's lock update: the fake checkout
+// has none of the workspace's crates), every edited file is put back and the new directory is
+// removed.
+func TestFailedLockUpdatePutsEverythingBack(t *testing.T) {
+	root := fakeRepo(t)
+	before := snapshot(t, root)
+	err := run([]string{"--repo", root, "heartbeat"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "updating rust/Cargo.lock (cargo metadata --offline)") || !strings.Contains(err.Error(), "every file is back as it was") {
+		t.Fatalf("error: %v", err)
+	}
+	sameFiles(t, before, snapshot(t, root))
+	if _, err := os.Stat(filepath.Join(root, "rust", "components", "heartbeat")); !os.IsNotExist(err) {
+		t.Errorf("rust/components/heartbeat is left (%v)", err)
+	}
+}
+
+// Guarantees: the edits of this checkout's real files add the component to each list the
+// checks read, in sorted position, and change nothing else.
+func TestWiringEditsOfThisCheckout(t *testing.T) {
+	root := fakeRepo(t)
+	data, err := mustRepo(t, root).templateData("heartbeat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := map[string][]string{
+		"rust/Cargo.toml":              {`"components/heartbeat", "components/rust_sample"`, `heartbeat = { path = "components/heartbeat" }` + "\n" + `rust-sample = { path = "components/rust_sample" }`},
+		"rust/staticlib/Cargo.toml":    {"heartbeat.workspace = true\nrust-sample.workspace = true\n"},
+		"rust/staticlib/src/lib.rs":    {"use heartbeat as _;\nuse rust_sample as _;\n"},
+		"rust/staticlib/BUILD.bazel":   {"    deps = [\n        \"//rust/components/heartbeat\",\n        \"//rust/components/rust_sample\",\n    ] + select({"},
+		"MODULE.bazel":                 {"        \"//rust:Cargo.toml\",\n        \"//rust/components/heartbeat:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n"},
+		"go/rustextension/BUILD.bazel": {"        \"//rust/components/heartbeat:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n    ],  # keep\n"},
+	}
+	for _, w := range wirings {
+		text, err := os.ReadFile(filepath.Join(root, w.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.edit(string(text), data)
+		if err != nil {
+			t.Errorf("%s: %v", w.path, err)
+			continue
+		}
+		for _, want := range wants[w.path] {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s lacks\n%s\nin\n%s", w.path, want, got)
+			}
+		}
+		// Nothing else changes: without the new entry (and the layout buildifier gives a list
+		// that grows to two entries) the text is the old one.
+		strip := func(s string) string {
+			s = strings.Join(strings.Fields(s), "")
+			for _, entry := range []string{
+				`"components/heartbeat",`, `heartbeat={path="components/heartbeat"}`, "heartbeat.workspace=true", "useheartbeatas_;",
+				`"//rust/components/heartbeat",`, `"//rust/components/heartbeat:Cargo.toml",`,
+			} {
+				s = strings.Replace(s, entry, "", 1)
+			}
+			return strings.ReplaceAll(s, ",]", "]")
+		}
+		if strip(got) != strip(string(text)) {
+			t.Errorf("%s: more than the new entry changed:\n%s", w.path, got)
+		}
+	}
+}
+
+// Guarantees: the standalone crate depends on the SDK by git with the checkout's version as
+// requirement (by path with --sdk-path, a checkout root naming its rust/sdk), inherits nothing
+// from a workspace, declares the workspace's lints, and its manifest names the crate by path
+// with the Go modules at go/go.mod's versions; a non-empty --out is refused.
+func TestStandaloneCrate(t *testing.T) {
+	root := fakeRepo(t)
+	out := filepath.Join(t.TempDir(), "heartbeat")
+	var stdout bytes.Buffer
+	if err := run([]string{"--repo", root, "heartbeat", "--out", out, "--sdk-git", "https://example.invalid/otelcol-rust"}, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Package         map[string]any `toml:"package"`
+		Dependencies    map[string]any `toml:"dependencies"`
+		DevDependencies map[string]any `toml:"dev-dependencies"`
+		Lints           map[string]map[string]string
+	}
+	if _, err := toml.DecodeFile(filepath.Join(out, "Cargo.toml"), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	sdk, _ := manifest.Dependencies["otelcol-rust-sdk"].(map[string]any)
+	if sdk["git"] != "https://example.invalid/otelcol-rust" || sdk["version"] != "0.1" || len(sdk) != 2 {
+		t.Errorf("otelcol-rust-sdk = %v", sdk)
+	}
+	if manifest.Package["name"] != "heartbeat" || manifest.Package["edition"] != "2024" || manifest.Package["rust-version"] == nil {
+		t.Errorf("[package] %v", manifest.Package)
+	}
+	if manifest.Lints["rust"]["missing_docs"] != "deny" || manifest.Lints["clippy"]["unwrap_used"] != "deny" {
+		t.Errorf("[lints] %v", manifest.Lints)
+	}
+	yaml := read(t, filepath.Join(out, "manifest.yaml"))
+	for _, want := range []string{
+		"  - cargo: 'heartbeat = { path = \".\" }'\n",
+		"  output_path: ./dist\n",
+		"go.opentelemetry.io/collector/confmap/provider/envprovider v1.",
+		"go.opentelemetry.io/collector/receiver/otlpreceiver v0.",
+	} {
+		if !strings.Contains(yaml, want) {
+			t.Errorf("manifest.yaml lacks %q:\n%s", want, yaml)
+		}
+	}
+	for _, file := range []string{"src/lib.rs", "src/config.rs", "README.md", "config.yaml", ".gitignore", "clippy.toml", "Cargo.lock"} {
+		if _, err := os.Stat(filepath.Join(out, file)); err != nil {
+			t.Error(err)
+		}
+	}
+	if lib := read(t, filepath.Join(out, "src", "lib.rs")); !strings.Contains(lib, "otelcol_rust_sdk::register_extension!(HeartbeatFactory);") {
+		t.Errorf("src/lib.rs:\n%s", lib)
+	}
+	if !strings.Contains(stdout.String(), "go run . --config "+filepath.Join(out, "manifest.yaml")) {
+		t.Errorf("the next commands are not printed:\n%s", stdout.String())
+	}
+
+	if err := run([]string{"--repo", root, "--out", out, "other"}, &stdout); err == nil || !strings.Contains(err.Error(), "exists and is not empty") {
+		t.Errorf("a non-empty --out: %v", err)
+	}
+
+	byPath := filepath.Join(t.TempDir(), "by-path")
+	if err := run([]string{"--repo", root, "--out", byPath, "--sdk-path", root, "by_path"}, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	if text := read(t, filepath.Join(byPath, "Cargo.toml")); !strings.Contains(text, "otelcol-rust-sdk = { path = "+tomlString(filepath.Join(root, "rust", "sdk"))+`, version = "0.1" }`) {
+		t.Errorf("Cargo.toml with --sdk-path:\n%s", text)
+	}
+}
+
+// Guarantees: flags may follow NAME.
+func TestFlagsAfterName(t *testing.T) {
+	opts, err := parseArgs([]string{"heartbeat", "--out", "dir", "--sdk-path", "sdk"})
+	if err != nil || opts.Name != "heartbeat" || opts.Out != "dir" || opts.SDKPath != "sdk" {
+		t.Errorf("%+v, %v", opts, err)
+	}
+	if _, err := parseArgs([]string{"a", "b"}); err == nil {
+		t.Error("two names: no error")
+	}
+}
+
+func mustRepo(t *testing.T, root string) *repo {
+	t.Helper()
+	r, err := loadRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
