@@ -37,6 +37,10 @@ var templates embed.FS
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Println(usageText)
+			return
+		}
 		fmt.Fprintln(os.Stderr, "new-component:", err)
 		var usage usageError
 		if errors.As(err, &usage) {
@@ -50,9 +54,15 @@ func main() {
 const usageText = `usage: tools/new-component NAME
        tools/new-component --out DIR [--sdk-git URL | --sdk-path DIR] NAME
 
-NAME is the extension type, lower_snake_case (e.g. heartbeat, my_ext).`
+NAME is the extension type, lower_snake_case (e.g. heartbeat, my_ext).
+Without --out: rust/components/NAME, wired into this checkout (make test passes after).
+With --out: a standalone crate in DIR depending on the SDK by git (default
+` + defaultSDKGit + `) or path, with a manifest.yaml for tools/builder.
+See docs/writing-an-extension.md.`
 
 type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 type options struct {
 	Repo    string // the otelcol-rust checkout
@@ -226,7 +236,6 @@ type templateData struct {
 	SDKVersion  string // the SDK requirement a standalone crate writes: "0.1"
 	GoVersions  map[string]string
 	// Standalone only.
-	Dir           string // the output directory, absolute
 	SDKDependency string // the otelcol-rust-sdk dependency's inline table
 }
 

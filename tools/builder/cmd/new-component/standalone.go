@@ -28,6 +28,16 @@ var standaloneFiles = map[string]string{
 	"src/config.rs.tmpl":            "src/config.rs",
 }
 
+// standaloneGoModules are the Go components of the standalone manifest, at the versions the
+// checkout's go/go.mod requires (one collector release).
+var standaloneGoModules = []string{
+	"go.opentelemetry.io/collector/receiver/otlpreceiver",
+	"go.opentelemetry.io/collector/exporter/debugexporter",
+	"go.opentelemetry.io/collector/confmap/provider/envprovider",
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider",
+	"go.opentelemetry.io/collector/confmap/provider/yamlprovider",
+}
+
 // writeStandalone writes a crate that builds on its own, in opts.Out: it depends on the SDK by
 // git (or path) with the checkout's version as requirement, and carries a manifest that builds
 // a distribution with it through this checkout's builder.
@@ -42,7 +52,11 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return err
 	}
-	data.Dir = dir
+	for _, module := range standaloneGoModules {
+		if r.GoVersions[module] == "" {
+			return fmt.Errorf("go/go.mod does not require %s, which the standalone manifest lists", module)
+		}
+	}
 	source := ""
 	if opts.SDKPath != "" {
 		sdk, err := sdkDir(opts.SDKPath)
