@@ -98,35 +98,17 @@ service:
 		t.Errorf("validate of a bad Rust config: err %v, output:\n%s", err, out)
 	}
 
-	collector := exec.Command(binary, "--config", config)
-	var logs bytes.Buffer
-	collector.Stdout, collector.Stderr = &logs, &logs
-	if err := collector.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- collector.Wait() }()
-	defer collector.Process.Kill()
+	collector, exited, logs := startCollector(t, binary, config)
 
 	var status struct {
 		ComponentID string `json:"component_id"`
 	}
-	if err := json.Unmarshal([]byte(waitForHTTP(t, "http://"+rustEndpoint+"/", exited, &logs)), &status); err != nil || status.ComponentID != "rust_sample" {
+	if err := json.Unmarshal([]byte(waitForHTTP(t, "http://"+rustEndpoint+"/", exited, logs)), &status); err != nil || status.ComponentID != "rust_sample" {
 		t.Errorf("rust_sample answered %+v (%v)", status, err)
 	}
-	waitForHTTP(t, "http://"+zpagesEndpoint+"/debug/servicez", exited, &logs)
+	waitForHTTP(t, "http://"+zpagesEndpoint+"/debug/servicez", exited, logs)
 
-	if err := collector.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("collector exited with %v after SIGTERM:\n%s", err, tail(logs.String(), 20))
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("collector still running 20 s after SIGTERM:\n%s", tail(logs.String(), 20))
-	}
+	stopCollector(t, collector, exited, logs)
 	for _, endpoint := range []string{rustEndpoint, zpagesEndpoint} {
 		listener, err := net.Listen("tcp", endpoint)
 		if err != nil {
@@ -268,34 +250,16 @@ service:
       receivers: [otlp]
       exporters: [debug]
 `, rustEndpoint, freeEndpoint(t)))
-	collector := exec.Command(binary, "--config", config)
-	var logs syncBuffer
-	collector.Stdout, collector.Stderr = &logs, &logs
-	if err := collector.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- collector.Wait() }()
-	defer collector.Process.Kill()
+	collector, exited, logs := startCollector(t, binary, config)
 
-	waitForLog(t, &logs, "beat from git", exited)
+	waitForLog(t, logs, "beat from git", exited)
 	var status struct {
 		ComponentID string `json:"component_id"`
 	}
-	if err := json.Unmarshal([]byte(waitForHTTP(t, "http://"+rustEndpoint+"/", exited, &logs)), &status); err != nil || status.ComponentID != "rust_sample" {
+	if err := json.Unmarshal([]byte(waitForHTTP(t, "http://"+rustEndpoint+"/", exited, logs)), &status); err != nil || status.ComponentID != "rust_sample" {
 		t.Errorf("rust_sample answered %+v (%v)", status, err)
 	}
-	if err := collector.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("collector exited with %v after SIGTERM:\n%s", err, tail(logs.String(), 20))
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("collector still running 20 s after SIGTERM:\n%s", tail(logs.String(), 20))
-	}
+	stopCollector(t, collector, exited, logs)
 }
 
 // gitClone clones the repository's committed state (HEAD) into a temporary directory.
@@ -331,6 +295,38 @@ func writeTo(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// startCollector runs binary with config; exited receives its exit, logs collects its output.
+// The process is killed when the test ends, whatever happened.
+func startCollector(t *testing.T, binary, config string) (*exec.Cmd, <-chan error, *syncBuffer) {
+	t.Helper()
+	collector := exec.Command(binary, "--config", config)
+	logs := &syncBuffer{}
+	collector.Stdout, collector.Stderr = logs, logs
+	if err := collector.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- collector.Wait() }()
+	t.Cleanup(func() { _ = collector.Process.Kill() })
+	return collector, exited, logs
+}
+
+// stopCollector sends SIGTERM and expects a clean exit within 20 s.
+func stopCollector(t *testing.T, collector *exec.Cmd, exited <-chan error, logs *syncBuffer) {
+	t.Helper()
+	if err := collector.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("collector exited with %v after SIGTERM:\n%s", err, tail(logs.String(), 20))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("collector still running 20 s after SIGTERM:\n%s", tail(logs.String(), 20))
 	}
 }
 
