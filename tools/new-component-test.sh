@@ -25,30 +25,30 @@ standalone=standalone_check
 work=$(mktemp -d "${TMPDIR:-/tmp}/new-component-test.XXXXXX")
 copy=$work/otelcol-rust
 target=$repo/rust/target
-saved=$work/saved-archives
+saved=     # the checkout's archives, hard-linked (set below)
+saved_all= # every one is saved: an archive not among them is then the copy's
 
 # The static libraries the copy's builds replace in the shared directories (Cargo replaces a
 # file it copies out of deps/ by unlinking it first, so a hard link keeps the checkout's).
 shared_archives() {
 	find "$target/release" "$target/bazel-replay" -maxdepth 3 -name '*.a' -not -path '*/deps/*' 2>/dev/null || true
 }
-mkdir -p "$saved"
-while IFS= read -r archive; do
-	mkdir -p "$saved/$(dirname "${archive#"$target"/}")"
-	ln "$archive" "$saved/${archive#"$target"/}"
-done < <(shared_archives)
+# Puts back only what was saved; removes the copy's archives only once every one was saved.
 restore() {
 	local status=$?
-	while IFS= read -r archive; do
-		local kept=$saved/${archive#"$target"/}
-		if [[ $kept -ef $archive ]]; then
-			rm -f "$kept" # untouched
-		elif [[ -e $kept ]]; then
-			mv -f "$kept" "$archive"
-		else
-			rm -f "$archive" # the copy's: the checkout had none
+	if [[ -n $saved ]]; then
+		local archive kept
+		if [[ -n $saved_all ]]; then
+			while IFS= read -r archive; do
+				[[ -e $saved/${archive#"$target"/} ]] || rm -f "$archive" # the copy's: the checkout had none
+			done < <(shared_archives)
 		fi
-	done < <(shared_archives)
+		while IFS= read -r kept; do
+			archive=$target/${kept#"$saved"/}
+			[[ $kept -ef $archive ]] || mv -f "$kept" "$archive"
+		done < <(find "$saved" -name '*.a')
+		rm -rf "$saved"
+	fi
 	if ((status == 0)) || [[ -z ${NEW_COMPONENT_KEEP:-} ]]; then
 		rm -rf "$work"
 	else
@@ -57,6 +57,16 @@ restore() {
 	exit "$status"
 }
 trap restore EXIT
+
+# Saved under rust/target: a hard link cannot leave its file system, and TMPDIR is often
+# another one (a tmpfs /tmp).
+mkdir -p "$target"
+saved=$(mktemp -d "$target/new-component-test-saved.XXXXXX")
+while IFS= read -r archive; do
+	mkdir -p "$saved/$(dirname "${archive#"$target"/}")"
+	ln "$archive" "$saved/${archive#"$target"/}"
+done < <(shared_archives)
+saved_all=1
 
 step() { echo "new-component-test: $*" >&2; }
 
