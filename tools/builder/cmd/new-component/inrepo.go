@@ -191,6 +191,13 @@ func writeInRepo(r *repo, data templateData, stdout io.Writer) error {
 		return restore(fmt.Errorf("updating rust/Cargo.lock (cargo metadata --offline): %w\n%s", err, strings.TrimSpace(stderr.String())))
 	}
 
+	printInRepoSummary(stdout, data)
+	return nil
+}
+
+// printInRepoSummary prints what writeInRepo wrote and the commands to run next, from the
+// checkout's root.
+func printInRepoSummary(stdout io.Writer, data templateData) {
 	fmt.Fprintf(stdout, "new-component: wrote rust/components/%s (crate %s, extension type %s):\n", data.Name, data.Package, data.Name)
 	fmt.Fprintf(stdout, "  Cargo.toml      the workspace's dependencies and lints\n")
 	fmt.Fprintf(stdout, "  src/config.rs   the config (interval, message) and its validate()\n")
@@ -202,9 +209,10 @@ func writeInRepo(r *repo, data templateData, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "  %-29s the new member (cargo metadata --offline)\n", "rust/Cargo.lock")
 	fmt.Fprintf(stdout, "Next:\n")
-	fmt.Fprintf(stdout, "  cd rust && cargo test -p %s    # its unit tests\n", data.Package)
-	fmt.Fprintf(stdout, "  make test                        # everything, including the check that %s is in the Go binary\n", data.Name)
+	// Run from the checkout's root as printed: the cd stays in a subshell, so make finds the Makefile.
+	unitTests := fmt.Sprintf("(cd rust && cargo test -p %s)", data.Package)
+	fmt.Fprintf(stdout, "  %-*s  # its unit tests\n", len(unitTests), unitTests)
+	fmt.Fprintf(stdout, "  %-*s  # everything, including the check that %s is in the Go binary\n", len(unitTests), "make test", data.Name)
 	fmt.Fprintf(stdout, "To ship it in the sample distribution (make build), add under extensions: in examples/manifest.yaml:\n")
 	fmt.Fprintf(stdout, "  - cargo: '%s = { path = \"../rust/components/%s\" }'\n", data.Package, data.Name)
-	return nil
 }

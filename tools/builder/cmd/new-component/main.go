@@ -94,8 +94,10 @@ func parseArgs(args []string) (options, error) {
 		args = flags.Args()[1:]
 	}
 	switch {
-	case len(names) != 1:
-		return opts, usageError{fmt.Errorf("want one NAME, got %d (%q)", len(names), names)}
+	case len(names) == 0:
+		return opts, usageError{errors.New("missing NAME")}
+	case len(names) > 1:
+		return opts, usageError{fmt.Errorf("one NAME at a time, got %d: %s", len(names), strings.Join(names, " "))}
 	case opts.Out == "" && (opts.SDKGit != "" || opts.SDKPath != ""):
 		return opts, usageError{errors.New("--sdk-git and --sdk-path go with --out (a component in this repository uses the workspace's SDK)")}
 	case opts.SDKGit != "" && opts.SDKPath != "":
@@ -237,6 +239,11 @@ type templateData struct {
 	GoVersions  map[string]string
 	// Standalone only.
 	SDKDependency string // the otelcol-rust-sdk dependency's inline table
+	SDKGit        string // the SDK's git URL, or "" with SDKPath
+	SDKGitIsLocal bool   // SDKGit is a file:// URL
+	SDKPath       string // the SDK's directory, or "" with SDKGit
+	SDKCheckout   string // the checkout holding SDKPath (whose builder must build the crate)
+	DefaultSDKGit string
 }
 
 // A component type is an identifier for the collector (lower_snake_case, component.Type allows
@@ -249,10 +256,6 @@ var reservedNames = strings.Fields(`as async await break const continue crate dy
 	match mod move mut pub ref return self static struct super trait true try type unsafe use where while yield
 	abstract become box do final macro override priv typeof unsized virtual
 	alloc core proc_macro std test`)
-
-// sdkNames are what the generated code imports; a type named like one would not compile.
-var sdkNames = []string{"Config", "ConfigProblems", "CreateSettings", "Deserialize", "Duration", "Error", "Extension",
-	"ExtensionFactory", "Host", "LifecycleContext", "Serialize", "Stability", "Status", "TestHost", "AbortHandle"}
 
 func (r *repo) templateData(name string) (templateData, error) {
 	data := templateData{
@@ -274,10 +277,10 @@ func (r *repo) templateData(name string) (templateData, error) {
 	for _, word := range strings.Split(name, "_") {
 		data.Camel += strings.ToUpper(word[:1]) + word[1:]
 	}
-	for _, suffix := range []string{"Config", "Extension", "Factory"} {
-		if slices.Contains(sdkNames, data.Camel+suffix) {
-			return data, fmt.Errorf("%q would name a type %s%s, which the generated code imports from the SDK; choose another name", name, data.Camel, suffix)
-		}
+	// The generated types are CamelConfig, CamelExtension and CamelFactory. Of the SDK names
+	// the generated code imports, only the trait ExtensionFactory has that shape.
+	if name == "extension" {
+		return data, fmt.Errorf("%q would name its factory type ExtensionFactory, which the generated code imports from the SDK; choose another name", name)
 	}
 	if file, err := r.registeredType(name); err != nil {
 		return data, err

@@ -100,7 +100,7 @@ func TestRefusedNamesWriteNothing(t *testing.T) {
 		strings.Repeat("a", 64):              "the collector allows 63",
 		"type":                               "cannot name a Rust crate",
 		"std":                                "cannot name a Rust crate",
-		"extension":                          "would name a type ExtensionFactory",
+		"extension":                          "would name its factory type ExtensionFactory",
 		"serde":                              "rust/Cargo.lock already has a crate serde",
 		"otelcol_rust_sdk":                   "rust/Cargo.lock already has a crate otelcol-rust-sdk",
 		"rust_sample":                        `extension type "rust_sample" already exists: rust/components/rust_sample/src/lib.rs registers it`,
@@ -239,8 +239,9 @@ func TestStandaloneCrate(t *testing.T) {
 	if _, err := toml.DecodeFile(filepath.Join(out, "Cargo.toml"), &manifest); err != nil {
 		t.Fatal(err)
 	}
+	version := sdkRequirement(mustRepo(t, root).Version)
 	sdk, _ := manifest.Dependencies["otelcol-rust-sdk"].(map[string]any)
-	if sdk["git"] != "https://example.invalid/otelcol-rust" || sdk["version"] != "0.1" || len(sdk) != 2 {
+	if sdk["git"] != "https://example.invalid/otelcol-rust" || sdk["version"] != version || len(sdk) != 2 {
 		t.Errorf("otelcol-rust-sdk = %v", sdk)
 	}
 	if manifest.Package["name"] != "heartbeat" || manifest.Package["edition"] != "2024" || manifest.Package["rust-version"] == nil {
@@ -271,17 +272,102 @@ func TestStandaloneCrate(t *testing.T) {
 	if !strings.Contains(stdout.String(), "go run . --config "+filepath.Join(out, "manifest.yaml")) {
 		t.Errorf("the next commands are not printed:\n%s", stdout.String())
 	}
+	// The README says what a git SDK without tag or rev means, and the offline alternatives.
+	readme := read(t, filepath.Join(out, "README.md"))
+	for _, want := range []string{
+		"by git from `https://example.invalid/otelcol-rust`, with no `tag` or `rev`",
+		"`cargo test` needs that URL reachable",
+		"follows the\nrepository's default branch",
+		"`--sdk-git file://<a clone>`",
+		"`--sdk-path <a checkout>`",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q:\n%s", want, readme)
+		}
+	}
+	if strings.Contains(stdout.String(), "warning:") {
+		t.Errorf("a warning for a public git SDK:\n%s", stdout.String())
+	}
 
 	if err := run([]string{"--repo", root, "--out", out, "other"}, &stdout); err == nil || !strings.Contains(err.Error(), "exists and is not empty") {
 		t.Errorf("a non-empty --out: %v", err)
 	}
 
 	byPath := filepath.Join(t.TempDir(), "by-path")
+	stdout.Reset()
 	if err := run([]string{"--repo", root, "--out", byPath, "--sdk-path", root, "by_path"}, &stdout); err != nil {
 		t.Fatal(err)
 	}
-	if text := read(t, filepath.Join(byPath, "Cargo.toml")); !strings.Contains(text, "otelcol-rust-sdk = { path = "+tomlString(filepath.Join(root, "rust", "sdk"))+`, version = "0.1" }`) {
+	if text := read(t, filepath.Join(byPath, "Cargo.toml")); !strings.Contains(text, "otelcol-rust-sdk = { path = "+tomlString(filepath.Join(root, "rust", "sdk"))+`, version = "`+version+`" }`) {
 		t.Errorf("Cargo.toml with --sdk-path:\n%s", text)
+	}
+	// A path SDK: the README and the summary name the checkout whose builder must be used and
+	// say to switch to git before publishing.
+	readme = read(t, filepath.Join(byPath, "README.md"))
+	for _, want := range []string{
+		"by path from `" + filepath.Join(root, "rust", "sdk") + "`",
+		"only the builder of that checkout (`" + filepath.Join(root, "tools", "builder") + "`)",
+		"Before publishing the crate, switch to git",
+		`otelcol-rust-sdk = { git = "` + defaultSDKGit + `", version = "` + version + `" }`,
+		"(cd " + root + "/tools/builder && go run . --config $component/manifest.yaml)",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md with --sdk-path lacks %q:\n%s", want, readme)
+		}
+	}
+	if strings.Contains(readme, "<otelcol-rust checkout>") || strings.Contains(readme, "needs that URL reachable") {
+		t.Errorf("README.md with --sdk-path speaks of any checkout or of git:\n%s", readme)
+	}
+	if want := "warning: the SDK is the directory " + filepath.Join(root, "rust", "sdk") + " on this machine: only the builder of " + root + " accepts the crate"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("the summary lacks %q:\n%s", want, stdout.String())
+	}
+}
+
+// Guarantees: --out inside this checkout (where Cargo would take the crate for a member of
+// rust/'s workspace) is refused pointing to the form without --out, and --out below another
+// Cargo workspace is refused naming it; nothing is written.
+func TestOutInsideAWorkspaceIsRefused(t *testing.T) {
+	root := fakeRepo(t)
+	inRepo := filepath.Join(root, "rust", "xcomp")
+	err := run([]string{"--repo", root, "--out", inRepo, "xcomp"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "is inside the otelcol-rust checkout "+root) || !strings.Contains(err.Error(), "run tools/new-component xcomp (no --out)") {
+		t.Errorf("--out in the checkout: %v", err)
+	}
+	other := t.TempDir()
+	if err := os.WriteFile(filepath.Join(other, "Cargo.toml"), []byte("[workspace]\nmembers = []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nested := filepath.Join(other, "crates", "ycomp")
+	err = run([]string{"--repo", root, "--out", nested, "ycomp"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "inside the Cargo workspace of "+filepath.Join(other, "Cargo.toml")) {
+		t.Errorf("--out in another workspace: %v", err)
+	}
+	for _, dir := range []string{inRepo, nested} {
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("%s was created (%v)", dir, err)
+		}
+	}
+}
+
+// Guarantees: the next commands printed after writing a component run when pasted at the
+// checkout's root (the cd stays in a subshell), and their comments line up for any name.
+func TestInRepoNextCommands(t *testing.T) {
+	for _, name := range []string{"hb", "a_rather_long_extension_name_for_the_columns"} {
+		data, err := mustRepo(t, fakeRepo(t)).templateData(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		printInRepoSummary(&out, data)
+		_, next, _ := strings.Cut(out.String(), "Next:\n")
+		lines := strings.SplitN(next, "\n", 3)
+		test := "  (cd rust && cargo test -p " + data.Package + ")"
+		if !strings.HasPrefix(lines[0], test+"  # ") || !strings.HasPrefix(lines[1], "  make test ") {
+			t.Errorf("next commands:\n%s", next)
+		}
+		if strings.Index(lines[0], "#") != strings.Index(lines[1], "#") {
+			t.Errorf("the comments do not line up:\n%s", next)
+		}
 	}
 }
 
@@ -291,9 +377,19 @@ func TestFlagsAfterName(t *testing.T) {
 	if err != nil || opts.Name != "heartbeat" || opts.Out != "dir" || opts.SDKPath != "sdk" {
 		t.Errorf("%+v, %v", opts, err)
 	}
-	if _, err := parseArgs([]string{"a", "b"}); err == nil {
-		t.Error("two names: no error")
+	if _, err := parseArgs([]string{"a", "b"}); err == nil || err.Error() != "one NAME at a time, got 2: a b" {
+		t.Errorf("two names: %v", err)
 	}
+	if _, err := parseArgs([]string{"--out", "dir"}); err == nil || err.Error() != "missing NAME" {
+		t.Errorf("no name: %v", err)
+	}
+}
+
+// sdkRequirement is the requirement a standalone crate writes for SDK version: "X.Y".
+func sdkRequirement(version string) string {
+	major, rest, _ := strings.Cut(version, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	return major + "." + minor
 }
 
 func mustRepo(t *testing.T, root string) *repo {

@@ -46,6 +46,14 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	// Cargo takes a crate below a workspace's Cargo.toml for a member of it and refuses to
+	// build it ("believes it's in a workspace when it's not").
+	if inside, err := filepath.Rel(r.Root, dir); err == nil && inside != ".." && !strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("--out %s is inside the otelcol-rust checkout %s, where Cargo would take the crate for a member of its workspace: for a component of this checkout run tools/new-component %s (no --out); for one of its own repository give a directory outside the checkout", dir, r.Root, data.Name)
+	}
+	if workspace := enclosingWorkspace(dir); workspace != "" {
+		return fmt.Errorf("--out %s is inside the Cargo workspace of %s, which would take the crate for a member and refuse to build it; give a directory outside it (or add the crate to that workspace's members yourself)", dir, workspace)
+	}
 	switch entries, err := os.ReadDir(dir); {
 	case err == nil && len(entries) > 0:
 		return fmt.Errorf("--out %s exists and is not empty; give a new or empty directory", dir)
@@ -65,6 +73,10 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 		}
 		data.SDKDependency = fmt.Sprintf("{ path = %s, version = %s }", tomlString(sdk), tomlString(data.SDKVersion))
 		source = sdk
+		data.SDKPath, data.SDKCheckout = sdk, sdk
+		if filepath.Base(sdk) == "sdk" && filepath.Base(filepath.Dir(sdk)) == "rust" {
+			data.SDKCheckout = filepath.Dir(filepath.Dir(sdk))
+		}
 	} else {
 		url := opts.SDKGit
 		if url == "" {
@@ -72,7 +84,9 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 		}
 		data.SDKDependency = fmt.Sprintf("{ git = %s, version = %s }", tomlString(url), tomlString(data.SDKVersion))
 		source = url
+		data.SDKGit, data.SDKGitIsLocal = url, strings.HasPrefix(url, "file://")
 	}
+	data.DefaultSDKGit = defaultSDKGit
 	files, err := renderAll(dir, standaloneFiles, data)
 	if err != nil {
 		return err
@@ -113,11 +127,33 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 	fmt.Fprintf(stdout, "  src/lib.rs      factory, extension (start spawns a task, shutdown stops it), registration, unit tests\n")
 	fmt.Fprintf(stdout, "  manifest.yaml   a collector distribution with it (output in ./dist); config.yaml runs it\n")
 	fmt.Fprintf(stdout, "  README.md, clippy.toml, .gitignore\n")
+	builder := filepath.Join(r.Root, "tools", "builder")
+	if data.SDKPath != "" {
+		builder = filepath.Join(data.SDKCheckout, "tools", "builder")
+		fmt.Fprintf(stdout, "warning: the SDK is the directory %s on this machine: only the builder of %s accepts the crate, and other machines lack it; switch to git (README.md) before publishing\n", data.SDKPath, data.SDKCheckout)
+	} else if data.SDKGitIsLocal {
+		fmt.Fprintf(stdout, "warning: the SDK is the clone %s on this machine: switch to %s (README.md) before publishing\n", data.SDKGit, defaultSDKGit)
+	}
 	fmt.Fprintf(stdout, "Next:\n")
 	fmt.Fprintf(stdout, "  cd %s && git init && cargo test\n", dir)
-	fmt.Fprintf(stdout, "  cd %s && go run . --config %s\n", filepath.Join(r.Root, "tools", "builder"), filepath.Join(dir, "manifest.yaml"))
+	fmt.Fprintf(stdout, "  cd %s && go run . --config %s\n", builder, filepath.Join(dir, "manifest.yaml"))
 	fmt.Fprintf(stdout, "  %s --config %s\n", filepath.Join(dir, "dist", "otelcol-"+data.Package), filepath.Join(dir, "config.yaml"))
 	return nil
+}
+
+// enclosingWorkspace returns the Cargo.toml with a [workspace] table in a directory above dir
+// ("" if none), the one Cargo would find from a crate in dir.
+func enclosingWorkspace(dir string) string {
+	for parent := filepath.Dir(dir); ; parent = filepath.Dir(parent) {
+		var manifest map[string]any
+		path := filepath.Join(parent, "Cargo.toml")
+		if _, err := toml.DecodeFile(path, &manifest); err == nil && manifest["workspace"] != nil {
+			return path
+		}
+		if filepath.Dir(parent) == parent {
+			return ""
+		}
+	}
 }
 
 // sdkDir returns the SDK crate's directory, absolute: dir itself, or rust/sdk when dir is an
