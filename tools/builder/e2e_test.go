@@ -182,6 +182,13 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 			t.Fatalf("error %v lacks %q\noutput:\n%s", err, want, tail(progress.String(), 30))
 		}
 	}
+	// -v: the registry's refusal is streamed once, not repeated in the error.
+	progress.Reset()
+	_, err = build(options{Manifest: manifest, Repo: repo, Verbose: true}, &progress)
+	const refusal = `extension type "rust_sample" is registered more than once`
+	if err == nil || !strings.HasPrefix(err.Error(), "step 5/8 (list the Rust extension types) failed:") || strings.Contains(err.Error(), refusal) || strings.Count(progress.String(), refusal) != 1 {
+		t.Errorf("with -v the refusal is not shown once:\nerror: %v\nprogress:\n%s", err, tail(progress.String(), 30))
+	}
 }
 
 // Guarantees: a component crate in a git repository of its own that depends on otelcol-rust-sdk
@@ -211,6 +218,10 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 	if !strings.Contains(standalone, pathLine) {
 		t.Fatalf("manifest.yaml does not list the crate as %q:\n%s", pathLine, standalone)
 	}
+	// The manifest as written (the crate by path = ".") is never built here: the crate is taken
+	// by git instead, beside rust-sample, and building it as written as well would cost another
+	// distribution build (1-2 min). Only its other lines (dist, Go modules, providers) are
+	// built as written.
 	writeTo(t, manifest, strings.Replace(standalone, pathLine,
 		"  - cargo: 'git-beat = { git = \"file://"+component+"\" }'\n"+
 			"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n", 1))

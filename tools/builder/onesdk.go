@@ -45,7 +45,7 @@ type cargoPackage struct {
 
 // cargoDependency is a dependency as its package declares it.
 type cargoDependency struct {
-	Name   string `json:"name"` // the package name (a rename is in Rename)
+	Name   string `json:"name"` // the package name, even when the dependency renames it
 	Source string `json:"source"`
 	Req    string `json:"req"`
 	Kind   string `json:"kind"` // "" (normal), "build" or "dev"
