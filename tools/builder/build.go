@@ -176,6 +176,13 @@ func (l *buildLog) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// streams reports whether what is written to log is shown as it comes (-v): an error then
+// leaves that output out rather than show it twice.
+func streams(log io.Writer) bool {
+	l, ok := log.(*buildLog)
+	return ok && l.verbose != nil
+}
+
 // StartStep writes the step's progress line to the file only (verbose progress has it already)
 // and marks where its output begins.
 func (l *buildLog) StartStep(header string) {
@@ -259,6 +266,9 @@ func listRustTypes(module goModule, archive, digest string, log io.Writer) ([]ru
 	cmd.Stderr = io.MultiWriter(log, &stderr)
 	out, err := cmd.Output()
 	if err != nil {
+		if streams(log) {
+			return nil, fmt.Errorf("%w (its output is above)", err)
+		}
 		return nil, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	var types []rustType

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,5 +89,32 @@ func TestShowStepEnd(t *testing.T) {
 	}
 	if logged := read(t, path); logged != "builder: [3/8] resolve\nresolved\nbuilder: [4/8] build\nerror: short\nline 1\nline 2\nline 3\nline 4\nline 5\n" {
 		t.Errorf("build.log:\n%s", logged)
+	}
+}
+
+// Guarantees: with -v, a failed cargo metadata (the resolve step) is streamed once and not
+// repeated in the error; without -v the error carries its output.
+func TestVerboseResolveFailureIsShownOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cargo")
+	}
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, "Cargo.toml"), []byte("[package]\nname = \"not-toml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manifest := writeManifest(t, distHeader+"extensions:\n  - cargo: 'not-toml = { path = \""+broken+"\" }'\n")
+	const cargoSays = "invalid basic string"
+	var progress bytes.Buffer
+	_, err := build(options{Manifest: manifest, Repo: repoRoot(t)}, &progress)
+	if err == nil || !strings.HasPrefix(err.Error(), "step 3/8 (resolve the Rust crates (one SDK)) failed: cargo metadata failed") || !strings.Contains(err.Error(), cargoSays) {
+		t.Fatalf("error without -v: %v", err)
+	}
+	progress.Reset()
+	_, err = build(options{Manifest: manifest, Repo: repoRoot(t), Verbose: true}, &progress)
+	if err == nil || !strings.HasPrefix(err.Error(), "step 3/8 (resolve the Rust crates (one SDK)) failed: cargo metadata failed") {
+		t.Fatalf("error with -v: %v", err)
+	}
+	if strings.Contains(err.Error(), cargoSays) || strings.Count(progress.String(), cargoSays) != 1 {
+		t.Errorf("with -v cargo's output is not shown once:\nprogress:\n%s\nerror: %v", progress.String(), err)
 	}
 }

@@ -122,6 +122,9 @@ func (c rustCrate) metadata(m *Manifest, sdkDir string, log io.Writer) (*cargoMe
 		if collision := collidingPathSDK(stderr.String(), m.Cargo, sdkDir); collision != nil {
 			return nil, collision
 		}
+		if streams(log) {
+			return nil, fmt.Errorf("cargo metadata failed%s: %w (its output is above)", blame(m, stderr.String()), err)
+		}
 		return nil, fmt.Errorf("cargo metadata failed%s: %w:\n%s", blame(m, stderr.String()), err, strings.TrimRight(stderr.String(), "\n"))
 	}
 	var md cargoMetadata
