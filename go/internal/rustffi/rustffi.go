@@ -12,10 +12,18 @@ import (
 	"time"
 )
 
-// ExtensionTypes lists the extension types registered in the Rust library, sorted by type.
+// ExtensionTypes lists the extension types registered in the Rust library, sorted by type. It
+// refuses the library if a type was compiled against an SDK this Go module cannot run
+// (SDKVersion, docs/versioning.md): every use of the library starts with this list.
 func ExtensionTypes() ([]ExtensionType, error) {
 	var types []ExtensionType
-	return types, decode(RustExtensionsImpl{}.extension_types(), &types)
+	if err := decode(RustExtensionsImpl{}.extension_types(), &types); err != nil {
+		return nil, err
+	}
+	if err := checkSDKVersions(types, SDKVersion); err != nil {
+		return nil, err
+	}
+	return types, nil
 }
 
 // DefaultConfig returns the default config of extensionType. Numbers are int64, uint64 (above

@@ -43,8 +43,26 @@ func TestExtensionTypesListsSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	// rust_sample declares no level: the SDK's default.
-	if !slices.Contains(types, ExtensionType{Type: "rust_sample", Stability: "Development"}) {
-		t.Fatalf("rust_sample (Development) missing from %v", types)
+	sample := ExtensionType{Type: "rust_sample", Stability: "Development", Factory: "rust_sample::SampleFactory", SDKVersion: SDKVersion}
+	if !slices.Contains(types, sample) {
+		t.Fatalf("%+v missing from %+v", sample, types)
+	}
+}
+
+// Guarantees: every type the linked archive registers records the SDK version it was compiled
+// against, and it is this Go module's (one release), so ExtensionTypes' check passes.
+func TestEveryLinkedTypeCarriesTheLibrarysSDKVersion(t *testing.T) {
+	types, err := ExtensionTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(types) == 0 {
+		t.Fatal("the archive registers no type")
+	}
+	for _, typ := range types {
+		if typ.SDKVersion != SDKVersion || typ.Factory == "" {
+			t.Errorf("%+v: want SDK version %s and the factory's path", typ, SDKVersion)
+		}
 	}
 }
 

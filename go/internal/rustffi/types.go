@@ -19,6 +19,11 @@ type ExtensionType struct {
 	// Stability is the level the Rust factory declares, named as the collector names it
 	// ("Development", "Alpha", ...; component.StabilityLevel's UnmarshalText reads it).
 	Stability string `json:"stability"`
+	// Factory is the Rust factory's type path (`crate::module::Factory`), which names its crate.
+	Factory string `json:"factory"`
+	// SDKVersion is the otelcol-rust-sdk version the factory was compiled against, as its
+	// registration recorded it; ExtensionTypes refuses one SDKVersion does not satisfy.
+	SDKVersion string `json:"sdk_version"`
 }
 
 // ComponentID is a collector component id in the form Rust reads it.

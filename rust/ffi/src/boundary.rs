@@ -108,7 +108,8 @@ pub trait RustExtensions {
     #[cgo_call]
     fn ping();
     /// The registered extension types, as a sorted JSON array of
-    /// `{"type":"rust_sample","stability":"Development"}` objects.
+    /// `{"type":"rust_sample","stability":"Development","factory":"rust_sample::SampleFactory",
+    /// "sdk_version":"0.1.0"}` objects (`sdk_version`: what the registration recorded).
     #[cgo_call]
     fn extension_types() -> Reply;
     /// The default config of `extension_type`, as a JSON object.

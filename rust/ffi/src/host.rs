@@ -11,9 +11,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    extension_factories, scope, BoxFuture, ComponentId, CreateSettings, ErasedExtension,
-    ErasedExtensionFactory, Host, LifecycleContext, Meter, Registration, SpawnedTasks, Status,
-    StatusReporter,
+    extension_factories, find_extension_factory, scope, BoxFuture, ComponentId, CreateSettings,
+    ErasedExtension, Host, LifecycleContext, Meter, SpawnedTasks, Status, StatusReporter,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
@@ -57,28 +56,7 @@ pub enum Error {
     /// The component panicked; the panic was contained.
     #[error("rust component panicked: {0}")]
     Panic(String),
-    /// A factory was built with an SDK version this host cannot run (docs/versioning.md).
-    #[error(
-        "extension type {kind:?} ({factory}) was built with otelcol-rust-sdk {built_with}, \
-         which this host (otelcol-rust-ffi {host}) cannot run: {reason}"
-    )]
-    IncompatibleSdk {
-        /// The factory's type.
-        kind: &'static str,
-        /// The factory's Rust path, which starts with its crate.
-        factory: &'static str,
-        /// The SDK version recorded in the registration.
-        built_with: &'static str,
-        /// [`SDK_VERSION`].
-        host: String,
-        /// Which versions the factory needs, or why its version is unreadable.
-        reason: String,
-    },
 }
-
-/// The SDK version this host runs components of: `otelcol-rust-ffi` is released in lockstep
-/// with `otelcol-rust-sdk`, so this is its own crate version.
-pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// How many status reports of one instance wait for Go at most (Go collects them every
 /// 200 ms), so a component reporting in a loop costs bounded memory.
@@ -550,84 +528,21 @@ async fn clean_up_in_scope(
     tasks.abort_all().await;
 }
 
-/// The registered factories, sorted by type, refused as a whole (naming the first at fault)
-/// if a type is malformed or taken twice or a factory was built with an SDK this host cannot
-/// run. Every call that takes a type goes through it, so the first listing at start-up (Go's
-/// factories, `rusttypes`) fails, and no instance of such a library is ever created.
-fn registrations() -> Result<Vec<Registration>, Error> {
-    let registrations = extension_factories()?;
-    check_sdk_versions(&registrations, SDK_VERSION)?;
-    Ok(registrations)
-}
-
-/// The factory registered for `kind`, from [`registrations`].
-fn find_factory(kind: &str) -> Result<&'static dyn ErasedExtensionFactory, Error> {
-    registrations()?
-        .into_iter()
-        .map(|registration| registration.factory)
-        .find(|factory| factory.component_type() == kind)
-        .ok_or_else(|| otelcol_rust_sdk::Error::UnknownType(kind.to_owned()).into())
-}
-
-/// Refuses the first registration whose recorded SDK version a host of SDK `host` cannot run:
-/// by Cargo's caret rule, one built against SDK B runs on host H iff H matches `^B` (same
-/// major, or same minor in 0.y, or same patch in 0.0.z; and H >= B).
-fn check_sdk_versions(registrations: &[Registration], host: &str) -> Result<(), Error> {
-    let host_version = semver::Version::parse(host)
-        .map_err(|err| Error::Runtime(format!("host version {host:?} is malformed: {err}")))?;
-    for registration in registrations {
-        if let Some(reason) = sdk_incompatibility(registration.sdk_version, &host_version) {
-            let factory = registration.factory;
-            return Err(Error::IncompatibleSdk {
-                kind: factory.component_type(),
-                factory: factory.factory_name(),
-                built_with: registration.sdk_version,
-                host: host.to_owned(),
-                reason,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Why a component built against SDK `built` cannot run on `host`; `None` when it can.
-fn sdk_incompatibility(built: &str, host: &semver::Version) -> Option<String> {
-    let built = match semver::Version::parse(built) {
-        Ok(built) => built,
-        Err(err) => return Some(format!("{built:?} is not a semantic version ({err})")),
-    };
-    // Cargo's own evaluation of `^built`, pre-releases included.
-    let needs = semver::VersionReq {
-        comparators: vec![semver::Comparator {
-            op: semver::Op::Caret,
-            major: built.major,
-            minor: Some(built.minor),
-            patch: Some(built.patch),
-            pre: built.pre.clone(),
-        }],
-    };
-    if needs.matches(host) {
-        return None;
-    }
-    let next_series = match (built.major, built.minor) {
-        (0, 0) => semver::Version::new(0, 0, built.patch + 1),
-        (0, minor) => semver::Version::new(0, minor + 1, 0),
-        (major, _) => semver::Version::new(major + 1, 0, 0),
-    };
-    Some(format!(
-        "it needs a host of {needs}, i.e. >={built}, <{next_series} (docs/versioning.md)"
-    ))
-}
-
-/// The registered extension types, sorted, each as `{"type":..,"stability":..}` (the level the
-/// factory declares, named as Go's `component.StabilityLevel` reads it).
+/// The registered extension types, sorted, each as
+/// `{"type":..,"stability":..,"factory":..,"sdk_version":..}`: the level the factory declares
+/// (named as Go's `component.StabilityLevel` reads it), its Rust path and the SDK version its
+/// registration recorded, which the Go module checks against the SDK version it speaks
+/// (docs/versioning.md). A malformed or duplicate type refuses the whole list.
 pub fn extension_types() -> Result<Vec<serde_json::Value>, Error> {
-    Ok(registrations()?
+    Ok(extension_factories()?
         .iter()
         .map(|registration| {
+            let factory = registration.factory;
             serde_json::json!({
-                "type": registration.factory.component_type(),
-                "stability": registration.factory.stability(),
+                "type": factory.component_type(),
+                "stability": factory.stability(),
+                "factory": factory.factory_name(),
+                "sdk_version": registration.sdk_version,
             })
         })
         .collect())
@@ -635,17 +550,17 @@ pub fn extension_types() -> Result<Vec<serde_json::Value>, Error> {
 
 /// The default config of `kind`.
 pub fn default_config(kind: &str) -> Result<serde_json::Value, Error> {
-    Ok(find_factory(kind)?.default_config()?)
+    Ok(find_extension_factory(kind)?.default_config()?)
 }
 
 /// The normalized form of a valid config of `kind`.
 pub fn validate_config(kind: &str, config_json: &str) -> Result<serde_json::Value, Error> {
-    Ok(find_factory(kind)?.validate_config(config_json)?)
+    Ok(find_extension_factory(kind)?.validate_config(config_json)?)
 }
 
 /// The extensions an instance of `kind` with this config depends on.
 pub fn dependencies(kind: &str, config_json: &str) -> Result<Vec<String>, Error> {
-    Ok(find_factory(kind)?.dependencies(config_json)?)
+    Ok(find_extension_factory(kind)?.dependencies(config_json)?)
 }
 
 /// Creates and starts an instance; answers its handle and the instruments it declared. A
@@ -657,7 +572,7 @@ pub fn create_and_start(
     context_json: &str,
     host_json: &str,
 ) -> Result<(u64, serde_json::Value), Error> {
-    let factory = find_factory(kind)?;
+    let factory = find_extension_factory(kind)?;
     let call = call_context(context_json)?;
     let mut host: Host = parse("host info", host_json)?;
     let settings = CreateSettings::new(call.context.id.clone());
@@ -902,251 +817,6 @@ mod event_tests {
         assert_eq!(
             fatal.as_deref(),
             Some("gone (5 more status reports were not queued)")
-        );
-    }
-}
-
-#[cfg(test)]
-mod sdk_version_tests {
-    use otelcol_rust_sdk::{Config, ErasedExtensionFactory, Extension, ExtensionFactory};
-    use serde::{Deserialize, Serialize};
-
-    use super::*;
-
-    #[derive(Default, Serialize, Deserialize)]
-    struct NoConfig {}
-
-    impl Config for NoConfig {
-        fn validate(&self) -> Result<(), otelcol_rust_sdk::Error> {
-            Ok(())
-        }
-    }
-
-    struct Idle;
-
-    impl Extension for Idle {
-        async fn start(
-            &mut self,
-            _: &LifecycleContext,
-            _: &Host,
-        ) -> Result<(), otelcol_rust_sdk::Error> {
-            Ok(())
-        }
-        async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), otelcol_rust_sdk::Error> {
-            Ok(())
-        }
-    }
-
-    /// A factory for fake registrations: never put in the registry (a bad one there would
-    /// refuse every test's library).
-    struct Versioned;
-
-    impl ExtensionFactory for Versioned {
-        const TYPE: &'static str = "versioned";
-        type Config = NoConfig;
-        type Extension = Idle;
-        fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Idle, otelcol_rust_sdk::Error> {
-            Ok(Idle)
-        }
-    }
-
-    struct Other;
-
-    impl ExtensionFactory for Other {
-        const TYPE: &'static str = "other";
-        type Config = NoConfig;
-        type Extension = Idle;
-        fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Idle, otelcol_rust_sdk::Error> {
-            Ok(Idle)
-        }
-    }
-
-    fn registration(
-        factory: &'static dyn ErasedExtensionFactory,
-        sdk_version: &'static str,
-    ) -> Registration {
-        Registration {
-            factory,
-            sdk_version,
-        }
-    }
-
-    /// The text of the check's refusal of `Versioned` built with `built` on host `host`, or
-    /// `None` if it runs.
-    fn refusal(built: &'static str, host: &str) -> Option<String> {
-        check_sdk_versions(&[registration(&Versioned, built)], host)
-            .err()
-            .map(|err| err.to_string())
-    }
-
-    fn refused(built: &str, host: &str, reason: &str) -> Option<String> {
-        Some(format!(
-            "extension type \"versioned\" (otelcol_rust_ffi::host::sdk_version_tests::Versioned) \
-             was built with otelcol-rust-sdk {built}, which this host (otelcol-rust-ffi {host}) \
-             cannot run: {reason}"
-        ))
-    }
-
-    /// Guarantees: a factory built with the host's own SDK version, or an older patch of its
-    /// series (or, past 1.0, an older minor), runs; every registration of this test binary
-    /// (the macro's recorded version) passes the real host's check.
-    #[test]
-    fn compatible_versions_run() {
-        assert_eq!(refusal("0.1.0", "0.1.0"), None);
-        assert_eq!(refusal("0.1.0", "0.1.3"), None);
-        assert_eq!(refusal("0.1.2", "0.1.3"), None);
-        assert_eq!(refusal("1.2.0", "1.4.1"), None);
-        assert_eq!(refusal("0.0.3", "0.0.3"), None);
-        // Build metadata is ignored, as Cargo ignores it.
-        assert_eq!(refusal("0.1.0+abc", "0.1.0"), None);
-        let registered = extension_factories().expect("valid registry");
-        assert!(!registered.is_empty());
-        assert!(registered
-            .iter()
-            .all(|registration| registration.sdk_version == SDK_VERSION));
-        assert_eq!(
-            check_sdk_versions(&registered, SDK_VERSION).map_err(|err| err.to_string()),
-            Ok(())
-        );
-    }
-
-    /// Guarantees: a factory built with a newer SDK than the host's (newer minor, or newer
-    /// patch) is refused, naming type, factory, both versions and the range it needs.
-    #[test]
-    fn newer_sdks_are_refused() {
-        assert_eq!(
-            refusal("0.2.0", "0.1.0"),
-            refused(
-                "0.2.0",
-                "0.1.0",
-                "it needs a host of ^0.2.0, i.e. >=0.2.0, <0.3.0 (docs/versioning.md)"
-            )
-        );
-        assert_eq!(
-            refusal("0.1.4", "0.1.3"),
-            refused(
-                "0.1.4",
-                "0.1.3",
-                "it needs a host of ^0.1.4, i.e. >=0.1.4, <0.2.0 (docs/versioning.md)"
-            )
-        );
-        assert_eq!(
-            refusal("1.3.0", "1.2.9"),
-            refused(
-                "1.3.0",
-                "1.2.9",
-                "it needs a host of ^1.3.0, i.e. >=1.3.0, <2.0.0 (docs/versioning.md)"
-            )
-        );
-    }
-
-    /// Guarantees: a different major is refused either way.
-    #[test]
-    fn different_majors_are_refused() {
-        assert_eq!(
-            refusal("1.0.0", "2.0.0"),
-            refused(
-                "1.0.0",
-                "2.0.0",
-                "it needs a host of ^1.0.0, i.e. >=1.0.0, <2.0.0 (docs/versioning.md)"
-            )
-        );
-        assert_eq!(
-            refusal("2.1.0", "1.9.0"),
-            refused(
-                "2.1.0",
-                "1.9.0",
-                "it needs a host of ^2.1.0, i.e. >=2.1.0, <3.0.0 (docs/versioning.md)"
-            )
-        );
-    }
-
-    /// Guarantees: in 0.x a minor release is breaking, so an older minor is refused too (unlike
-    /// past 1.0), and in 0.0.x every patch is a series of its own.
-    #[test]
-    fn in_zero_x_the_minor_is_the_series() {
-        assert_eq!(
-            refusal("0.1.0", "0.2.0"),
-            refused(
-                "0.1.0",
-                "0.2.0",
-                "it needs a host of ^0.1.0, i.e. >=0.1.0, <0.2.0 (docs/versioning.md)"
-            )
-        );
-        assert_eq!(
-            refusal("0.0.3", "0.0.4"),
-            refused(
-                "0.0.3",
-                "0.0.4",
-                "it needs a host of ^0.0.3, i.e. >=0.0.3, <0.0.4 (docs/versioning.md)"
-            )
-        );
-    }
-
-    /// Guarantees: pre-releases follow Cargo: a release satisfies a component built with its
-    /// pre-release, a pre-release host runs no component built with the release.
-    #[test]
-    fn pre_releases_follow_cargo() {
-        assert_eq!(refusal("0.2.0-rc.1", "0.2.0"), None);
-        assert_eq!(refusal("0.2.0-rc.1", "0.2.0-rc.2"), None);
-        assert_eq!(
-            refusal("0.2.0", "0.2.0-rc.2"),
-            refused(
-                "0.2.0",
-                "0.2.0-rc.2",
-                "it needs a host of ^0.2.0, i.e. >=0.2.0, <0.3.0 (docs/versioning.md)"
-            )
-        );
-    }
-
-    /// Guarantees: a version that is not semver (partial, empty, text) is refused, quoted,
-    /// with what is wrong with it.
-    #[test]
-    fn malformed_versions_are_refused() {
-        assert_eq!(
-            refusal("0.1", "0.1.0"),
-            refused(
-                "0.1",
-                "0.1.0",
-                "\"0.1\" is not a semantic version (unexpected end of input while parsing \
-                 minor version number)"
-            )
-        );
-        assert_eq!(
-            refusal("", "0.1.0"),
-            refused(
-                "",
-                "0.1.0",
-                "\"\" is not a semantic version (empty string, expected a semver version)"
-            )
-        );
-        assert_eq!(
-            refusal("latest", "0.1.0"),
-            refused(
-                "latest",
-                "0.1.0",
-                "\"latest\" is not a semantic version (unexpected character 'l' while parsing \
-                 major version number)"
-            )
-        );
-    }
-
-    /// Guarantees: among several registrations, the check names the incompatible one, whatever
-    /// its position.
-    #[test]
-    fn the_incompatible_factory_is_named() {
-        let registrations = [
-            registration(&Other, "0.1.0"),
-            registration(&Versioned, "0.3.1"),
-        ];
-        let err = check_sdk_versions(&registrations, "0.1.0").err();
-        assert_eq!(
-            err.map(|err| err.to_string()),
-            refused(
-                "0.3.1",
-                "0.1.0",
-                "it needs a host of ^0.3.1, i.e. >=0.3.1, <0.4.0 (docs/versioning.md)"
-            )
         );
     }
 }

@@ -108,14 +108,35 @@ fn config_request(kind: &str, config: &str) -> ConfigRequest {
 }
 
 /// Guarantees: the shipped component and the fixture are both in the registry, sorted, each with
-/// the stability level its factory declares (the default for rust_sample).
+/// the stability level its factory declares (the default for rust_sample), its Rust path and the
+/// SDK version its registration recorded (the one SDK, of this crate's version), which Go checks.
 #[test]
 fn registry_lists_linked_components() {
     let reply = Rust::extension_types();
     assert!(reply.ok, "{}", reply.error);
+    let listed: serde_json::Value = serde_json::from_str(&reply.json).expect("JSON");
+    let version = env!("CARGO_PKG_VERSION");
+    let entry = |kind: &str, stability: &str, factory: &str| {
+        serde_json::json!({
+            "type": kind, "stability": stability, "factory": factory, "sdk_version": version,
+        })
+    };
     assert_eq!(
-        reply.json,
-        r#"[{"stability":"Development","type":"rust_sample"},{"stability":"Beta","type":"test_fixture"},{"stability":"Development","type":"test_lifecycle"},{"stability":"Development","type":"test_telemetry"}]"#
+        listed,
+        serde_json::json!([
+            entry("rust_sample", "Development", "rust_sample::SampleFactory"),
+            entry("test_fixture", "Beta", "otelcol_rust_ffi::tests::Fixture"),
+            entry(
+                "test_lifecycle",
+                "Development",
+                "otelcol_rust_ffi::lifecycle_tests::LifecycleFixture"
+            ),
+            entry(
+                "test_telemetry",
+                "Development",
+                "otelcol_rust_ffi::telemetry_tests::Telemetry"
+            ),
+        ])
     );
 }
 
