@@ -49,15 +49,18 @@ pub fn in_current_scope<F: std::future::Future>(
 ) -> impl std::future::Future<Output = F::Output> {
     scope::in_current_scope(future)
 }
+// The registry's internals: for `register_extension!`'s expansion and the host
+// (otelcol-rust-ffi), not components, so hidden from the API (docs/versioning.md).
+#[doc(hidden)]
 pub use registry::{
     BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, Registration,
     extension_factories, find_extension_factory,
 };
 
 /// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`]
-/// records the version a component was compiled against in its registration, and the host
-/// runs it only if the host's own SDK version is compatible by Cargo's caret rule (in 0.x a
-/// minor release is breaking; see docs/versioning.md).
+/// records it in each registration; the collector's Go side refuses a library whose
+/// registrations record a version it cannot run by Cargo's caret rule (in 0.x a minor release
+/// is breaking; see docs/versioning.md).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use stability::Stability;
 

@@ -9,6 +9,7 @@ use crate::lifecycle::{CreateSettings, Extension, ExtensionFactory, Host, Lifecy
 use crate::{Error, Stability, config};
 
 /// A boxed, sendable future, as returned by the erased lifecycle calls.
+#[doc(hidden)]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Every extension factory linked into the library, each with the SDK version it was built
@@ -17,12 +18,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 // slice is only ever read through linkme's safe API.
 #[allow(unsafe_code)]
 #[distributed_slice]
+#[doc(hidden)]
 pub static EXTENSION_FACTORIES: [Registration];
 
 /// One element of [`EXTENSION_FACTORIES`]: a factory and the version of the SDK the component
 /// was compiled against, as [`register_extension!`](crate::register_extension) writes them.
-/// The host refuses to run a factory whose SDK version it is not compatible with
-/// (docs/versioning.md).
+/// The host reports the version to the collector's Go side, which refuses a library built with
+/// an SDK it cannot run (docs/versioning.md).
+#[doc(hidden)]
 #[derive(Clone, Copy)]
 pub struct Registration {
     /// The factory.
@@ -66,6 +69,7 @@ macro_rules! register_extension {
 
 /// An [`ExtensionFactory`] seen through JSON, so factories of different config types share one
 /// registry. Implemented for every `ExtensionFactory`; do not implement it yourself.
+#[doc(hidden)]
 pub trait ErasedExtensionFactory: Send + Sync {
     /// The component type.
     fn component_type(&self) -> &'static str;
@@ -126,6 +130,7 @@ impl<F: ExtensionFactory> ErasedExtensionFactory for F {
 }
 
 /// An [`Extension`] behind a pointer. Implemented for every `Extension`.
+#[doc(hidden)]
 pub trait ErasedExtension: Send {
     /// See [`Extension::start`].
     fn start<'a>(
@@ -152,12 +157,15 @@ impl<E: Extension> ErasedExtension for E {
 }
 
 /// The registrations, sorted by type and checked: types are lower_snake_case and unique.
-/// Their SDK versions are the host's to check (it knows which it can run).
+/// Their SDK versions are reported to Go, which checks them (docs/versioning.md).
+#[doc(hidden)]
 pub fn extension_factories() -> Result<Vec<Registration>, Error> {
     check_factories(&EXTENSION_FACTORIES)
 }
 
-/// The factory registered for `component_type`.
+/// The factory registered for `component_type`, from [`extension_factories`] (so a malformed
+/// or duplicate type refuses every lookup).
+#[doc(hidden)]
 pub fn find_extension_factory(
     component_type: &str,
 ) -> Result<&'static dyn ErasedExtensionFactory, Error> {
