@@ -30,6 +30,15 @@ pub enum Error {
     /// A factory declares a type that is not lower_snake_case.
     #[error("extension type {0:?} is not lower_snake_case")]
     BadTypeName(String),
+    /// An instance's id is of another type than its factory's (a test host set up for the
+    /// wrong type: the collector never does that).
+    #[error("component id {id:?} is not of the factory's type {factory_type:?}")]
+    TypeMismatch {
+        /// The instance's id, as `type` or `type/name`.
+        id: String,
+        /// The factory's [`ExtensionFactory::TYPE`](crate::ExtensionFactory::TYPE).
+        factory_type: &'static str,
+    },
     /// The context was cancelled before the call began.
     #[error("context cancelled")]
     Cancelled,

@@ -2,8 +2,9 @@
 //! create and start the extension with a [`TestHost`] that records its status reports, wait
 //! for a status, shut it down and check that its background tasks are gone.
 //!
-//! The `heartbeat` extension of docs/writing-an-extension.md, reporting `Status::Ok` once it
-//! beats, and its test (docs/testing-a-component.md walks through it):
+//! The `heartbeat` extension of docs/writing-an-extension.md, reporting `Status::Ok` as soon as
+//! its task runs (at the first tick, which tokio's `interval` fires at once), and its test
+//! (docs/testing-a-component.md walks through it):
 //!
 //! ```
 //! # use std::time::Duration;
@@ -230,12 +231,19 @@ impl TestHost {
     /// Creates an instance as the collector does: `config_json` (the user's keys, `{}` for
     /// none) decoded over the config's defaults, unknown keys and wrong types refused,
     /// validated ([`decode_config`]), then [`ExtensionFactory::create`] with
-    /// [`TestHost::settings`].
+    /// [`TestHost::settings`]. The host's id must be of the factory's type
+    /// ([`Error::TypeMismatch`] otherwise), as it always is in the collector.
     pub fn create<F: ExtensionFactory>(
         &self,
         factory: &F,
         config_json: &str,
     ) -> Result<F::Extension, Error> {
+        if self.settings.id.kind != F::TYPE {
+            return Err(Error::TypeMismatch {
+                id: self.settings.id.to_string(),
+                factory_type: F::TYPE,
+            });
+        }
         factory.create(&self.settings, decode_config(config_json)?)
     }
 
@@ -483,6 +491,18 @@ mod tests {
             ))
         );
         assert_eq!(host.wait_tasks_ended(Duration::from_secs(5)).await, Ok(()));
+    }
+
+    /// Guarantees: a host whose id is of another type than the factory's refuses to create
+    /// (the collector never hands a factory another type's id), naming both.
+    #[test]
+    fn the_id_must_be_of_the_factorys_type() {
+        let host = TestHost::new("prob/one");
+        let err = host.create(&ProbeFactory, "{}").err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("component id \"prob/one\" is not of the factory's type \"probe\"")
+        );
     }
 
     /// Guarantees: the config is decoded over the defaults and checked as in the collector;
