@@ -85,6 +85,11 @@ if [[ -x $repo/.tools/bin/rust2go-cli ]]; then
 fi
 cd "$copy"
 unset CARGO_TARGET_DIR # the copy's rust/target, as the Makefile expects
+# A git repository holding the copied tree, as a user's checkout is: the new component is then
+# an uncommitted change (the builder's end-to-end test clones the checkout's HEAD).
+git init --quiet
+git add --all
+git -c user.name=new-component-test -c user.email=new-component-test@invalid commit --quiet -m "the working tree"
 
 step "tools/new-component $name"
 tools/new-component "$name"

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -136,7 +137,8 @@ func TestMissingAnchorOrExistingComponentWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(lib, bytes.ReplaceAll(text, []byte("use rust_sample as _;\n"), nil), 0o644); err != nil {
+	// Every component's line goes (a checkout may hold more components than rust_sample).
+	if err := os.WriteFile(lib, regexp.MustCompile(`(?m)^use \w+ as _;.*\n`).ReplaceAll(text, nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(root, "rust", "components", "taken"), 0o755); err != nil {
@@ -171,20 +173,22 @@ func TestFailedLockUpdatePutsEverythingBack(t *testing.T) {
 }
 
 // Guarantees: the edits of this checkout's real files add the component to each list the
-// checks read, in sorted position, and change nothing else.
+// checks read, in sorted position, and change nothing else. The probe's name sorts right
+// before rust_sample, so its neighbour in every list is rust_sample whatever other components
+// the checkout holds (make test passes after tools/new-component NAME, for any NAME).
 func TestWiringEditsOfThisCheckout(t *testing.T) {
 	root := fakeRepo(t)
-	data, err := mustRepo(t, root).templateData("heartbeat")
+	data, err := mustRepo(t, root).templateData("rust_sampl")
 	if err != nil {
 		t.Fatal(err)
 	}
 	wants := map[string][]string{
-		"rust/Cargo.toml":              {`"components/heartbeat", "components/rust_sample"`, `heartbeat = { path = "components/heartbeat" }` + "\n" + `rust-sample = { path = "components/rust_sample" }`},
-		"rust/staticlib/Cargo.toml":    {"heartbeat.workspace = true\nrust-sample.workspace = true\n"},
-		"rust/staticlib/src/lib.rs":    {"use heartbeat as _;\nuse rust_sample as _;\n"},
-		"rust/staticlib/BUILD.bazel":   {"    deps = [\n        \"//rust/components/heartbeat\",\n        \"//rust/components/rust_sample\",\n    ] + select({"},
-		"MODULE.bazel":                 {"        \"//rust:Cargo.toml\",\n        \"//rust/components/heartbeat:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n"},
-		"go/rustextension/BUILD.bazel": {"        \"//rust/components/heartbeat:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n    ],  # keep\n"},
+		"rust/Cargo.toml":              {`"components/rust_sampl", "components/rust_sample"`, `rust-sampl = { path = "components/rust_sampl" }` + "\n" + `rust-sample = { path = "components/rust_sample" }`},
+		"rust/staticlib/Cargo.toml":    {"rust-sampl.workspace = true\nrust-sample.workspace = true\n"},
+		"rust/staticlib/src/lib.rs":    {"use rust_sampl as _;\nuse rust_sample as _;\n"},
+		"rust/staticlib/BUILD.bazel":   {"    deps = [\n        \"//rust/components/rust_sampl\",\n        \"//rust/components/rust_sample\",\n    ] + select({"},
+		"MODULE.bazel":                 {"        \"//rust:Cargo.toml\",\n        \"//rust/components/rust_sampl:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n"},
+		"go/rustextension/BUILD.bazel": {"        \"//rust/components/rust_sampl:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n    ],  # keep\n"},
 	}
 	for _, w := range wirings {
 		text, err := os.ReadFile(filepath.Join(root, w.path))
@@ -206,8 +210,8 @@ func TestWiringEditsOfThisCheckout(t *testing.T) {
 		strip := func(s string) string {
 			s = strings.Join(strings.Fields(s), "")
 			for _, entry := range []string{
-				`"components/heartbeat",`, `heartbeat={path="components/heartbeat"}`, "heartbeat.workspace=true", "useheartbeatas_;",
-				`"//rust/components/heartbeat",`, `"//rust/components/heartbeat:Cargo.toml",`,
+				`"components/rust_sampl",`, `rust-sampl={path="components/rust_sampl"}`, "rust-sampl.workspace=true", "userust_samplas_;",
+				`"//rust/components/rust_sampl",`, `"//rust/components/rust_sampl:Cargo.toml",`,
 			} {
 				s = strings.Replace(s, entry, "", 1)
 			}
