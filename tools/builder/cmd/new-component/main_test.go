@@ -186,8 +186,8 @@ func TestWiringEditsOfThisCheckout(t *testing.T) {
 		"rust/Cargo.toml":              {`"components/rust_sampl", "components/rust_sample"`, `rust-sampl = { path = "components/rust_sampl" }` + "\n" + `rust-sample = { path = "components/rust_sample" }`},
 		"rust/staticlib/Cargo.toml":    {"rust-sampl.workspace = true\nrust-sample.workspace = true\n"},
 		"rust/staticlib/src/lib.rs":    {"use rust_sampl as _;\nuse rust_sample as _;\n"},
-		"rust/staticlib/BUILD.bazel":   {"    deps = [\n        \"//rust/components/rust_sampl\",\n        \"//rust/components/rust_sample\",\n    ] + select({"},
-		"MODULE.bazel":                 {"        \"//rust:Cargo.toml\",\n        \"//rust/components/rust_sampl:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n"},
+		"rust/staticlib/BUILD.bazel":   {"        \"//rust/components/rust_sampl\",\n        \"//rust/components/rust_sample\",\n"},
+		"MODULE.bazel":                 {"        \"//rust/components/rust_sampl:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n"},
 		"go/rustextension/BUILD.bazel": {"        \"//rust/components/rust_sampl:Cargo.toml\",\n        \"//rust/components/rust_sample:Cargo.toml\",\n    ],  # keep\n"},
 	}
 	for _, w := range wirings {
