@@ -191,13 +191,13 @@ func TestBlameNamesTheFailingModule(t *testing.T) {
 		t.Errorf("blame = %q, want %q", got, want)
 	}
 	// A requirement cargo cannot meet names its package on the lines after the error.
-	unmet := "    Updating git repository `file:///tmp/sdk`\n" +
+	unmet := "    Updating git repository `file:///src/sdk`\n" +
 		"error: failed to select a version for the requirement `otelcol-rust-sdk = \"^0.2\"`\n" +
 		"candidate versions found which didn't match: 0.1.0\n" +
-		"location searched: Git repository file:///tmp/sdk\n" +
-		"required by package `helper v0.3.0 (/tmp/helper)`\n" +
-		"    ... which satisfies path dependency `helper` of package `fails v0.1.0 (/tmp/fails)`\n" +
-		"    ... which satisfies path dependency `fails` of package `otelcol-rust-dist-mycol v0.0.0 (/tmp/out/rust)`\n"
+		"location searched: Git repository file:///src/sdk\n" +
+		"required by package `helper v0.3.0 (/src/helper)`\n" +
+		"    ... which satisfies path dependency `helper` of package `fails v0.1.0 (/src/fails)`\n" +
+		"    ... which satisfies path dependency `fails` of package `otelcol-rust-dist-mycol v0.0.0 (/src/out/rust)`\n"
 	if got, want := blame(m, unmet), " in extensions[1] (m.yaml:4:5, crate fails)"; got != want {
 		t.Errorf("blame of an unmet requirement = %q, want %q", got, want)
 	}

@@ -175,13 +175,13 @@ func TestPlanOneSDK(t *testing.T) {
 		{
 			name: "the SDK of another checkout by path",
 			md: graph([]cargoPackage{
-				component("a", "elsewhere", onPath("*", "/home/me/otelcol-rust/rust/sdk")),
-				{ID: "othersdk", Name: sdkCrate, Version: "0.1.0", ManifestPath: "/home/me/otelcol-rust/rust/sdk/Cargo.toml"},
+				component("a", "elsewhere", onPath("*", "/src/other-checkout/otelcol-rust/rust/sdk")),
+				{ID: "othersdk", Name: sdkCrate, Version: "0.1.0", ManifestPath: "/src/other-checkout/otelcol-rust/rust/sdk/Cargo.toml"},
 			}, []string{"a"}, map[string][]string{"a": {"othersdk"}}),
 			modules: cargoModules("elsewhere"),
-			err: "extensions[0] (m.yaml:5:5, crate elsewhere) uses the otelcol-rust-sdk at /home/me/otelcol-rust/rust/sdk, not the distribution's (" + checkoutSDKDir + "): " +
+			err: "extensions[0] (m.yaml:5:5, crate elsewhere) uses the otelcol-rust-sdk at /src/other-checkout/otelcol-rust/rust/sdk, not the distribution's (" + checkoutSDKDir + "): " +
 				"a path dependency cannot be redirected, and two copies of the SDK would be two factory registries; " +
-				"depend on the SDK by version or git, or build with --otelcol-rust /home/me/otelcol-rust",
+				"depend on the SDK by version or git, or build with --otelcol-rust /src/other-checkout/otelcol-rust",
 		},
 		{
 			name: "an SDK from another registry",
@@ -251,7 +251,7 @@ func TestCheckOneSDK(t *testing.T) {
 // Guarantees: a [patch] key is the source's URL without kind, reference or revision.
 func TestSourceURL(t *testing.T) {
 	for source, want := range map[string]string{
-		"git+file:///tmp/sdk#0123abcd":                    "file:///tmp/sdk",
+		"git+file:///src/sdk#0123abcd":                    "file:///src/sdk",
 		"git+https://github.com/o/r?branch=main#0123abcd": "https://github.com/o/r",
 		"git+ssh://git@host/r.git?tag=v0.1.0":             "ssh://git@host/r.git",
 		cratesIO:                                          "https://github.com/rust-lang/crates.io-index",
