@@ -45,7 +45,7 @@ func TestLifecycleSeparation(t *testing.T) {
 	endpoint := testutil.FreeEndpoint(t)
 	before := liveInstances(t)
 	ext := newSample(t, map[string]any{"endpoint": endpoint})
-	if ext.handle != 0 || liveInstances(t) != before {
+	if ext.Handle() != 0 || liveInstances(t) != before {
 		t.Fatal("Create made a Rust instance")
 	}
 	if _, err := status(endpoint); err == nil {
@@ -56,7 +56,7 @@ func TestLifecycleSeparation(t *testing.T) {
 	if err := ext.Start(ctx, componenttest.NewNopHost()); err != nil {
 		t.Fatal(err)
 	}
-	if ext.handle == 0 || liveInstances(t) != before+1 {
+	if ext.Handle() == 0 || liveInstances(t) != before+1 {
 		t.Fatal("Start made no Rust instance")
 	}
 	body, err := status(endpoint)
@@ -73,7 +73,7 @@ func TestLifecycleSeparation(t *testing.T) {
 	if err := ext.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if ext.handle != 0 || liveInstances(t) != before {
+	if ext.Handle() != 0 || liveInstances(t) != before {
 		t.Fatal("Shutdown left the Rust instance")
 	}
 	requirePortFree(t, endpoint)
@@ -98,7 +98,7 @@ func TestStartRevalidatesInRust(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "timeout_ms: must be greater than 0") {
 		t.Fatalf("got %v", err)
 	}
-	if ext.handle != 0 {
+	if ext.Handle() != 0 {
 		t.Fatal("failed Start kept a handle")
 	}
 }
@@ -116,7 +116,7 @@ func TestStartHonoursContext(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "start not attempted") {
 			t.Errorf("%s: got %v", name, err)
 		}
-		if ext.handle != 0 {
+		if ext.Handle() != 0 {
 			t.Errorf("%s: handle kept", name)
 		}
 	}

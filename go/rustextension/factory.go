@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
 
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustcomponent"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
@@ -72,7 +73,7 @@ func newFactory(registered rustffi.ExtensionType) (extension.Factory, error) {
 		return nil, fmt.Errorf("rust extension %q: default config: %w", name, err)
 	}
 	createDefaultConfig := func() component.Config {
-		return &RustComponentConfig{extensionType: name, values: deepCopy(defaults)}
+		return rustcomponent.NewConfig(rustcomponent.KindExtension, name, defaults)
 	}
 	return extension.NewFactory(typ, createDefaultConfig, create, stability), nil
 }
@@ -83,16 +84,14 @@ func create(_ context.Context, set extension.Settings, cfg component.Config) (ex
 	if !ok {
 		return nil, fmt.Errorf("rust extension %q: unexpected config type %T", set.ID, cfg)
 	}
-	dependencies, err := config.dependencies()
+	dependencies, err := config.Dependencies()
 	if err != nil {
 		return nil, err
 	}
 	return &rustExtension{
+		Instance:     rustcomponent.NewInstance(set.ID, config, set.TelemetrySettings, set.BuildInfo),
 		id:           set.ID,
 		config:       config,
 		dependencies: dependencies,
-		logger:       set.Logger, // already carries otelcol.component.id
-		telemetry:    set.TelemetrySettings,
-		build:        set.BuildInfo,
 	}, nil
 }

@@ -1,4 +1,4 @@
-package rustextension
+package rustcomponent
 
 import (
 	"sync"
@@ -15,13 +15,17 @@ import (
 // one error, then shuts down (service v0.164.0 internal/graph/host.go, otelcol collector.go).
 // A report the loop does not read blocks every later status report and hangs the collector.
 // So a Rust fatal error is reported only while the pipelines run (between the collector's
-// Ready and NotReady), and only one per process until every Rust instance has stopped.
+// Ready and NotReady), and only one per process until every Rust instance that can report one
+// has stopped. Only extensions are told Ready and NotReady (extensioncapabilities.
+// PipelineWatcher): an exporter never knows whether the collector reads fatal errors, so its
+// fatal error is reported as a permanent error, which the collector hands to status watchers
+// synchronously and never on that channel.
 
-// firstFatal holds the first fatal error a Rust extension reported to the collector in this
+// firstFatal holds the first fatal error a Rust component reported to the collector in this
 // process.
 var firstFatal atomic.Pointer[error]
 
-// FatalError returns the first fatal error a Rust extension reported to the collector in this
+// FatalError returns the first fatal error a Rust component reported to the collector in this
 // process, or nil. The collector shuts down on a fatal error but its Run returns nil; a main
 // function calls this afterwards to exit non-zero (see cmd/otelcol-rust).
 func FatalError() error {
@@ -32,13 +36,13 @@ func FatalError() error {
 }
 
 // reports admits one fatal report at a time into the collector: the collector's loop reads
-// one and ends, so a second one would never be read. It opens again once no Rust instance
-// runs (a delivered fatal error always ends in every instance's shutdown). It is per process:
-// this assumes one collector per process, as every distribution runs; two collectors in one
-// process (tests) share it.
+// one and ends, so a second one would never be read. It opens again once no Rust instance that
+// reports fatal errors runs (a delivered fatal error always ends in every instance's
+// shutdown). It is per process: this assumes one collector per process, as every distribution
+// runs; two collectors in one process (tests) share it.
 var reports struct {
 	mu      sync.Mutex
-	running int  // Rust instances started and not yet shut down
+	running int  // pipeline-watching Rust instances started and not yet shut down
 	sent    bool // a fatal error was handed to the collector
 }
 
@@ -62,13 +66,16 @@ const (
 )
 
 // fatalReporter hands one Rust instance's first fatal error to the collector when the
-// collector can take it: held until Ready, logged (not reported) after NotReady. Further
-// fatal errors of the instance are counted and logged once; at most one report goroutine
-// exists per process at a time. It also hands the instance's other statuses to the host
-// (status), by the same phases.
+// collector can take it: held until Ready, logged (not reported) after NotReady; an instance
+// that is told neither (watchesPipelines false: exporters) reports it as a permanent error.
+// Further fatal errors of the instance are counted and logged once; at most one report
+// goroutine exists per process at a time. It also hands the instance's other statuses to the
+// host (status), by the same phases.
 type fatalReporter struct {
-	host   component.Host
-	logger *zap.Logger
+	host             component.Host
+	logger           *zap.Logger
+	what             string // "Rust extension", "Rust exporter": the subject of its log lines
+	watchesPipelines bool
 
 	mu      sync.Mutex
 	phase   phase
@@ -78,11 +85,14 @@ type fatalReporter struct {
 }
 
 // newFatalReporter is called for each started instance; close for each stopped one.
-func newFatalReporter(host component.Host, logger *zap.Logger) *fatalReporter {
-	reports.mu.Lock()
-	reports.running++
-	reports.mu.Unlock()
-	return &fatalReporter{host: host, logger: logger}
+func newFatalReporter(host component.Host, logger *zap.Logger, kind Kind) *fatalReporter {
+	r := &fatalReporter{host: host, logger: logger, what: "Rust " + string(kind), watchesPipelines: kind == KindExtension}
+	if r.watchesPipelines {
+		reports.mu.Lock()
+		reports.running++
+		reports.mu.Unlock()
+	}
+	return r
 }
 
 func (r *fatalReporter) report(err error) {
@@ -92,17 +102,29 @@ func (r *fatalReporter) report(err error) {
 		r.further++
 		return
 	}
-	switch r.phase {
-	case phaseRunning:
+	switch {
+	case r.phase == phaseStopping:
+		r.logger.Error(r.what+" reported a fatal error while the collector stops it; not reported", zap.Error(err))
+		r.settled = true
+	case !r.watchesPipelines:
+		r.settled = true
+		r.logger.Error(r.what+" reported a fatal error; it is reported as a permanent error (the collector does not shut down)", zap.Error(err))
+		r.statusLocked(componentstatus.NewPermanentErrorEvent(err))
+	case r.phase == phaseRunning:
 		r.send(err)
-	case phaseStarting:
+	case r.phase == phaseStarting:
 		// Logged now (at Warn: the collector logs it as an error when it reads it), so the
 		// cause is visible even if the collector never runs.
-		r.logger.Warn("Rust extension reported a fatal error; it is reported once the collector runs", zap.Error(err))
+		r.logger.Warn(r.what+" reported a fatal error; it is reported once the collector runs", zap.Error(err))
 		r.pending = err
-	case phaseStopping:
-		r.logger.Error("Rust extension reported a fatal error while the collector stops it; not reported", zap.Error(err))
-		r.settled = true
+	}
+}
+
+// shuttingDown tells an instance that is not told NotReady (an exporter) that the collector
+// is stopping it: the collector reported Stopping right before calling Shutdown.
+func (r *fatalReporter) shuttingDown() {
+	if !r.watchesPipelines {
+		r.setPhase(phaseStopping)
 	}
 }
 
@@ -124,8 +146,12 @@ func (r *fatalReporter) setPhase(p phase) {
 func (r *fatalReporter) status(ev *componentstatus.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.statusLocked(ev)
+}
+
+func (r *fatalReporter) statusLocked(ev *componentstatus.Event) {
 	if r.phase == phaseStopping {
-		r.logger.Warn("Rust extension reported a status while the collector stops it; not reported",
+		r.logger.Warn(r.what+" reported a status while the collector stops it; not reported",
 			zap.Stringer("status", ev.Status()), zap.Error(ev.Err()))
 		return
 	}
@@ -137,11 +163,14 @@ func (r *fatalReporter) close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pending != nil {
-		r.logger.Warn("Rust extension's fatal error was not reported: the collector stopped it before running", zap.Error(r.pending))
+		r.logger.Warn(r.what+"'s fatal error was not reported: the collector stopped it before running", zap.Error(r.pending))
 		r.pending, r.settled = nil, true
 	}
 	if r.further > 0 {
-		r.logger.Error("Rust extension reported further fatal errors, not reported", zap.Int("count", r.further))
+		r.logger.Error(r.what+" reported further fatal errors, not reported", zap.Int("count", r.further))
+	}
+	if !r.watchesPipelines {
+		return
 	}
 	reports.mu.Lock()
 	defer reports.mu.Unlock()
@@ -156,7 +185,7 @@ func (r *fatalReporter) close() {
 func (r *fatalReporter) send(err error) {
 	r.pending, r.settled = nil, true
 	if !admitReport() {
-		r.logger.Error("Rust extension reported a fatal error; another one already stops the collector, so it is not reported", zap.Error(err))
+		r.logger.Error(r.what+" reported a fatal error; another one already stops the collector, so it is not reported", zap.Error(err))
 		return
 	}
 	firstFatal.CompareAndSwap(nil, &err)
