@@ -14,22 +14,54 @@ pub enum Error {
     /// The configuration decoded but `validate()` rejected it, for one or more reasons.
     #[error("{}", Joined(.0))]
     InvalidConfig(Vec<ConfigProblem>),
-    /// No factory is registered for this extension type.
-    #[error("unknown extension type {0:?}")]
-    UnknownType(String),
-    /// Two factories claim the same extension type.
-    #[error("extension type {kind:?} is registered more than once: by {first} and by {second}")]
+    /// No factory of this kind is registered for this type.
+    #[error("unknown {kind} type {component_type:?}")]
+    UnknownType {
+        /// The component kind: `extension` or `exporter`.
+        kind: &'static str,
+        /// The type asked for.
+        component_type: String,
+    },
+    /// Two factories of one kind claim the same type (one type may be both an extension and
+    /// an exporter).
+    #[error(
+        "{kind} type {component_type:?} is registered more than once: by {first} and by {second}"
+    )]
     DuplicateType {
+        /// The component kind: `extension` or `exporter`.
+        kind: &'static str,
         /// The type.
-        kind: String,
+        component_type: String,
         /// The factory registered first (its Rust path, which starts with its crate).
         first: &'static str,
         /// The other one.
         second: &'static str,
     },
     /// A factory declares a type that is not lower_snake_case.
-    #[error("extension type {0:?} is not lower_snake_case")]
-    BadTypeName(String),
+    #[error("{kind} type {component_type:?} is not lower_snake_case")]
+    BadTypeName {
+        /// The component kind: `extension` or `exporter`.
+        kind: &'static str,
+        /// The type.
+        component_type: String,
+    },
+    /// An exporter factory declares no signal, so it could be in no pipeline.
+    #[error("exporter type {component_type:?} ({factory}) declares no signals")]
+    NoSignals {
+        /// The type.
+        component_type: String,
+        /// The factory's Rust path.
+        factory: &'static str,
+    },
+    /// A batch's bytes are not the OTLP export request of its signal
+    /// ([`Batch::decode_traces`](crate::Batch::decode_traces) and the others).
+    #[error("malformed {signal} batch: {reason}")]
+    MalformedBatch {
+        /// The batch's signal.
+        signal: crate::Signal,
+        /// What the protobuf decoder reported.
+        reason: String,
+    },
     /// An instance's id is of another type than its factory's (a test host set up for the
     /// wrong type: the collector never does that).
     #[error("component id {id:?} is not of the factory's type {factory_type:?}")]

@@ -1,20 +1,25 @@
-//! The SDK for writing OpenTelemetry Collector extensions in Rust.
+//! The SDK for writing OpenTelemetry Collector components in Rust: extensions and exporters.
 //!
 //! A component author
 //! 1. writes a serde config struct and implements [`Config`] (its `validate`),
-//! 2. implements [`Extension`] (start, shutdown) and [`ExtensionFactory`] (type, create),
-//!    logging with [`tracing`], reporting its [`Status`] through the [`Host`] and declaring
-//!    its instruments on the [`Meter`] in [`CreateSettings`],
+//! 2. implements [`Extension`] (start, shutdown) and [`ExtensionFactory`] (type, create), or
+//!    [`Exporter`] (export, and optionally start and shutdown) and [`ExporterFactory`] (type,
+//!    signals, create), logging with [`tracing`], reporting its [`Status`] through the
+//!    [`Host`] and declaring its instruments on the [`Meter`] in [`CreateSettings`],
 //! 3. registers the factory with one line: `otelcol_rust_sdk::register_extension!(MyFactory);`
+//!    or `otelcol_rust_sdk::register_exporter!(MyFactory);`
 //!
 //! A collector distribution lists the crate in its manifest (`cargo:`, see
 //! `docs/distribution.md`); the one static library built for it holds every registered
-//! factory, and Go turns each into a collector `extension.Factory`.
-//! See `docs/writing-an-extension.md` for the walk-through.
+//! factory, and Go turns each into a collector `extension.Factory` or `exporter.Factory`
+//! (an exporter gets the collector's `sending_queue`, `retry_on_failure` and `timeout`).
+//! See `docs/writing-an-extension.md` for the walk-through, and the [`exporter`] module for
+//! a minimal exporter.
 
 mod config;
 pub mod duration;
 mod error;
+pub mod exporter;
 mod lifecycle;
 pub mod metrics;
 mod registry;
@@ -26,6 +31,11 @@ mod tree;
 
 pub use config::{Config, decode as decode_config, encode as encode_config};
 pub use error::{ConfigProblem, ConfigProblems, Error};
+pub use exporter::{Batch, ExportContext, ExportOutcome, Exporter, ExporterFactory, Signal};
+// The guarded export runner: for the host (otelcol-rust-ffi) and `testing::TestHost`, which
+// run exports the same way.
+#[doc(hidden)]
+pub use exporter::{ExportEnd, guarded_export};
 pub use lifecycle::{
     BuildInfo, ComponentId, CreateSettings, Extension, ExtensionFactory, Host, LifecycleContext,
     SpawnedTasks, Status, StatusReporter, panic_message,
@@ -53,12 +63,14 @@ pub fn in_current_scope<F: std::future::Future>(
 // (otelcol-rust-ffi), not components, so hidden from the API (docs/versioning.md).
 #[doc(hidden)]
 pub use registry::{
-    BoxFuture, EXTENSION_FACTORIES, ErasedExtension, ErasedExtensionFactory, Registration,
-    extension_factories, find_extension_factory,
+    AsExporter, AsExtension, BoxFuture, EXPORTER_FACTORIES, EXTENSION_FACTORIES, ErasedExporter,
+    ErasedExporterFactory, ErasedExtension, ErasedExtensionFactory, ErasedFactory,
+    ExporterRegistration, FactoryConfig, Registration, exporter_factories, extension_factories,
+    find_exporter_factory, find_extension_factory,
 };
 
-/// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`]
-/// records it in each registration; the collector's Go side refuses a library whose
+/// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`] and
+/// [`register_exporter!`] record it in each registration; the collector's Go side refuses a library whose
 /// registrations record a version it cannot run by Cargo's caret rule (in 0.x a minor release
 /// is breaking; see docs/versioning.md).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -66,6 +78,14 @@ pub use stability::Stability;
 
 #[doc(hidden)]
 pub use linkme;
+/// The OTLP protobuf messages ([`Batch::decode_traces`] and the others answer them), from
+/// `opentelemetry-proto`: `otelcol_rust_sdk::proto::collector::trace::v1::ExportTraceServiceRequest`,
+/// `otelcol_rust_sdk::proto::trace::v1::Span`, ... Re-exported so every component of a
+/// distribution uses the one version.
+pub use opentelemetry_proto::tonic as proto;
+/// The protobuf runtime the [`proto`] messages implement `Message` with: encode and decode
+/// with it, not a `prost` of the component's own.
+pub use prost;
 /// The logging API components use: records reach the component's logger in the collector
 /// (docs/telemetry.md). Re-exported so a component needs no version of its own.
 pub use tracing;

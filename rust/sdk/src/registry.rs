@@ -1,16 +1,27 @@
-//! The link-time registry of extension factories and the type-erased view the host uses.
+//! The link-time registries of component factories and the type-erased views the host uses.
+//!
+//! Each kind has its slice ([`EXTENSION_FACTORIES`], [`EXPORTER_FACTORIES`]) and its erased
+//! factory trait; what every kind has (type, stability, config) is [`ErasedFactory`], written
+//! once for all kinds. A registration wraps the component's factory in [`AsExtension`] or
+//! [`AsExporter`], which is what lets one type implement the shared half once per kind
+//! without the two blanket implementations overlapping.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use linkme::distributed_slice;
 
+use crate::exporter::{Batch, ExportContext, ExportOutcome, Exporter, ExporterFactory, Signal};
 use crate::lifecycle::{CreateSettings, Extension, ExtensionFactory, Host, LifecycleContext};
-use crate::{Error, Stability, config};
+use crate::{Config, Error, Stability, config};
 
 /// A boxed, sendable future, as returned by the erased lifecycle calls.
 #[doc(hidden)]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The component kinds, as the boundary names them.
+pub(crate) const EXTENSION: &str = "extension";
+pub(crate) const EXPORTER: &str = "exporter";
 
 /// Every extension factory linked into the library, each with the SDK version it was built
 /// with. Fill it with [`register_extension!`](crate::register_extension), never by hand.
@@ -20,6 +31,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[distributed_slice]
 #[doc(hidden)]
 pub static EXTENSION_FACTORIES: [Registration];
+
+/// Every exporter factory linked into the library, each with the SDK version it was built
+/// with. Fill it with [`register_exporter!`](crate::register_exporter), never by hand.
+// Allowed: as for EXTENSION_FACTORIES.
+#[allow(unsafe_code)]
+#[distributed_slice]
+#[doc(hidden)]
+pub static EXPORTER_FACTORIES: [ExporterRegistration];
 
 /// One element of [`EXTENSION_FACTORIES`]: a factory and the version of the SDK the component
 /// was compiled against, as [`register_extension!`](crate::register_extension) writes them.
@@ -35,13 +54,38 @@ pub struct Registration {
     pub sdk_version: &'static str,
 }
 
+/// One element of [`EXPORTER_FACTORIES`], as [`Registration`] is for extensions.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct ExporterRegistration {
+    /// The factory.
+    pub factory: &'static dyn ErasedExporterFactory,
+    /// [`VERSION`](crate::VERSION) of the SDK the registering crate was compiled against.
+    pub sdk_version: &'static str,
+}
+
+fn debug_registration(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    factory: &dyn ErasedFactory,
+    sdk_version: &str,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("type", &factory.component_type())
+        .field("factory", &factory.factory_name())
+        .field("sdk_version", &sdk_version)
+        .finish()
+}
+
 impl std::fmt::Debug for Registration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registration")
-            .field("type", &self.factory.component_type())
-            .field("factory", &self.factory.factory_name())
-            .field("sdk_version", &self.sdk_version)
-            .finish()
+        debug_registration(f, "Registration", self.factory, self.sdk_version)
+    }
+}
+
+impl std::fmt::Debug for ExporterRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_registration(f, "ExporterRegistration", self.factory, self.sdk_version)
     }
 }
 
@@ -60,27 +104,112 @@ macro_rules! register_extension {
             #[$crate::linkme::distributed_slice($crate::EXTENSION_FACTORIES)]
             #[linkme(crate = $crate::linkme)]
             static REGISTRATION: $crate::Registration = $crate::Registration {
-                factory: &$factory,
+                factory: &$crate::AsExtension($factory),
                 sdk_version: $crate::VERSION,
             };
         };
     };
 }
 
-/// An [`ExtensionFactory`] seen through JSON, so factories of different config types share one
-/// registry. Implemented for every `ExtensionFactory`; do not implement it yourself.
+/// Registers an [`ExporterFactory`] value in [`EXPORTER_FACTORIES`], with the SDK version
+/// the component is compiled against ([`VERSION`](crate::VERSION)).
+///
+/// ```ignore
+/// otelcol_rust_sdk::register_exporter!(OtlpHttpFactory);
+/// ```
+#[macro_export]
+macro_rules! register_exporter {
+    ($factory:expr) => {
+        const _: () = {
+            // Allowed: linkme's element is a `link_section` static; it holds plain references.
+            #[allow(unsafe_code)]
+            #[$crate::linkme::distributed_slice($crate::EXPORTER_FACTORIES)]
+            #[linkme(crate = $crate::linkme)]
+            static REGISTRATION: $crate::ExporterRegistration = $crate::ExporterRegistration {
+                factory: &$crate::AsExporter($factory),
+                sdk_version: $crate::VERSION,
+            };
+        };
+    };
+}
+
+/// An [`ExtensionFactory`] as registered: see the module documentation.
 #[doc(hidden)]
-pub trait ErasedExtensionFactory: Send + Sync {
+pub struct AsExtension<F>(pub F);
+
+/// An [`ExporterFactory`] as registered: see the module documentation.
+#[doc(hidden)]
+pub struct AsExporter<F>(pub F);
+
+/// What every kind of factory declares about itself and its config; [`ErasedFactory`] is
+/// implemented once from it.
+#[doc(hidden)]
+pub trait FactoryConfig: Send + Sync + 'static {
+    /// The component's factory type (its path names the crate that registered it).
+    type Factory: 'static;
+    /// The config struct.
+    type Config: Config;
+    /// The component type.
+    const TYPE: &'static str;
+    /// The declared stability.
+    const STABILITY: Stability;
+}
+
+impl<F: ExtensionFactory> FactoryConfig for AsExtension<F> {
+    type Factory = F;
+    type Config = F::Config;
+    const TYPE: &'static str = F::TYPE;
+    const STABILITY: Stability = F::STABILITY;
+}
+
+impl<F: ExporterFactory> FactoryConfig for AsExporter<F> {
+    type Factory = F;
+    type Config = F::Config;
+    const TYPE: &'static str = F::TYPE;
+    const STABILITY: Stability = F::STABILITY;
+}
+
+/// The half of a factory every kind has, seen through JSON so factories of different config
+/// types share one registry. Implemented for every registration; do not implement it yourself.
+#[doc(hidden)]
+pub trait ErasedFactory: Send + Sync {
     /// The component type.
     fn component_type(&self) -> &'static str;
     /// The factory's Rust type path (`crate::module::Factory`), to say which crate registered it.
     fn factory_name(&self) -> &'static str;
-    /// The stability level the factory declares ([`ExtensionFactory::STABILITY`]).
+    /// The stability level the factory declares.
     fn stability(&self) -> Stability;
     /// The default config as JSON.
     fn default_config(&self) -> Result<serde_json::Value, Error>;
     /// Decodes and validates a JSON config; returns it normalized (every key present).
     fn validate_config(&self, json: &str) -> Result<serde_json::Value, Error>;
+}
+
+impl<T: FactoryConfig> ErasedFactory for T {
+    fn component_type(&self) -> &'static str {
+        T::TYPE
+    }
+
+    fn factory_name(&self) -> &'static str {
+        std::any::type_name::<T::Factory>()
+    }
+
+    fn stability(&self) -> Stability {
+        T::STABILITY
+    }
+
+    fn default_config(&self) -> Result<serde_json::Value, Error> {
+        config::encode(&T::Config::default())
+    }
+
+    fn validate_config(&self, json: &str) -> Result<serde_json::Value, Error> {
+        config::encode(&config::decode::<T::Config>(json)?)
+    }
+}
+
+/// An [`ExtensionFactory`] seen through JSON. Implemented for every registered one.
+#[doc(hidden)]
+pub trait ErasedExtensionFactory: ErasedFactory {
     /// The ids of the extensions an instance with this config depends on.
     fn dependencies(&self, json: &str) -> Result<Vec<String>, Error>;
     /// Decodes, validates again (the config may not have come through config load) and creates.
@@ -91,32 +220,9 @@ pub trait ErasedExtensionFactory: Send + Sync {
     ) -> Result<Box<dyn ErasedExtension>, Error>;
 }
 
-impl<F: ExtensionFactory> ErasedExtensionFactory for F {
-    fn component_type(&self) -> &'static str {
-        F::TYPE
-    }
-
-    fn factory_name(&self) -> &'static str {
-        std::any::type_name::<F>()
-    }
-
-    fn stability(&self) -> Stability {
-        F::STABILITY
-    }
-
-    fn default_config(&self) -> Result<serde_json::Value, Error> {
-        config::encode(&F::Config::default())
-    }
-
-    fn validate_config(&self, json: &str) -> Result<serde_json::Value, Error> {
-        config::encode(&config::decode::<F::Config>(json)?)
-    }
-
+impl<F: ExtensionFactory> ErasedExtensionFactory for AsExtension<F> {
     fn dependencies(&self, json: &str) -> Result<Vec<String>, Error> {
-        Ok(ExtensionFactory::dependencies(
-            self,
-            &config::decode::<F::Config>(json)?,
-        ))
+        Ok(self.0.dependencies(&config::decode::<F::Config>(json)?))
     }
 
     fn create(
@@ -125,7 +231,35 @@ impl<F: ExtensionFactory> ErasedExtensionFactory for F {
         json: &str,
     ) -> Result<Box<dyn ErasedExtension>, Error> {
         let config = config::decode::<F::Config>(json)?;
-        Ok(Box::new(ExtensionFactory::create(self, settings, config)?))
+        Ok(Box::new(self.0.create(settings, config)?))
+    }
+}
+
+/// An [`ExporterFactory`] seen through JSON. Implemented for every registered one.
+#[doc(hidden)]
+pub trait ErasedExporterFactory: ErasedFactory {
+    /// The signals the exporter declares ([`ExporterFactory::SIGNALS`]).
+    fn signals(&self) -> &'static [Signal];
+    /// Decodes, validates again and creates.
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedExporter>, Error>;
+}
+
+impl<F: ExporterFactory> ErasedExporterFactory for AsExporter<F> {
+    fn signals(&self) -> &'static [Signal] {
+        F::SIGNALS
+    }
+
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedExporter>, Error> {
+        let config = config::decode::<F::Config>(json)?;
+        Ok(Box::new(self.0.create(settings, config)?))
     }
 }
 
@@ -156,15 +290,86 @@ impl<E: Extension> ErasedExtension for E {
     }
 }
 
-/// The registrations, sorted by type and checked: types are lower_snake_case and unique.
-/// Their SDK versions are reported to Go, which checks them (docs/versioning.md).
+/// An [`Exporter`] behind a pointer. Implemented for every `Exporter`.
 #[doc(hidden)]
-pub fn extension_factories() -> Result<Vec<Registration>, Error> {
-    check_factories(&EXTENSION_FACTORIES)
+pub trait ErasedExporter: Send + Sync {
+    /// See [`Exporter::start`].
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    /// See [`Exporter::export`].
+    fn export<'a>(
+        &'a self,
+        batch: Batch<'a>,
+        ctx: &'a ExportContext,
+    ) -> BoxFuture<'a, ExportOutcome>;
+    /// See [`Exporter::shutdown`].
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>>;
 }
 
-/// The factory registered for `component_type`, from [`extension_factories`] (so a malformed
-/// or duplicate type refuses every lookup).
+impl<E: Exporter> ErasedExporter for E {
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Exporter::start(self, ctx, host))
+    }
+
+    fn export<'a>(
+        &'a self,
+        batch: Batch<'a>,
+        ctx: &'a ExportContext,
+    ) -> BoxFuture<'a, ExportOutcome> {
+        Box::pin(Exporter::export(self, batch, ctx))
+    }
+
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Exporter::shutdown(self, ctx))
+    }
+}
+
+/// The extension registrations, sorted by type and checked: types are lower_snake_case and
+/// unique among extensions. Their SDK versions are reported to Go, which checks them
+/// (docs/versioning.md).
+#[doc(hidden)]
+pub fn extension_factories() -> Result<Vec<Registration>, Error> {
+    check_extensions(&EXTENSION_FACTORIES)
+}
+
+/// The exporter registrations, sorted by type and checked as [`extension_factories`] does;
+/// besides, every exporter declares at least one signal.
+#[doc(hidden)]
+pub fn exporter_factories() -> Result<Vec<ExporterRegistration>, Error> {
+    check_exporters(&EXPORTER_FACTORIES)
+}
+
+fn check_extensions(registrations: &[Registration]) -> Result<Vec<Registration>, Error> {
+    check_factories(EXTENSION, registrations, |registration| {
+        registration.factory
+    })
+}
+
+fn check_exporters(
+    registrations: &[ExporterRegistration],
+) -> Result<Vec<ExporterRegistration>, Error> {
+    let checked = check_factories(EXPORTER, registrations, |registration| registration.factory)?;
+    if let Some(silent) = checked
+        .iter()
+        .find(|registration| registration.factory.signals().is_empty())
+    {
+        return Err(Error::NoSignals {
+            component_type: silent.factory.component_type().to_owned(),
+            factory: silent.factory.factory_name(),
+        });
+    }
+    Ok(checked)
+}
+
+/// The extension factory registered for `component_type`, from [`extension_factories`] (so a
+/// malformed or duplicate type refuses every lookup).
 #[doc(hidden)]
 pub fn find_extension_factory(
     component_type: &str,
@@ -173,30 +378,60 @@ pub fn find_extension_factory(
         .into_iter()
         .map(|registration| registration.factory)
         .find(|factory| factory.component_type() == component_type)
-        .ok_or_else(|| Error::UnknownType(component_type.to_owned()))
+        .ok_or_else(|| unknown(EXTENSION, component_type))
 }
 
-fn check_factories(registrations: &[Registration]) -> Result<Vec<Registration>, Error> {
-    let mut checked: Vec<Registration> = Vec::new();
-    for &registration in registrations {
-        let factory = registration.factory;
-        let kind = factory.component_type();
-        if !is_lower_snake_case(kind) {
-            return Err(Error::BadTypeName(kind.to_owned()));
+/// The exporter factory registered for `component_type`, from [`exporter_factories`].
+#[doc(hidden)]
+pub fn find_exporter_factory(
+    component_type: &str,
+) -> Result<&'static dyn ErasedExporterFactory, Error> {
+    exporter_factories()?
+        .into_iter()
+        .map(|registration| registration.factory)
+        .find(|factory| factory.component_type() == component_type)
+        .ok_or_else(|| unknown(EXPORTER, component_type))
+}
+
+fn unknown(kind: &'static str, component_type: &str) -> Error {
+    Error::UnknownType {
+        kind,
+        component_type: component_type.to_owned(),
+    }
+}
+
+/// Checks the registrations of one kind: types lower_snake_case and unique; answers them
+/// sorted by type.
+fn check_factories<R: Copy>(
+    kind: &'static str,
+    registrations: &[R],
+    factory: impl Fn(&R) -> &'static dyn ErasedFactory,
+) -> Result<Vec<R>, Error> {
+    let mut checked: Vec<R> = Vec::new();
+    for registration in registrations {
+        let this = factory(registration);
+        let component_type = this.component_type();
+        if !is_lower_snake_case(component_type) {
+            return Err(Error::BadTypeName {
+                kind,
+                component_type: component_type.to_owned(),
+            });
         }
         if let Some(seen) = checked
             .iter()
-            .find(|seen| seen.factory.component_type() == kind)
+            .map(&factory)
+            .find(|seen| seen.component_type() == component_type)
         {
             return Err(Error::DuplicateType {
-                kind: kind.to_owned(),
-                first: seen.factory.factory_name(),
-                second: factory.factory_name(),
+                kind,
+                component_type: component_type.to_owned(),
+                first: seen.factory_name(),
+                second: this.factory_name(),
             });
         }
-        checked.push(registration);
+        checked.push(*registration);
     }
-    checked.sort_by_key(|registration| registration.factory.component_type());
+    checked.sort_by_key(|registration| factory(registration).component_type());
     Ok(checked)
 }
 
@@ -234,6 +469,12 @@ mod tests {
         }
     }
 
+    impl Exporter for Idle {
+        async fn export<'a>(&'a self, _: Batch<'a>, _: &'a ExportContext) -> ExportOutcome {
+            ExportOutcome::Ok
+        }
+    }
+
     macro_rules! factory {
         ($name:ident, $kind:literal) => {
             struct $name;
@@ -248,14 +489,42 @@ mod tests {
         };
     }
 
+    macro_rules! exporter_factory {
+        ($name:ident, $kind:literal, $signals:expr) => {
+            struct $name;
+            impl ExporterFactory for $name {
+                const TYPE: &'static str = $kind;
+                const SIGNALS: &'static [Signal] = $signals;
+                type Config = NoConfig;
+                type Exporter = Idle;
+                fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Idle, Error> {
+                    Ok(Idle)
+                }
+            }
+        };
+    }
+
     factory!(Alpha, "alpha");
     factory!(AlphaAgain, "alpha");
     factory!(Shouty, "Shouty");
+    // The same type as the extension `alpha`, in the other kind: allowed.
+    exporter_factory!(AlphaOut, "alpha", &[Signal::Logs, Signal::Traces]);
+    exporter_factory!(AlphaOutAgain, "alpha", &[Signal::Logs]);
+    exporter_factory!(Silent, "silent", &[]);
+    exporter_factory!(ShoutyOut, "Shouty", &[Signal::Metrics]);
 
     register_extension!(Alpha);
+    register_exporter!(AlphaOut);
 
     fn registered(factory: &'static dyn ErasedExtensionFactory) -> Registration {
         Registration {
+            factory,
+            sdk_version: crate::VERSION,
+        }
+    }
+
+    fn exporter(factory: &'static dyn ErasedExporterFactory) -> ExporterRegistration {
+        ExporterRegistration {
             factory,
             sdk_version: crate::VERSION,
         }
@@ -273,18 +542,55 @@ mod tests {
         assert_eq!(alpha.sdk_version, env!("CARGO_PKG_VERSION"));
         let factory = find_extension_factory("alpha").expect("registered");
         assert_eq!(factory.component_type(), "alpha");
+        assert_eq!(
+            factory.factory_name(),
+            "otelcol_rust_sdk::registry::tests::Alpha"
+        );
         // A factory that declares no level is Development, as the SDK documents.
         assert_eq!(factory.stability(), Stability::Development);
         assert_eq!(
-            find_extension_factory("beta").err(),
-            Some(Error::UnknownType("beta".to_owned()))
+            find_extension_factory("beta")
+                .err()
+                .map(|err| err.to_string()),
+            Some("unknown extension type \"beta\"".to_owned())
         );
     }
 
-    /// Guarantees: two factories of one type are refused loudly, not shadowed.
+    /// Guarantees: `register_exporter!` puts an exporter factory in its own slice, with the
+    /// SDK version and its signals; a type may be both an extension and an exporter, and each
+    /// lookup finds the factory of its own kind.
+    #[test]
+    fn registered_exporter_is_found_by_kind() {
+        let registrations = exporter_factories().expect("valid registry");
+        assert_eq!(registrations.len(), 1);
+        assert_eq!(registrations[0].sdk_version, env!("CARGO_PKG_VERSION"));
+        let factory = find_exporter_factory("alpha").expect("registered");
+        assert_eq!(
+            factory.factory_name(),
+            "otelcol_rust_sdk::registry::tests::AlphaOut"
+        );
+        assert_eq!(factory.signals(), [Signal::Logs, Signal::Traces]);
+        assert_eq!(factory.default_config().ok(), Some(serde_json::json!({})));
+        assert_eq!(
+            find_extension_factory("alpha").map(|factory| factory.factory_name()),
+            Ok("otelcol_rust_sdk::registry::tests::Alpha")
+        );
+        assert_eq!(
+            find_exporter_factory("beta")
+                .err()
+                .map(|err| err.to_string()),
+            Some("unknown exporter type \"beta\"".to_owned())
+        );
+    }
+
+    /// Guarantees: two factories of one type and kind are refused loudly, not shadowed.
     #[test]
     fn duplicate_types_are_rejected() {
-        let err = check_factories(&[registered(&Alpha), registered(&AlphaAgain)]).err();
+        let err = check_extensions(&[
+            registered(&AsExtension(Alpha)),
+            registered(&AsExtension(AlphaAgain)),
+        ])
+        .err();
         assert_eq!(
             err.map(|err| err.to_string()),
             Some(
@@ -294,15 +600,55 @@ mod tests {
                     .to_owned()
             )
         );
+        let err = check_exporters(&[
+            exporter(&AsExporter(AlphaOut)),
+            exporter(&AsExporter(AlphaOutAgain)),
+        ])
+        .err();
+        assert_eq!(
+            err.map(|err| err.to_string()),
+            Some(
+                "exporter type \"alpha\" is registered more than once: by \
+                 otelcol_rust_sdk::registry::tests::AlphaOut and by \
+                 otelcol_rust_sdk::registry::tests::AlphaOutAgain"
+                    .to_owned()
+            )
+        );
     }
 
-    /// Guarantees: types the collector would refuse are refused here first.
+    /// Guarantees: types the collector would refuse are refused here first, in each kind.
     #[test]
     fn non_snake_case_types_are_rejected() {
-        let err = check_factories(&[registered(&Shouty)]).err();
-        assert_eq!(err, Some(Error::BadTypeName("Shouty".to_owned())));
+        let err = check_extensions(&[registered(&AsExtension(Shouty))]).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("extension type \"Shouty\" is not lower_snake_case")
+        );
+        let err = check_exporters(&[exporter(&AsExporter(ShoutyOut))]).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("exporter type \"Shouty\" is not lower_snake_case")
+        );
         assert!(is_lower_snake_case("rust_sample2"));
         assert!(!is_lower_snake_case("2fast"));
         assert!(!is_lower_snake_case("rust-sample"));
+    }
+
+    /// Guarantees: an exporter that declares no signal (it could be in no pipeline) is
+    /// refused with the registry, naming it.
+    #[test]
+    fn exporters_declare_signals() {
+        let err = check_exporters(&[
+            exporter(&AsExporter(AlphaOut)),
+            exporter(&AsExporter(Silent)),
+        ])
+        .err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some(
+                "exporter type \"silent\" (otelcol_rust_sdk::registry::tests::Silent) declares \
+                 no signals"
+            )
+        );
     }
 }

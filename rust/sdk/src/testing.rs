@@ -1,6 +1,9 @@
 //! Unit-testing a component without a collector: decode a config as the collector would,
 //! create and start the extension with a [`TestHost`] that records its status reports, wait
-//! for a status, shut it down and check that its background tasks are gone.
+//! for a status, shut it down and check that its background tasks are gone. An exporter is
+//! created with [`TestHost::exporter`], started with [`TestHost::start_exporter`], given
+//! batches with [`TestHost::export`] (guarded as the collector guards them: deadline, panics)
+//! and shut down with [`TestHost::shutdown_exporter`].
 //!
 //! The `heartbeat` extension of docs/writing-an-extension.md, reporting `Status::Ok` as soon as
 //! its task runs (at the first tick, which tokio's `interval` fires at once), and its test
@@ -121,8 +124,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::{
-    BuildInfo, ComponentId, CreateSettings, Error, Extension, ExtensionFactory, Host,
-    LifecycleContext, Status, StatusReporter, decode_config,
+    Batch, BuildInfo, ComponentId, CreateSettings, Error, ExportContext, ExportOutcome, Exporter,
+    ExporterFactory, Extension, ExtensionFactory, Host, LifecycleContext, Status, StatusReporter,
+    decode_config, guarded_export,
 };
 
 /// The deadline [`TestHost::start`] and [`TestHost::shutdown`] give a call unless
@@ -238,13 +242,32 @@ impl TestHost {
         factory: &F,
         config_json: &str,
     ) -> Result<F::Extension, Error> {
-        if self.settings.id.kind != F::TYPE {
-            return Err(Error::TypeMismatch {
-                id: self.settings.id.to_string(),
-                factory_type: F::TYPE,
-            });
-        }
+        self.check_type(F::TYPE)?;
         factory.create(&self.settings, decode_config(config_json)?)
+    }
+
+    /// Creates an exporter as the collector does, like [`TestHost::create`] for an extension:
+    /// `config_json` (the exporter's own keys, `{}` for none) decoded over the defaults,
+    /// checked and validated, then [`ExporterFactory::create`]. The host's id must be of the
+    /// factory's type ([`Error::TypeMismatch`] otherwise).
+    pub fn exporter<F: ExporterFactory>(
+        &self,
+        factory: &F,
+        config_json: &str,
+    ) -> Result<F::Exporter, Error> {
+        self.check_type(F::TYPE)?;
+        factory.create(&self.settings, decode_config(config_json)?)
+    }
+
+    fn check_type(&self, factory_type: &'static str) -> Result<(), Error> {
+        if self.settings.id.kind == factory_type {
+            Ok(())
+        } else {
+            Err(Error::TypeMismatch {
+                id: self.settings.id.to_string(),
+                factory_type,
+            })
+        }
     }
 
     /// Starts `extension` with this host, cut off at the context's deadline as the collector
@@ -258,6 +281,43 @@ impl TestHost {
     pub async fn shutdown<E: Extension>(&self, extension: &mut E) -> Result<(), Error> {
         let ctx = self.context();
         within_deadline(self.deadline, extension.shutdown(&ctx)).await
+    }
+
+    /// Starts `exporter` with this host, cut off at the context's deadline as the collector
+    /// does: [`Error::DeadlineExceeded`].
+    pub async fn start_exporter<E: Exporter>(&self, exporter: &mut E) -> Result<(), Error> {
+        let ctx = self.context();
+        within_deadline(self.deadline, exporter.start(&ctx, &self.host)).await
+    }
+
+    /// A context for one export of this instance, with a deadline [`DEADLINE`] (or
+    /// [`TestHost::with_deadline`]'s) away: what the collector's `timeout` gives an export.
+    pub fn export_context(&self) -> ExportContext {
+        ExportContext {
+            id: self.settings.id.clone(),
+            deadline: Some(Instant::now() + self.deadline),
+        }
+    }
+
+    /// Exports `batch` the way the collector's host does, with the same code: an export still
+    /// running at the deadline is dropped there and answers [`ExportOutcome::Retryable`]
+    /// (`export timed out after ...`), a panic answers [`ExportOutcome::Permanent`]
+    /// (`rust exporter panicked: ...`) and the exporter stays usable. Unlike the collector,
+    /// it sends any signal: the collector never gives an exporter a batch of a signal its
+    /// factory does not declare. Call it from several tasks at once to test concurrent exports.
+    pub async fn export<E: Exporter>(&self, exporter: &E, batch: Batch<'_>) -> ExportOutcome {
+        let ctx = self.export_context();
+        let export = Box::pin(exporter.export(batch, &ctx));
+        guarded_export(export, &ctx, std::future::pending())
+            .await
+            .into_outcome()
+    }
+
+    /// Shuts `exporter` down, cut off at the context's deadline like
+    /// [`TestHost::start_exporter`].
+    pub async fn shutdown_exporter<E: Exporter>(&self, exporter: &mut E) -> Result<(), Error> {
+        let ctx = self.context();
+        within_deadline(self.deadline, exporter.shutdown(&ctx)).await
     }
 
     /// Every status the instance reported so far, in order ([`Host::report_fatal`] included).
@@ -522,5 +582,150 @@ mod tests {
             host.start(&mut probe).await,
             Err(Error::DeadlineExceeded(Duration::from_millis(50)))
         );
+    }
+
+    #[derive(Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct SinkConfig {
+        /// What every export does: "ok", "panic", "hang" or "refuse".
+        behaviour: String,
+    }
+
+    impl Config for SinkConfig {
+        fn validate(&self) -> Result<(), Error> {
+            match self.behaviour.as_str() {
+                "" | "ok" | "panic" | "hang" | "refuse" => Ok(()),
+                _ => Err(Error::invalid_field("behaviour", "unknown behaviour")),
+            }
+        }
+    }
+
+    struct Sink {
+        config: SinkConfig,
+        started: bool,
+        items: std::sync::atomic::AtomicU64,
+    }
+
+    impl Exporter for Sink {
+        async fn start(&mut self, _: &LifecycleContext, _: &Host) -> Result<(), Error> {
+            self.started = true;
+            Ok(())
+        }
+
+        // The elided form of the signature is accepted too.
+        async fn export(&self, batch: Batch<'_>, ctx: &ExportContext) -> ExportOutcome {
+            assert!(self.started, "export before start");
+            assert!(ctx.remaining().is_some());
+            // A yield, so the hosts' polling across a pending point is exercised.
+            tokio::task::yield_now().await;
+            match self.config.behaviour.as_str() {
+                "panic" => panic!("sink panics"),
+                "hang" => std::future::pending().await,
+                "refuse" => ExportOutcome::partial(batch.items(), "refused"),
+                _ => {
+                    self.items
+                        .fetch_add(batch.items(), std::sync::atomic::Ordering::Relaxed);
+                    ExportOutcome::Ok
+                }
+            }
+        }
+    }
+
+    struct SinkFactory;
+
+    impl ExporterFactory for SinkFactory {
+        const TYPE: &'static str = "sink";
+        const SIGNALS: &'static [crate::Signal] = &[crate::Signal::Logs];
+        type Config = SinkConfig;
+        type Exporter = Sink;
+
+        fn create(&self, _: &CreateSettings, config: SinkConfig) -> Result<Sink, Error> {
+            Ok(Sink {
+                config,
+                started: false,
+                items: std::sync::atomic::AtomicU64::new(0),
+            })
+        }
+    }
+
+    fn logs(items: u64) -> Batch<'static> {
+        Batch::new(crate::Signal::Logs, &[], items)
+    }
+
+    /// Guarantees: an exporter is created from its keys over the defaults (unknown keys and
+    /// invalid values refused, an id of another type refused), started, given batches from
+    /// several tasks at once and shut down.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn exporters_are_created_started_fed_and_shut_down() {
+        let host = TestHost::new("sink/one");
+        let err = host.exporter(&SinkFactory, r#"{"behavior":"ok"}"#).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("behavior: unknown configuration key")
+        );
+        let err = host.exporter(&SinkFactory, r#"{"behaviour":"odd"}"#).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("behaviour: unknown behaviour")
+        );
+        let err = TestHost::new("sunk").exporter(&SinkFactory, "{}").err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("component id \"sunk\" is not of the factory's type \"sink\"")
+        );
+
+        let mut sink = host.exporter(&SinkFactory, "{}").expect("valid");
+        host.start_exporter(&mut sink).await.expect("starts");
+        let sink = Arc::new(sink);
+        let host = Arc::new(host);
+        let mut exports = tokio::task::JoinSet::new();
+        for n in 1..=8 {
+            let (sink, host) = (Arc::clone(&sink), Arc::clone(&host));
+            exports.spawn(async move { host.export(&*sink, logs(n)).await });
+        }
+        while let Some(outcome) = exports.join_next().await {
+            assert_eq!(outcome.ok(), Some(ExportOutcome::Ok));
+        }
+        assert_eq!(sink.items.load(std::sync::atomic::Ordering::Relaxed), 36);
+        let mut sink = Arc::into_inner(sink).expect("exports ended");
+        host.shutdown_exporter(&mut sink).await.expect("stops");
+    }
+
+    /// Guarantees: `TestHost::export` answers as the collector's host does: the component's
+    /// outcome, Permanent for a panic (and the exporter still serves the next batch),
+    /// Retryable for an export cut off at the deadline.
+    #[tokio::test]
+    async fn exports_are_guarded_as_in_the_collector() {
+        let host = TestHost::new("sink").with_deadline(Duration::from_millis(50));
+        let refusing = host
+            .exporter(&SinkFactory, r#"{"behaviour":"refuse"}"#)
+            .expect("valid");
+        let mut refusing = refusing;
+        host.start_exporter(&mut refusing).await.expect("starts");
+        assert_eq!(
+            host.export(&refusing, logs(3)).await,
+            ExportOutcome::partial(3, "refused")
+        );
+
+        let mut panicking = host
+            .exporter(&SinkFactory, r#"{"behaviour":"panic"}"#)
+            .expect("valid");
+        host.start_exporter(&mut panicking).await.expect("starts");
+        for _ in 0..2 {
+            assert_eq!(
+                host.export(&panicking, logs(1)).await,
+                ExportOutcome::permanent("rust exporter panicked: sink panics")
+            );
+        }
+
+        let mut hanging = host
+            .exporter(&SinkFactory, r#"{"behaviour":"hang"}"#)
+            .expect("valid");
+        host.start_exporter(&mut hanging).await.expect("starts");
+        assert_eq!(
+            host.export(&hanging, logs(1)).await,
+            ExportOutcome::retryable("export timed out after 50ms")
+        );
+        host.shutdown_exporter(&mut hanging).await.expect("stops");
     }
 }
