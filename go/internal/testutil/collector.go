@@ -38,14 +38,26 @@ type Collector struct {
 // Done. It does not wait for the collector to be running (see WaitRunning).
 func RunCollector(tb testing.TB, config string, extensions ...extension.Factory) *Collector {
 	tb.Helper()
+	return RunCollectorWith(tb, config, nil, nil, extensions...)
+}
+
+// RunCollectorWith is RunCollector with receivers and exporters besides the nop ones.
+func RunCollectorWith(tb testing.TB, config string, moreReceivers []receiver.Factory, moreExporters []exporter.Factory, extensions ...extension.Factory) *Collector {
+	tb.Helper()
 	source := &reloadableConfig{yaml: config}
 	factories := func() (otelcol.Factories, error) {
 		exts, err := otelcol.MakeFactoryMap(extensions...)
 		if err != nil {
 			return otelcol.Factories{}, err
 		}
-		receivers, _ := otelcol.MakeFactoryMap[receiver.Factory](receivertest.NewNopFactory())
-		exporters, _ := otelcol.MakeFactoryMap[exporter.Factory](exportertest.NewNopFactory())
+		receivers, err := otelcol.MakeFactoryMap(append([]receiver.Factory{receivertest.NewNopFactory()}, moreReceivers...)...)
+		if err != nil {
+			return otelcol.Factories{}, err
+		}
+		exporters, err := otelcol.MakeFactoryMap(append([]exporter.Factory{exportertest.NewNopFactory()}, moreExporters...)...)
+		if err != nil {
+			return otelcol.Factories{}, err
+		}
 		return otelcol.Factories{
 			Extensions: exts,
 			Receivers:  receivers,
