@@ -121,7 +121,7 @@ func TestHandlesAreCheckedAndNeverReused(t *testing.T) {
 	config := map[string]any{"enabled": false}
 	var last rustffi.Handle
 	for range 50 {
-		h, _, err := rustffi.CreateAndStart(context.Background(), id, 0, config, rustffi.HostInfo{})
+		h, _, err := rustffi.CreateAndStart(context.Background(), rustffi.KindExtension, id, 0, config, rustffi.HostInfo{})
 		if err != nil {
 			t.Fatal(err)
 		}

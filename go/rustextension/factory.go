@@ -58,7 +58,7 @@ func findFactory(componentType string) (extension.Factory, error) {
 
 // newFactory builds the factory of one registered type, at the stability level its Rust
 // factory declares.
-func newFactory(registered rustffi.ExtensionType) (extension.Factory, error) {
+func newFactory(registered rustffi.ComponentType) (extension.Factory, error) {
 	name := registered.Type
 	typ, err := component.NewType(name)
 	if err != nil {
@@ -68,7 +68,7 @@ func newFactory(registered rustffi.ExtensionType) (extension.Factory, error) {
 	if err := stability.UnmarshalText([]byte(registered.Stability)); err != nil {
 		return nil, fmt.Errorf("rust extension %q: %w", name, err)
 	}
-	defaults, err := rustffi.DefaultConfig(name)
+	defaults, err := rustffi.DefaultConfig(rustffi.KindExtension, name)
 	if err != nil {
 		return nil, fmt.Errorf("rust extension %q: default config: %w", name, err)
 	}

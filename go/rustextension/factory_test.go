@@ -68,7 +68,7 @@ func TestSampleIsDevelopment(t *testing.T) {
 // Guarantees: a level Go does not know stops the factory with the level in the message,
 // rather than turning into "Undefined".
 func TestUnknownStabilityIsRejected(t *testing.T) {
-	_, err := newFactory(rustffi.ExtensionType{Type: "rust_sample", Stability: "Experimental"})
+	_, err := newFactory(rustffi.ComponentType{Kind: rustffi.KindExtension, Type: "rust_sample", Stability: "Experimental"})
 	if err == nil || !strings.Contains(err.Error(), `"Experimental"`) {
 		t.Fatalf("unknown level: %v", err)
 	}

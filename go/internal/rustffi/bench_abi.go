@@ -73,12 +73,12 @@ func cgoDefaultConfig(extensionType string) (map[string]any, error) {
 }
 
 func cgoValidateConfig(extensionType string, config map[string]any) (map[string]any, error) {
-	req, err := makeConfigRequest(extensionType, config)
+	req, err := makeConfigRequest(KindExtension, extensionType, config)
 	if err != nil {
 		return nil, err
 	}
 	var out C.BenchReply
-	kind, kindLen := cstr(req.extension_type)
+	kind, kindLen := cstr(req.component_type)
 	json, jsonLen := cstr(req.config_json)
 	C.otelcol_rust_bench_validate_config(kind, kindLen, json, jsonLen, &out)
 	runtime.KeepAlive(req)
@@ -87,12 +87,12 @@ func cgoValidateConfig(extensionType string, config map[string]any) (map[string]
 }
 
 func cgoCreateAndStart(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
-	req, err := makeStartRequest(newCallContext(ctx, id, 0), config, host)
+	req, err := makeStartRequest(KindExtension, newCallContext(ctx, id, 0), config, host)
 	if err != nil {
 		return 0, err
 	}
 	var out C.BenchReply
-	kind, kindLen := cstr(req.extension_type)
+	kind, kindLen := cstr(req.component_type)
 	cfg, cfgLen := cstr(req.config_json)
 	cctx, cctxLen := cstr(req.context_json)
 	chost, chostLen := cstr(req.host_json)

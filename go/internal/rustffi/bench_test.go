@@ -35,7 +35,7 @@ func BenchmarkDefaultConfig(b *testing.B) {
 	})
 	b.Run("side=rust", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := DefaultConfig("rust_sample"); err != nil {
+			if _, err := DefaultConfig(KindExtension, "rust_sample"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -53,7 +53,7 @@ func BenchmarkValidateConfig(b *testing.B) {
 	})
 	b.Run("side=rust", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := ValidateConfig("rust_sample", config); err != nil {
+			if _, err := ValidateConfig(KindExtension, "rust_sample", config); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -78,7 +78,7 @@ func BenchmarkStartShutdown(b *testing.B) {
 		{"side=base", impl{cgoCreateAndStart, cgoShutdown}},
 		{"side=rust", impl{
 			func(ctx context.Context, id ComponentID, config map[string]any, host HostInfo) (Handle, error) {
-				h, _, err := CreateAndStart(ctx, id, 0, config, host)
+				h, _, err := CreateAndStart(ctx, KindExtension, id, 0, config, host)
 				return h, err
 			},
 			func(ctx context.Context, id ComponentID, h Handle) ([]string, error) { return Shutdown(ctx, id, 0, h) },

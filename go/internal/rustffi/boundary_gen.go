@@ -20,7 +20,8 @@ typedef struct StringRef {
 } StringRef;
 
 typedef struct ConfigRequestRef {
-  struct StringRef extension_type;
+  struct StringRef kind;
+  struct StringRef component_type;
   struct StringRef config_json;
 } ConfigRequestRef;
 
@@ -59,7 +60,8 @@ typedef struct ShutdownRequestRef {
 } ShutdownRequestRef;
 
 typedef struct StartRequestRef {
-  struct StringRef extension_type;
+  struct StringRef kind;
+  struct StringRef component_type;
   struct StringRef config_json;
   struct StringRef context_json;
   struct StringRef host_json;
@@ -67,7 +69,7 @@ typedef struct StartRequestRef {
 
 void otelcol_rust_drop_reply(void*);
 const void c_RustExtensions_ping();
-const void c_RustExtensions_extension_types(const void*);
+const void c_RustExtensions_component_types(const void*);
 const void c_RustExtensions_default_config(const void*, const void*);
 const void c_RustExtensions_validate_config(const void*, const void*);
 const void c_RustExtensions_dependencies(const void*, const void*);
@@ -241,19 +243,22 @@ func refC_float(p *float32, _ *[]byte) C.float      { return C.float(*p) }
 func refC_double(p *float64, _ *[]byte) C.double    { return C.double(*p) }
 
 type ConfigRequest struct {
-	extension_type string
+	kind           string
+	component_type string
 	config_json    string
 }
 
 func newConfigRequest(p C.ConfigRequestRef) ConfigRequest {
 	return ConfigRequest{
-		extension_type: newString(p.extension_type),
+		kind:           newString(p.kind),
+		component_type: newString(p.component_type),
 		config_json:    newString(p.config_json),
 	}
 }
 func ownConfigRequest(p C.ConfigRequestRef) ConfigRequest {
 	return ConfigRequest{
-		extension_type: ownString(p.extension_type),
+		kind:           ownString(p.kind),
+		component_type: ownString(p.component_type),
 		config_json:    ownString(p.config_json),
 	}
 }
@@ -264,13 +269,15 @@ func cntConfigRequest(s *ConfigRequest, cnt *uint) [0]C.ConfigRequestRef {
 }
 func refConfigRequest(p *ConfigRequest, buffer *[]byte) C.ConfigRequestRef {
 	return C.ConfigRequestRef{
-		extension_type: refString(&p.extension_type, buffer),
+		kind:           refString(&p.kind, buffer),
+		component_type: refString(&p.component_type, buffer),
 		config_json:    refString(&p.config_json, buffer),
 	}
 }
 
 type StartRequest struct {
-	extension_type string
+	kind           string
+	component_type string
 	config_json    string
 	context_json   string
 	host_json      string
@@ -278,7 +285,8 @@ type StartRequest struct {
 
 func newStartRequest(p C.StartRequestRef) StartRequest {
 	return StartRequest{
-		extension_type: newString(p.extension_type),
+		kind:           newString(p.kind),
+		component_type: newString(p.component_type),
 		config_json:    newString(p.config_json),
 		context_json:   newString(p.context_json),
 		host_json:      newString(p.host_json),
@@ -286,7 +294,8 @@ func newStartRequest(p C.StartRequestRef) StartRequest {
 }
 func ownStartRequest(p C.StartRequestRef) StartRequest {
 	return StartRequest{
-		extension_type: ownString(p.extension_type),
+		kind:           ownString(p.kind),
+		component_type: ownString(p.component_type),
 		config_json:    ownString(p.config_json),
 		context_json:   ownString(p.context_json),
 		host_json:      ownString(p.host_json),
@@ -299,7 +308,8 @@ func cntStartRequest(s *StartRequest, cnt *uint) [0]C.StartRequestRef {
 }
 func refStartRequest(p *StartRequest, buffer *[]byte) C.StartRequestRef {
 	return C.StartRequestRef{
-		extension_type: refString(&p.extension_type, buffer),
+		kind:           refString(&p.kind, buffer),
+		component_type: refString(&p.component_type, buffer),
 		config_json:    refString(&p.config_json, buffer),
 		context_json:   refString(&p.context_json, buffer),
 		host_json:      refString(&p.host_json, buffer),
@@ -506,9 +516,9 @@ type RustExtensionsImpl struct{}
 func (RustExtensionsImpl) ping() {
 	cgocall.CallFuncG0P0(unsafe.Pointer(C.c_RustExtensions_ping))
 }
-func (RustExtensionsImpl) extension_types() Reply {
+func (RustExtensionsImpl) component_types() Reply {
 	_internal_slot := [2]unsafe.Pointer{}
-	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_extension_types), unsafe.Pointer(&_internal_slot))
+	cgocall.CallFuncG0P1(unsafe.Pointer(C.c_RustExtensions_component_types), unsafe.Pointer(&_internal_slot))
 	runtime.KeepAlive(_internal_slot)
 	val := ownReply(*(*C.ReplyRef)(_internal_slot[0]))
 	cgocall.CallFuncG0P1(unsafe.Pointer(C.otelcol_rust_drop_reply), unsafe.Pointer(_internal_slot[1]))

@@ -12,12 +12,12 @@ import (
 	"time"
 )
 
-// ExtensionTypes lists the extension types registered in the Rust library, sorted by type. It
-// refuses the library if a type was compiled against an SDK this Go module cannot run
-// (SDKVersion, docs/versioning.md): every use of the library starts with this list.
-func ExtensionTypes() ([]ExtensionType, error) {
-	var types []ExtensionType
-	if err := decode(RustExtensionsImpl{}.extension_types(), &types); err != nil {
+// ComponentTypes lists the component types registered in the Rust library, sorted by kind,
+// then type. It refuses the library if a type was compiled against an SDK this Go module
+// cannot run (SDKVersion, docs/versioning.md): every use of the library starts with this list.
+func ComponentTypes() ([]ComponentType, error) {
+	var types []ComponentType
+	if err := decode(RustExtensionsImpl{}.component_types(), &types); err != nil {
 		return nil, err
 	}
 	if err := checkSDKVersions(types, SDKVersion); err != nil {
@@ -26,30 +26,46 @@ func ExtensionTypes() ([]ExtensionType, error) {
 	return types, nil
 }
 
-// DefaultConfig returns the default config of extensionType. Numbers are int64, uint64 (above
-// the int64 range) or float64, as the collector's YAML parser types them.
-func DefaultConfig(extensionType string) (map[string]any, error) {
-	req, err := makeConfigRequest(extensionType, map[string]any{})
+// ExtensionTypes is ComponentTypes' extensions (SDK versions of every kind are checked).
+func ExtensionTypes() ([]ComponentType, error) {
+	types, err := ComponentTypes()
+	if err != nil {
+		return nil, err
+	}
+	extensions := types[:0:0]
+	for _, typ := range types {
+		if typ.Kind == KindExtension {
+			extensions = append(extensions, typ)
+		}
+	}
+	return extensions, nil
+}
+
+// DefaultConfig returns the default config of componentType in kind. Numbers are int64,
+// uint64 (above the int64 range) or float64, as the collector's YAML parser types them.
+func DefaultConfig(kind Kind, componentType string) (map[string]any, error) {
+	req, err := makeConfigRequest(kind, componentType, map[string]any{})
 	if err != nil {
 		return nil, err
 	}
 	return decodeConfig(RustExtensionsImpl{}.default_config(&req))
 }
 
-// ValidateConfig validates config in Rust and returns it normalized (every key present; a
-// string field given an Expanded value holds its text). Numbers are typed as by DefaultConfig.
-// An invalid config gives one ConfigProblem per problem, joined.
-func ValidateConfig(extensionType string, config map[string]any) (map[string]any, error) {
-	req, err := makeConfigRequest(extensionType, config)
+// ValidateConfig validates config of componentType in kind in Rust and returns it normalized
+// (every key present; a string field given an Expanded value holds its text). Numbers are
+// typed as by DefaultConfig. An invalid config gives one ConfigProblem per problem, joined.
+func ValidateConfig(kind Kind, componentType string, config map[string]any) (map[string]any, error) {
+	req, err := makeConfigRequest(kind, componentType, config)
 	if err != nil {
 		return nil, err
 	}
 	return decodeConfig(RustExtensionsImpl{}.validate_config(&req))
 }
 
-// Dependencies returns the ids of the extensions an instance with config depends on.
+// Dependencies returns the ids of the extensions an instance of the extension type
+// extensionType with config depends on (only extensions have dependencies).
 func Dependencies(extensionType string, config map[string]any) ([]string, error) {
-	req, err := makeConfigRequest(extensionType, config)
+	req, err := makeConfigRequest(KindExtension, extensionType, config)
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +73,12 @@ func Dependencies(extensionType string, config map[string]any) ([]string, error)
 	return ids, decode(RustExtensionsImpl{}.dependencies(&req), &ids)
 }
 
-// CreateAndStart creates the Rust instance for id and starts it, returning at ctx's deadline
-// or cancellation at the latest (Rust then stops the start and cleans up). Rust validates
-// config again first. The instance's create, start and tasks run in the telemetry scope
-// scope (0: none). It answers the instruments the instance declared. On error no instance
-// exists.
-func CreateAndStart(ctx context.Context, id ComponentID, scope uint64, config map[string]any, host HostInfo) (Handle, []Instrument, error) {
+// CreateAndStart creates the Rust instance of kind for id (of id.Type in kind) and starts it,
+// returning at ctx's deadline or cancellation at the latest (Rust then stops the start and
+// cleans up). Rust validates config again first. The instance's create, start and tasks run
+// in the telemetry scope scope (0: none). It answers the instruments the instance declared.
+// On error no instance exists.
+func CreateAndStart(ctx context.Context, kind Kind, id ComponentID, scope uint64, config map[string]any, host HostInfo) (Handle, []Instrument, error) {
 	type started struct {
 		handle      Handle
 		instruments []Instrument
@@ -70,7 +86,7 @@ func CreateAndStart(ctx context.Context, id ComponentID, scope uint64, config ma
 	s, err := cancellable(ctx, func(token uint64) (started, error) {
 		call := newCallContext(ctx, id, token)
 		call.Scope = scope
-		req, err := makeStartRequest(call, config, host)
+		req, err := makeStartRequest(kind, call, config, host)
 		if err != nil {
 			return started{}, err
 		}
@@ -163,8 +179,8 @@ func LiveInstances() (uint64, error) {
 	return reply.handle, nil
 }
 
-func makeStartRequest(call callContext, config map[string]any, host HostInfo) (StartRequest, error) {
-	cfgReq, err := makeConfigRequest(call.ID.Type, config)
+func makeStartRequest(kind Kind, call callContext, config map[string]any, host HostInfo) (StartRequest, error) {
+	cfgReq, err := makeConfigRequest(kind, call.ID.Type, config)
 	if err != nil {
 		return StartRequest{}, err
 	}
@@ -177,16 +193,17 @@ func makeStartRequest(call callContext, config map[string]any, host HostInfo) (S
 	}
 	hostJSON, err := encode(host)
 	return StartRequest{
-		extension_type: cfgReq.extension_type,
+		kind:           cfgReq.kind,
+		component_type: cfgReq.component_type,
 		config_json:    cfgReq.config_json,
 		context_json:   contextJSON,
 		host_json:      hostJSON,
 	}, err
 }
 
-func makeConfigRequest(extensionType string, config map[string]any) (ConfigRequest, error) {
-	if extensionType == "" {
-		return ConfigRequest{}, errors.New("extension type is empty")
+func makeConfigRequest(kind Kind, componentType string, config map[string]any) (ConfigRequest, error) {
+	if componentType == "" {
+		return ConfigRequest{}, fmt.Errorf("%s type is empty", kind)
 	}
 	if config == nil {
 		config = map[string]any{}
@@ -195,7 +212,7 @@ func makeConfigRequest(extensionType string, config map[string]any) (ConfigReque
 		return ConfigRequest{}, err
 	}
 	configJSON, err := encode(config)
-	return ConfigRequest{extension_type: extensionType, config_json: configJSON}, err
+	return ConfigRequest{kind: string(kind), component_type: componentType, config_json: configJSON}, err
 }
 
 func encode(value any) (string, error) {

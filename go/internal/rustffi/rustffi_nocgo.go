@@ -7,20 +7,23 @@ import (
 	"time"
 )
 
-// ExtensionTypes lists the extension types registered in the Rust library.
-func ExtensionTypes() ([]ExtensionType, error) { return nil, ErrNoCgo }
+// ComponentTypes lists the component types registered in the Rust library.
+func ComponentTypes() ([]ComponentType, error) { return nil, ErrNoCgo }
 
-// DefaultConfig returns the default config of extensionType.
-func DefaultConfig(string) (map[string]any, error) { return nil, ErrNoCgo }
+// ExtensionTypes lists the extension types registered in the Rust library.
+func ExtensionTypes() ([]ComponentType, error) { return nil, ErrNoCgo }
+
+// DefaultConfig returns the default config of a component type in a kind.
+func DefaultConfig(Kind, string) (map[string]any, error) { return nil, ErrNoCgo }
 
 // ValidateConfig validates config in Rust and returns it normalized.
-func ValidateConfig(string, map[string]any) (map[string]any, error) { return nil, ErrNoCgo }
+func ValidateConfig(Kind, string, map[string]any) (map[string]any, error) { return nil, ErrNoCgo }
 
 // Dependencies returns the ids of the extensions an instance with config depends on.
 func Dependencies(string, map[string]any) ([]string, error) { return nil, ErrNoCgo }
 
 // CreateAndStart creates a Rust instance and starts it.
-func CreateAndStart(context.Context, ComponentID, uint64, map[string]any, HostInfo) (Handle, []Instrument, error) {
+func CreateAndStart(context.Context, Kind, ComponentID, uint64, map[string]any, HostInfo) (Handle, []Instrument, error) {
 	return 0, nil, ErrNoCgo
 }
 

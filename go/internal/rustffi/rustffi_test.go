@@ -3,11 +3,13 @@
 package rustffi
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -37,22 +39,42 @@ func TestLinkedArchiveIsCurrent(t *testing.T) {
 	}
 }
 
-func TestExtensionTypesListsSample(t *testing.T) {
-	types, err := ExtensionTypes()
+func TestComponentTypesListsSample(t *testing.T) {
+	types, err := ComponentTypes()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// rust_sample declares no level: the SDK's default.
-	sample := ExtensionType{Type: "rust_sample", Stability: "Development", Factory: "rust_sample::SampleFactory", SDKVersion: SDKVersion}
-	if !slices.Contains(types, sample) {
+	sample := ComponentType{Kind: KindExtension, Type: "rust_sample", Stability: "Development", Factory: "rust_sample::SampleFactory", SDKVersion: SDKVersion}
+	if !slices.ContainsFunc(types, func(typ ComponentType) bool { return reflect.DeepEqual(typ, sample) }) {
 		t.Fatalf("%+v missing from %+v", sample, types)
+	}
+	// Sorted by kind, then type; an exporter lists its signals, nothing else does.
+	sorted := slices.IsSortedFunc(types, func(a, b ComponentType) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Type, b.Type))
+	})
+	if !sorted {
+		t.Errorf("not sorted by kind and type: %+v", types)
+	}
+	for _, typ := range types {
+		if (typ.Kind == KindExporter) != (len(typ.Signals) > 0) {
+			t.Errorf("%+v: signals are for exporters, and every exporter has some", typ)
+		}
+	}
+	extensions, err := ExtensionTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(extensions, func(typ ComponentType) bool { return typ.Type == "rust_sample" }) ||
+		slices.ContainsFunc(extensions, func(typ ComponentType) bool { return typ.Kind != KindExtension }) {
+		t.Fatalf("ExtensionTypes: %+v", extensions)
 	}
 }
 
 // Guarantees: every type the linked archive registers records the SDK version it was compiled
-// against, and it is this Go module's (one release), so ExtensionTypes' check passes.
+// against, and it is this Go module's (one release), so ComponentTypes' check passes.
 func TestEveryLinkedTypeCarriesTheLibrarysSDKVersion(t *testing.T) {
-	types, err := ExtensionTypes()
+	types, err := ComponentTypes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,17 +89,21 @@ func TestEveryLinkedTypeCarriesTheLibrarysSDKVersion(t *testing.T) {
 }
 
 func TestConfigCallsReportRustErrors(t *testing.T) {
-	if _, err := DefaultConfig(""); err == nil || err.Error() != "extension type is empty" {
+	if _, err := DefaultConfig(KindExtension, ""); err == nil || err.Error() != "extension type is empty" {
 		t.Fatalf("empty type: %v", err)
 	}
-	if _, err := DefaultConfig("nope"); err == nil || err.Error() != `unknown extension type "nope"` {
+	if _, err := DefaultConfig(KindExtension, "nope"); err == nil || err.Error() != `unknown extension type "nope"` {
 		t.Fatalf("unknown type: %v", err)
 	}
-	_, err := ValidateConfig("rust_sample", map[string]any{"timeout_ms": 0})
+	// Lookups are by kind and type: rust_sample is an extension, not an exporter.
+	if _, err := DefaultConfig(KindExporter, "rust_sample"); err == nil || err.Error() != `unknown exporter type "rust_sample"` {
+		t.Fatalf("type of another kind: %v", err)
+	}
+	_, err := ValidateConfig(KindExtension, "rust_sample", map[string]any{"timeout_ms": 0})
 	if err == nil || err.Error() != "timeout_ms: must be greater than 0" {
 		t.Fatalf("invalid config: %v", err)
 	}
-	normalized, err := ValidateConfig("rust_sample", map[string]any{"enabled": false})
+	normalized, err := ValidateConfig(KindExtension, "rust_sample", map[string]any{"enabled": false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +114,7 @@ func TestConfigCallsReportRustErrors(t *testing.T) {
 
 // Guarantees: every problem Rust reports is an error of its own, "path: message", joined.
 func TestConfigProblemsAreSeparateErrors(t *testing.T) {
-	_, err := ValidateConfig("rust_sample", map[string]any{"timeout_ms": 0, "endpoint": ""})
+	_, err := ValidateConfig(KindExtension, "rust_sample", map[string]any{"timeout_ms": 0, "endpoint": ""})
 	joined, ok := err.(interface{ Unwrap() []error })
 	if !ok || len(joined.Unwrap()) != 2 {
 		t.Fatalf("want two joined errors, got %#v", err)
@@ -102,7 +128,7 @@ func TestConfigProblemsAreSeparateErrors(t *testing.T) {
 // as Go integers: int64 when they fit, else uint64 (never float64, which holds 53 bits).
 func TestConfigIntegersAreExact(t *testing.T) {
 	for _, n := range []any{int64(9007199254740993), uint64(math.MaxUint64)} {
-		normalized, err := ValidateConfig("rust_sample", map[string]any{"timeout_ms": n})
+		normalized, err := ValidateConfig(KindExtension, "rust_sample", map[string]any{"timeout_ms": n})
 		if err != nil {
 			t.Fatalf("%v: %v", n, err)
 		}
@@ -115,7 +141,7 @@ func TestConfigIntegersAreExact(t *testing.T) {
 // Guarantees: a provider-substituted value gives a Rust String field its text and a number
 // field its parsed value (as confmap does for Go), through the real boundary.
 func TestConfigExpandedValues(t *testing.T) {
-	normalized, err := ValidateConfig("rust_sample", map[string]any{
+	normalized, err := ValidateConfig(KindExtension, "rust_sample", map[string]any{
 		"endpoint":   Expanded{Value: 8080, Original: "8080"},
 		"timeout_ms": Expanded{Value: 250, Original: "250"},
 	})
@@ -151,7 +177,7 @@ func TestConcurrentLifecycle(t *testing.T) {
 			for range 50 {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				id := ComponentID{Type: "rust_sample", Name: string(rune('a' + worker))}
-				h, _, err := CreateAndStart(ctx, id, 0, map[string]any{"enabled": false}, HostInfo{})
+				h, _, err := CreateAndStart(ctx, KindExtension, id, 0, map[string]any{"enabled": false}, HostInfo{})
 				if err == nil {
 					_, err = Shutdown(ctx, id, 0, h)
 				}

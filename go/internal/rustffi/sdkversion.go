@@ -10,13 +10,13 @@ import (
 // otelcol-rust release it belongs to, kept equal to rust/Cargo.toml's workspace version
 // (TestSDKVersionIsTheWorkspaceVersion). The Rust archive a collector links may come from
 // another release (a distribution's own main with this module at one version and an archive
-// built from another checkout); ExtensionTypes refuses a type registered with an SDK this
+// built from another checkout); ComponentTypes refuses a type registered with an SDK this
 // version does not satisfy (docs/versioning.md).
 const SDKVersion = "0.1.0"
 
 // checkSDKVersions refuses the first type whose recorded SDK version `speaks` does not
 // satisfy by Cargo's caret rule.
-func checkSDKVersions(types []ExtensionType, speaks string) error {
+func checkSDKVersions(types []ComponentType, speaks string) error {
 	for _, typ := range types {
 		if caretMatches(typ.SDKVersion, speaks) {
 			continue
@@ -27,11 +27,11 @@ func checkSDKVersions(types []ExtensionType, speaks string) error {
 		}
 		const remedy = "build the Rust archive and the Go module from one otelcol-rust release (docs/versioning.md)"
 		if typ.SDKVersion == "" {
-			return fmt.Errorf("extension type %q%s records no otelcol-rust-sdk version (an archive older than this otelcol-rust Go module, which speaks SDK %s): %s",
-				typ.Type, factory, speaks, remedy)
+			return fmt.Errorf("%s type %q%s records no otelcol-rust-sdk version (an archive older than this otelcol-rust Go module, which speaks SDK %s): %s",
+				typ.Kind, typ.Type, factory, speaks, remedy)
 		}
-		return fmt.Errorf("extension type %q%s was built with otelcol-rust-sdk %s, which this otelcol-rust Go module (SDK %s) cannot run: it needs ^%s; %s",
-			typ.Type, factory, typ.SDKVersion, speaks, typ.SDKVersion, remedy)
+		return fmt.Errorf("%s type %q%s was built with otelcol-rust-sdk %s, which this otelcol-rust Go module (SDK %s) cannot run: it needs ^%s; %s",
+			typ.Kind, typ.Type, factory, typ.SDKVersion, speaks, typ.SDKVersion, remedy)
 	}
 	return nil
 }

@@ -57,11 +57,12 @@ func TestCaretMatches(t *testing.T) {
 // Guarantees: the refusal names the type, the factory, both versions and docs/versioning.md,
 // whatever the type's position; an archive that records no version is refused too.
 func TestIncompatibleSDKVersionsAreRefused(t *testing.T) {
-	types := []ExtensionType{
-		{Type: "alpha", Factory: "alpha::AlphaFactory", SDKVersion: "0.1.2"},
-		{Type: "heartbeat", Factory: "heartbeat::HeartbeatFactory", SDKVersion: "0.2.0"},
+	types := []ComponentType{
+		{Kind: KindExtension, Type: "alpha", Factory: "alpha::AlphaFactory", SDKVersion: "0.1.2"},
+		{Kind: KindExporter, Type: "alpha", Factory: "alpha::AlphaOut", SDKVersion: "0.1.2", Signals: []string{"logs"}},
+		{Kind: KindExtension, Type: "heartbeat", Factory: "heartbeat::HeartbeatFactory", SDKVersion: "0.2.0"},
 	}
-	if err := checkSDKVersions(types[:1], "0.1.2"); err != nil {
+	if err := checkSDKVersions(types[:2], "0.1.2"); err != nil {
 		t.Fatalf("compatible type refused: %v", err)
 	}
 	err := checkSDKVersions(types, "0.1.2")
@@ -69,8 +70,8 @@ func TestIncompatibleSDKVersionsAreRefused(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
-	err = checkSDKVersions([]ExtensionType{{Type: "old"}}, "0.1.2")
-	want = `extension type "old" records no otelcol-rust-sdk version (an archive older than this otelcol-rust Go module, which speaks SDK 0.1.2): build the Rust archive and the Go module from one otelcol-rust release (docs/versioning.md)`
+	err = checkSDKVersions([]ComponentType{{Kind: KindExporter, Type: "old"}}, "0.1.2")
+	want = `exporter type "old" records no otelcol-rust-sdk version (an archive older than this otelcol-rust Go module, which speaks SDK 0.1.2): build the Rust archive and the Go module from one otelcol-rust release (docs/versioning.md)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}

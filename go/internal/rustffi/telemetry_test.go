@@ -47,7 +47,7 @@ func TestDrainLogsAndReadMetrics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	id := ComponentID{Type: "rust_sample", Name: "drain"}
-	h, instruments, err := CreateAndStart(ctx, id, scope, map[string]any{"endpoint": endpoint}, HostInfo{})
+	h, instruments, err := CreateAndStart(ctx, KindExtension, id, scope, map[string]any{"endpoint": endpoint}, HostInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestLibraryMetricsCountErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ValidateConfig("rust_sample", map[string]any{"timeout_ms": 0}); err == nil {
+	if _, err := ValidateConfig(KindExtension, "rust_sample", map[string]any{"timeout_ms": 0}); err == nil {
 		t.Fatal("an invalid config validated")
 	}
 	after, err := LibraryMetrics()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -13,8 +14,69 @@ var ErrNoCgo = errors.New("rust components are unavailable: this binary was buil
 // Handle names a started Rust instance. Zero is never a valid handle.
 type Handle uint64
 
-// ExtensionType is an extension type registered in the Rust library.
-type ExtensionType struct {
+// Kind is a component kind, as the boundary names it. A component is named by its kind and
+// its type: one type may exist in several kinds.
+type Kind string
+
+// The kinds of Rust components.
+const (
+	KindExtension Kind = "extension"
+	KindExporter  Kind = "exporter"
+)
+
+// Signal is the kind of telemetry a batch carries, numbered as otelcol_rust_export takes it.
+type Signal uint32
+
+// The signals, in the boundary's numbering.
+const (
+	SignalTraces Signal = iota
+	SignalMetrics
+	SignalLogs
+)
+
+// String names the signal as the collector does: "traces", "metrics" or "logs".
+func (s Signal) String() string {
+	switch s {
+	case SignalTraces:
+		return "traces"
+	case SignalMetrics:
+		return "metrics"
+	case SignalLogs:
+		return "logs"
+	}
+	return fmt.Sprintf("signal(%d)", uint32(s))
+}
+
+// Outcome is how a Rust export ended, numbered as otelcol_rust_export answers it.
+type Outcome uint32
+
+// The outcomes of an export (ExportResult.Outcome).
+const (
+	// ExportOK: the destination accepted the batch.
+	ExportOK Outcome = iota
+	// ExportRetryable: try the whole batch again, after ExportResult.RetryAfter if it is set.
+	ExportRetryable
+	// ExportPermanent: never retry; the batch is dropped.
+	ExportPermanent
+	// ExportPartial: accepted except ExportResult.Rejected items, refused for good.
+	ExportPartial
+)
+
+// ExportResult is what a Rust exporter answered for one batch.
+type ExportResult struct {
+	Outcome Outcome
+	// RetryAfter is, for ExportRetryable, the earliest the destination wants the batch again;
+	// 0 when it gave no hint.
+	RetryAfter time.Duration
+	// Rejected is, for ExportPartial, how many items were refused.
+	Rejected uint64
+	// Message is the reason of any outcome but ExportOK (UTF-8, at most 1024 bytes).
+	Message string
+}
+
+// ComponentType is a component type registered in the Rust library.
+type ComponentType struct {
+	Kind Kind   `json:"kind"`
 	Type string `json:"type"`
 	// Stability is the level the Rust factory declares, named as the collector names it
 	// ("Development", "Alpha", ...; component.StabilityLevel's UnmarshalText reads it).
@@ -22,8 +84,11 @@ type ExtensionType struct {
 	// Factory is the Rust factory's type path (`crate::module::Factory`), which names its crate.
 	Factory string `json:"factory"`
 	// SDKVersion is the otelcol-rust-sdk version the factory was compiled against, as its
-	// registration recorded it; ExtensionTypes refuses one SDKVersion does not satisfy.
+	// registration recorded it; ComponentTypes refuses one SDKVersion does not satisfy.
 	SDKVersion string `json:"sdk_version"`
+	// Signals are the pipelines an exporter can be in ("traces", "metrics", "logs"), at least
+	// one; empty for other kinds.
+	Signals []string `json:"signals,omitempty"`
 }
 
 // ComponentID is a collector component id in the form Rust reads it.

@@ -39,7 +39,7 @@ func startChaos(t *testing.T, scope *Scope, name string, config map[string]any) 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	id := rustffi.ComponentID{Type: "rust_chaos", Name: name}
-	h, instruments, err := rustffi.CreateAndStart(ctx, id, scope.Token(), config, rustffi.HostInfo{})
+	h, instruments, err := rustffi.CreateAndStart(ctx, rustffi.KindExtension, id, scope.Token(), config, rustffi.HostInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestScopeCarriesARustInstancesLogsAndMetrics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rid := rustffi.ComponentID{Type: "rust_sample", Name: "telemetry"}
-	h, instruments, err := rustffi.CreateAndStart(ctx, rid, scope.Token(), map[string]any{"endpoint": endpoint}, rustffi.HostInfo{})
+	h, instruments, err := rustffi.CreateAndStart(ctx, rustffi.KindExtension, rid, scope.Token(), map[string]any{"endpoint": endpoint}, rustffi.HostInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}

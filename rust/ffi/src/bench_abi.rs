@@ -80,7 +80,8 @@ pub unsafe extern "C" fn otelcol_rust_bench_default_config(
 ) {
     // SAFETY: per the contract.
     let req = ConfigRequest {
-        extension_type: unsafe { string(kind, kind_len) },
+        kind: "extension".to_owned(),
+        component_type: unsafe { string(kind, kind_len) },
         config_json: String::new(),
     };
     // SAFETY: per the contract.
@@ -100,7 +101,8 @@ pub unsafe extern "C" fn otelcol_rust_bench_validate_config(
     // SAFETY: per the contract.
     let req = unsafe {
         ConfigRequest {
-            extension_type: string(kind, kind_len),
+            kind: "extension".to_owned(),
+            component_type: string(kind, kind_len),
             config_json: string(json, json_len),
         }
     };
@@ -126,7 +128,8 @@ pub unsafe extern "C" fn otelcol_rust_bench_create_and_start(
     // SAFETY: per the contract.
     let req = unsafe {
         StartRequest {
-            extension_type: string(kind, kind_len),
+            kind: "extension".to_owned(),
+            component_type: string(kind, kind_len),
             config_json: string(config, config_len),
             context_json: string(context, context_len),
             host_json: string(host, host_len),

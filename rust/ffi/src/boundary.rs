@@ -27,17 +27,21 @@ use rust2go::ToRef;
 
 use crate::host;
 
-/// A lookup by extension type, optionally with a config (JSON object text).
+/// A lookup by kind and type, optionally with a config (JSON object text).
 #[derive(rust2go::R2G, Clone, Default)]
 pub struct ConfigRequest {
-    pub extension_type: String,
+    /// `extension` or `exporter`: one type may exist in several kinds.
+    pub kind: String,
+    pub component_type: String,
     pub config_json: String,
 }
 
 /// Create an instance and start it.
 #[derive(rust2go::R2G, Clone, Default)]
 pub struct StartRequest {
-    pub extension_type: String,
+    /// `extension` or `exporter`.
+    pub kind: String,
+    pub component_type: String,
     pub config_json: String,
     /// `{"id":{"type":..,"name":..},"cancelled":bool,"deadline_remaining_ns":u64|null,"call":u64,"scope":u64}`
     /// (`call`: the token `cancel_call` cancels this call with; 0 for none. `scope`: the
@@ -107,18 +111,21 @@ pub trait RustExtensions {
     /// benchmarks measure every other call against.
     #[cgo_call]
     fn ping();
-    /// The registered extension types, as a sorted JSON array of
-    /// `{"type":"rust_sample","stability":"Development","factory":"rust_sample::SampleFactory",
-    /// "sdk_version":"0.1.0"}` objects (`sdk_version`: what the registration recorded).
+    /// The registered component types, as a JSON array sorted by kind, then type, of
+    /// `{"kind":"exporter","type":"rust_otlphttp","stability":"Development",
+    /// "factory":"rust_otlphttp::OtlpHttpFactory","sdk_version":"0.1.0",
+    /// "signals":["traces","metrics","logs"]}` objects (`sdk_version`: what the registration
+    /// recorded; `signals` for exporters only).
     #[cgo_call]
-    fn extension_types() -> Reply;
-    /// The default config of `extension_type`, as a JSON object.
+    fn component_types() -> Reply;
+    /// The default config of the kind's `component_type`, as a JSON object.
     #[cgo_call]
     fn default_config(req: ConfigRequest) -> Reply;
     /// Decodes and validates `config_json`; answers it normalized (all keys present).
     #[cgo_call]
     fn validate_config(req: ConfigRequest) -> Reply;
-    /// The ids of the extensions an instance with this config depends on, as a JSON array.
+    /// The ids of the extensions an instance with this config depends on, as a JSON array
+    /// (extensions only).
     #[cgo_call]
     fn dependencies(req: ConfigRequest) -> Reply;
     /// Validates again, creates the instance, starts it within the context's deadline and
@@ -166,26 +173,27 @@ pub trait RustExtensions {
 impl RustExtensions for RustExtensionsImpl {
     fn ping() {}
 
-    fn extension_types() -> Reply {
-        answer(|| host::extension_types().map(json))
+    fn component_types() -> Reply {
+        answer(|| host::component_types().map(json))
     }
 
     fn default_config(req: ConfigRequest) -> Reply {
-        answer(|| host::default_config(&req.extension_type).map(json))
+        answer(|| host::default_config(&req.kind, &req.component_type).map(json))
     }
 
     fn validate_config(req: ConfigRequest) -> Reply {
-        answer(|| host::validate_config(&req.extension_type, &req.config_json).map(json))
+        answer(|| host::validate_config(&req.kind, &req.component_type, &req.config_json).map(json))
     }
 
     fn dependencies(req: ConfigRequest) -> Reply {
-        answer(|| host::dependencies(&req.extension_type, &req.config_json).map(json))
+        answer(|| host::dependencies(&req.kind, &req.component_type, &req.config_json).map(json))
     }
 
     fn create_and_start(req: StartRequest) -> Reply {
         answer(|| {
             host::create_and_start(
-                &req.extension_type,
+                &req.kind,
+                &req.component_type,
                 &req.config_json,
                 &req.context_json,
                 &req.host_json,

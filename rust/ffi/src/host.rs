@@ -11,8 +11,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    extension_factories, find_extension_factory, scope, BoxFuture, ComponentId, CreateSettings,
-    ErasedExtension, Host, LifecycleContext, Meter, SpawnedTasks, Status, StatusReporter,
+    exporter_factories, extension_factories, find_exporter_factory, find_extension_factory, scope,
+    BoxFuture, ComponentId, CreateSettings, ErasedExtension, ErasedFactory, Host, LifecycleContext,
+    Meter, SpawnedTasks, Status, StatusReporter,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
@@ -528,39 +529,111 @@ async fn clean_up_in_scope(
     tasks.abort_all().await;
 }
 
-/// The registered extension types, sorted, each as
-/// `{"type":..,"stability":..,"factory":..,"sdk_version":..}`: the level the factory declares
-/// (named as Go's `component.StabilityLevel` reads it), its Rust path and the SDK version its
-/// registration recorded, which the Go module checks against the SDK version it speaks
+/// A component kind, as the boundary names it (`ConfigRequest::kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `extension`
+    Extension,
+    /// `exporter`
+    Exporter,
+}
+
+impl Kind {
+    /// The kind Go named; an unknown one is a Go bug, reported as such.
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "extension" => Ok(Self::Extension),
+            "exporter" => Ok(Self::Exporter),
+            _ => Err(Error::BadRequest {
+                what: "component kind",
+                reason: format!("unknown kind {name:?} (want \"extension\" or \"exporter\")"),
+            }),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Extension => "extension",
+            Self::Exporter => "exporter",
+        }
+    }
+}
+
+/// The registered component types of every kind, sorted by kind then type, each as
+/// `{"kind":..,"type":..,"stability":..,"factory":..,"sdk_version":..}` plus, for an
+/// exporter, `"signals":[..]`: the level the factory declares (named as Go's
+/// `component.StabilityLevel` reads it), its Rust path and the SDK version its registration
+/// recorded, which the Go module checks against the SDK version it speaks
 /// (docs/versioning.md). A malformed or duplicate type refuses the whole list.
-pub fn extension_types() -> Result<Vec<serde_json::Value>, Error> {
-    Ok(extension_factories()?
+pub fn component_types() -> Result<Vec<serde_json::Value>, Error> {
+    let describe = |kind: Kind, factory: &dyn ErasedFactory, sdk_version: &str| {
+        serde_json::json!({
+            "kind": kind.name(),
+            "type": factory.component_type(),
+            "stability": factory.stability(),
+            "factory": factory.factory_name(),
+            "sdk_version": sdk_version,
+        })
+    };
+    // "exporter" sorts before "extension"; each registry is sorted by type.
+    let mut types: Vec<serde_json::Value> = exporter_factories()?
         .iter()
         .map(|registration| {
-            let factory = registration.factory;
-            serde_json::json!({
-                "type": factory.component_type(),
-                "stability": factory.stability(),
-                "factory": factory.factory_name(),
-                "sdk_version": registration.sdk_version,
-            })
+            let mut entry = describe(
+                Kind::Exporter,
+                registration.factory,
+                registration.sdk_version,
+            );
+            entry["signals"] = serde_json::json!(registration.factory.signals());
+            entry
         })
-        .collect())
+        .collect();
+    types.extend(extension_factories()?.iter().map(|registration| {
+        describe(
+            Kind::Extension,
+            registration.factory,
+            registration.sdk_version,
+        )
+    }));
+    Ok(types)
 }
 
-/// The default config of `kind`.
-pub fn default_config(kind: &str) -> Result<serde_json::Value, Error> {
-    Ok(find_extension_factory(kind)?.default_config()?)
+/// The factory of `kind` and `component_type`, seen as what every kind has.
+fn find_factory(kind: &str, component_type: &str) -> Result<&'static dyn ErasedFactory, Error> {
+    Ok(match Kind::parse(kind)? {
+        Kind::Extension => find_extension_factory(component_type)?,
+        Kind::Exporter => find_exporter_factory(component_type)?,
+    })
 }
 
-/// The normalized form of a valid config of `kind`.
-pub fn validate_config(kind: &str, config_json: &str) -> Result<serde_json::Value, Error> {
-    Ok(find_extension_factory(kind)?.validate_config(config_json)?)
+/// The default config of `component_type` in `kind`.
+pub fn default_config(kind: &str, component_type: &str) -> Result<serde_json::Value, Error> {
+    Ok(find_factory(kind, component_type)?.default_config()?)
 }
 
-/// The extensions an instance of `kind` with this config depends on.
-pub fn dependencies(kind: &str, config_json: &str) -> Result<Vec<String>, Error> {
-    Ok(find_extension_factory(kind)?.dependencies(config_json)?)
+/// The normalized form of a valid config of `component_type` in `kind`.
+pub fn validate_config(
+    kind: &str,
+    component_type: &str,
+    config_json: &str,
+) -> Result<serde_json::Value, Error> {
+    Ok(find_factory(kind, component_type)?.validate_config(config_json)?)
+}
+
+/// The extensions an instance of the extension `component_type` with this config depends on.
+/// Only extensions have dependencies.
+pub fn dependencies(
+    kind: &str,
+    component_type: &str,
+    config_json: &str,
+) -> Result<Vec<String>, Error> {
+    if Kind::parse(kind)? != Kind::Extension {
+        return Err(Error::BadRequest {
+            what: "component kind",
+            reason: format!("only extensions have dependencies, not {kind}s"),
+        });
+    }
+    Ok(find_extension_factory(component_type)?.dependencies(config_json)?)
 }
 
 /// Creates and starts an instance; answers its handle and the instruments it declared. A
@@ -568,11 +641,18 @@ pub fn dependencies(kind: &str, config_json: &str) -> Result<Vec<String>, Error>
 /// `Extension` contract promises one).
 pub fn create_and_start(
     kind: &str,
+    component_type: &str,
     config_json: &str,
     context_json: &str,
     host_json: &str,
 ) -> Result<(u64, serde_json::Value), Error> {
-    let factory = find_extension_factory(kind)?;
+    if Kind::parse(kind)? != Kind::Extension {
+        return Err(Error::BadRequest {
+            what: "component kind",
+            reason: "exporter instances are not supported yet".to_owned(),
+        });
+    }
+    let factory = find_extension_factory(component_type)?;
     let call = call_context(context_json)?;
     let mut host: Host = parse("host info", host_json)?;
     let settings = CreateSettings::new(call.context.id.clone());

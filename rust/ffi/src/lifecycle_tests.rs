@@ -138,7 +138,8 @@ fn context(deadline_ms: Option<u64>, call: u64) -> String {
 
 fn start(config: &str, context_json: String) -> Reply {
     Rust::create_and_start(StartRequest {
-        extension_type: "test_lifecycle".to_owned(),
+        kind: "extension".to_owned(),
+        component_type: "test_lifecycle".to_owned(),
         config_json: config.to_owned(),
         context_json,
         host_json: "{}".to_owned(),

@@ -149,7 +149,8 @@ fn an_instance_logs_reports_and_measures_in_its_scope() {
     set_level("info");
     let _ = drain_scope(SCOPE);
     let reply = Rust::create_and_start(StartRequest {
-        extension_type: "test_telemetry".to_owned(),
+        kind: "extension".to_owned(),
+        component_type: "test_telemetry".to_owned(),
         config_json: "{}".to_owned(),
         context_json: json!({"id": {"type": "test_telemetry", "name": ""}, "scope": SCOPE})
             .to_string(),
@@ -474,7 +475,8 @@ fn a_failed_start_cleans_up_in_its_scope() {
     set_level("info");
     let scope = SCOPE + 6;
     let reply = Rust::create_and_start(StartRequest {
-        extension_type: "test_telemetry".to_owned(),
+        kind: "extension".to_owned(),
+        component_type: "test_telemetry".to_owned(),
         config_json: r#"{"fail_start": true}"#.to_owned(),
         context_json: json!({"id": {"type": "test_telemetry", "name": "f"}, "scope": scope})
             .to_string(),
@@ -512,7 +514,8 @@ fn rust_sample_logs_and_counts_requests() {
         .unwrap_or_default();
     let context = json!({"id": {"type": "rust_sample", "name": "t"}, "scope": scope}).to_string();
     let reply = Rust::create_and_start(StartRequest {
-        extension_type: "rust_sample".to_owned(),
+        kind: "extension".to_owned(),
+        component_type: "rust_sample".to_owned(),
         config_json: json!({"endpoint": format!("127.0.0.1:{port}")}).to_string(),
         context_json: context.clone(),
         host_json: "{}".to_owned(),
@@ -574,7 +577,7 @@ fn rust_sample_logs_and_counts_requests() {
 fn library_counters_count_boundary_calls() {
     let before = host::library_metrics();
     // Calls that change no shared state: other tests run meanwhile.
-    assert!(Rust::extension_types().ok);
+    assert!(Rust::component_types().ok);
     let refused = Rust::set_log_level(LevelRequest {
         level: "loud".to_owned(),
     });

@@ -86,7 +86,8 @@ fn context(deadline_ms: Option<u64>) -> String {
 
 fn start(kind: &str, config: &str, context_json: String) -> Reply {
     Rust::create_and_start(StartRequest {
-        extension_type: kind.to_owned(),
+        kind: "extension".to_owned(),
+        component_type: kind.to_owned(),
         config_json: config.to_owned(),
         context_json,
         host_json: r#"{"build":{"version":"1.2.3"},"extensions":[]}"#.to_owned(),
@@ -102,7 +103,8 @@ fn shutdown(handle: u64) -> Reply {
 
 fn config_request(kind: &str, config: &str) -> ConfigRequest {
     ConfigRequest {
-        extension_type: kind.to_owned(),
+        kind: "extension".to_owned(),
+        component_type: kind.to_owned(),
         config_json: config.to_owned(),
     }
 }
@@ -112,13 +114,14 @@ fn config_request(kind: &str, config: &str) -> ConfigRequest {
 /// SDK version its registration recorded (the one SDK, of this crate's version), which Go checks.
 #[test]
 fn registry_lists_linked_components() {
-    let reply = Rust::extension_types();
+    let reply = Rust::component_types();
     assert!(reply.ok, "{}", reply.error);
     let listed: serde_json::Value = serde_json::from_str(&reply.json).expect("JSON");
     let version = env!("CARGO_PKG_VERSION");
     let entry = |kind: &str, stability: &str, factory: &str| {
         serde_json::json!({
-            "type": kind, "stability": stability, "factory": factory, "sdk_version": version,
+            "kind": "extension", "type": kind, "stability": stability, "factory": factory,
+            "sdk_version": version,
         })
     };
     assert_eq!(
@@ -161,6 +164,21 @@ fn config_calls_answer_json_or_errors() {
 
     let reply = Rust::default_config(config_request("nope", ""));
     assert_eq!(reply.error, r#"unknown extension type "nope""#);
+
+    // Every lookup is by kind and type: rust_sample is no exporter.
+    let reply = Rust::default_config(ConfigRequest {
+        kind: "exporter".to_owned(),
+        ..config_request("rust_sample", "")
+    });
+    assert_eq!(reply.error, r#"unknown exporter type "rust_sample""#);
+    let reply = Rust::default_config(ConfigRequest {
+        kind: "receiver".to_owned(),
+        ..config_request("rust_sample", "")
+    });
+    assert_eq!(
+        reply.error,
+        r#"malformed component kind sent by Go: unknown kind "receiver" (want "extension" or "exporter")"#
+    );
 
     let reply = Rust::dependencies(config_request(
         "rust_sample",

@@ -29,7 +29,8 @@ fn lifecycle_churn_leaves_nothing() {
             r#"{"endpoint":"127.0.0.1:0","timeout_ms":1000}"#
         };
         let start = StartRequestView {
-            extension_type: StringView::of(b"rust_sample"),
+            kind: StringView::of(b"extension"),
+            component_type: StringView::of(b"rust_sample"),
             config_json: StringView::of(config.as_bytes()),
             context_json: StringView::of(context.as_bytes()),
             host_json: StringView::of(host.as_bytes()),

@@ -139,7 +139,8 @@ fn arbitrary_bytes_get_a_reply() {
             0
         }];
         let request = ConfigRequestView {
-            extension_type: StringView::of(kind),
+            kind: StringView::of(b"extension"),
+            component_type: StringView::of(kind),
             config_json: StringView::of(&input),
         };
         let ok = match exec % 4 {
@@ -149,7 +150,8 @@ fn arbitrary_bytes_get_a_reply() {
                 // Fuzz the context and host documents of a start that cannot bind anything.
                 let disabled = br#"{"enabled":false}"#;
                 let start = StartRequestView {
-                    extension_type: StringView::of(b"rust_sample"),
+                    kind: StringView::of(b"extension"),
+                    component_type: StringView::of(b"rust_sample"),
                     config_json: StringView::of(disabled),
                     context_json: StringView::of(&input),
                     host_json: StringView::of(&input),

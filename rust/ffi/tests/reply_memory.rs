@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 mod common;
 
-use common::{c_RustExtensions_extension_types, take, Slot};
+use common::{c_RustExtensions_component_types, take, Slot};
 
 struct Counting;
 
@@ -39,7 +39,7 @@ fn call_and_free() {
     // SAFETY: the export writes the reply and its storage pointer into `slot`; `take` reads it
     // and frees the storage exactly once, as the generated Go code does.
     let answer = unsafe {
-        c_RustExtensions_extension_types(&mut slot);
+        c_RustExtensions_component_types(&mut slot);
         take(slot)
     };
     assert!(answer.ok, "{}", answer.error);

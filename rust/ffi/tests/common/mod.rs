@@ -29,14 +29,16 @@ impl StringView {
 /// `ConfigRequestRef`.
 #[repr(C)]
 pub struct ConfigRequestView {
-    pub extension_type: StringView,
+    pub kind: StringView,
+    pub component_type: StringView,
     pub config_json: StringView,
 }
 
 /// `StartRequestRef`.
 #[repr(C)]
 pub struct StartRequestView {
-    pub extension_type: StringView,
+    pub kind: StringView,
+    pub component_type: StringView,
     pub config_json: StringView,
     pub context_json: StringView,
     pub host_json: StringView,
@@ -68,7 +70,7 @@ extern "C" {
     pub fn c_RustExtensions_default_config(slot: *mut Slot, params: *const *const c_void);
     pub fn c_RustExtensions_create_and_start(slot: *mut Slot, params: *const *const c_void);
     pub fn c_RustExtensions_shutdown(slot: *mut Slot, params: *const *const c_void);
-    pub fn c_RustExtensions_extension_types(slot: *mut Slot);
+    pub fn c_RustExtensions_component_types(slot: *mut Slot);
     pub fn c_RustExtensions_live_instances(slot: *mut Slot);
     pub fn otelcol_rust_drop_reply(storage: *mut c_void);
     /// rust2go 0.4.3's own drop, kept callable to show what it leaks.
