@@ -12,13 +12,17 @@ import (
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
-// Scenario: every crate under rust/components/ registers the extension type named like its
-// directory.
+// Scenario: every crate under rust/components/ registers a type named like its directory, of
+// any kind (package rustexporter checks its exporters' factories the same way).
 // Guarantees: the linker kept every registration in this Go binary (link-section registries
-// can silently come out empty in a Go link), and each type became a factory at the stability
-// level its Rust factory declares.
+// can silently come out empty in a Go link), and each extension type became a factory at the
+// stability level its Rust factory declares.
 func TestEveryRustComponentIsLinked(t *testing.T) {
 	entries, err := os.ReadDir("../../rust/components")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := rustffi.ComponentTypes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,18 +39,21 @@ func TestEveryRustComponentIsLinked(t *testing.T) {
 		declared[typ.Type] = typ.Stability
 	}
 	if len(factories) != len(declared) {
-		t.Fatalf("%d factories for the Rust types %v", len(factories), types)
+		t.Fatalf("%d factories for the Rust extension types %v", len(factories), types)
 	}
-	var linked []string
 	for _, factory := range factories {
 		name := factory.Type().String()
-		linked = append(linked, name)
 		if got := factory.Stability().String(); got != declared[name] {
 			t.Errorf("%s: stability %s, Rust declares %q", name, got, declared[name])
 		}
 	}
+	var linked []string
+	for _, typ := range all {
+		linked = append(linked, string(typ.Kind)+" "+typ.Type)
+	}
 	for _, entry := range entries {
-		if entry.IsDir() && !slices.Contains(linked, entry.Name()) {
+		found := slices.ContainsFunc(all, func(typ rustffi.ComponentType) bool { return typ.Type == entry.Name() })
+		if entry.IsDir() && !found {
 			t.Errorf("rust/components/%s is not linked into the Go binary (linked: %v)", entry.Name(), linked)
 		}
 	}

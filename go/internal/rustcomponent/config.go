@@ -57,7 +57,7 @@ func (c *Config) Merge(user map[string]any) {
 // rejects (print-config --validate=false shows those) is written as merged, as the user wrote
 // it.
 func (c Config) Marshal(conf *confmap.Conf) error {
-	normalized, err := rustffi.ValidateConfig(rustffi.Kind(c.kind), c.componentType, c.values)
+	normalized, err := rustffi.ValidateConfig(c.kind, c.componentType, c.values)
 	if err != nil {
 		return conf.Marshal(parsedValue(c.values))
 	}
@@ -69,7 +69,7 @@ func (c Config) Marshal(conf *confmap.Conf) error {
 // Unmarshal (a bare `rust_sample:` keeps the defaults) and configs built in code. An
 // extension's dependencies must be component ids.
 func (c *Config) Validate() error {
-	if _, err := rustffi.ValidateConfig(rustffi.Kind(c.kind), c.componentType, c.values); err != nil {
+	if _, err := rustffi.ValidateConfig(c.kind, c.componentType, c.values); err != nil {
 		return err
 	}
 	if c.kind != KindExtension {
@@ -82,7 +82,7 @@ func (c *Config) Validate() error {
 // Values returns the config as Rust normalized it, a fresh copy (see Marshal), or nil if Rust
 // rejects it (Validate says why). Integers are int64, or uint64 above the int64 range.
 func (c *Config) Values() map[string]any {
-	normalized, err := rustffi.ValidateConfig(rustffi.Kind(c.kind), c.componentType, c.values)
+	normalized, err := rustffi.ValidateConfig(c.kind, c.componentType, c.values)
 	if err != nil {
 		return nil
 	}

@@ -89,7 +89,7 @@ func (i *Instance) Start(ctx context.Context, host component.Host) error {
 	}
 	// Opened first: the Rust factory's create already logs in the instance's scope.
 	scope := rusttelemetry.Open(i.telemetry)
-	handle, instruments, err := rustffi.CreateAndStart(ctx, rustffi.Kind(i.kind), rustID(i.id), scope.Token(), i.config.values, i.hostInfo(host))
+	handle, instruments, err := rustffi.CreateAndStart(ctx, i.kind, rustID(i.id), scope.Token(), i.config.values, i.hostInfo(host))
 	if handle == 0 {
 		scope.Close() // writes what the failed create or start logged
 		return i.Errorf("%w", err)

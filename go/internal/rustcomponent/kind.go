@@ -1,10 +1,12 @@
 package rustcomponent
 
+import "github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
+
 // Kind is the kind of a Rust component, as the boundary names it.
-type Kind string
+type Kind = rustffi.Kind
 
 // The kinds Go wraps.
 const (
-	KindExtension Kind = "extension"
-	KindExporter  Kind = "exporter"
+	KindExtension = rustffi.KindExtension
+	KindExporter  = rustffi.KindExporter
 )
