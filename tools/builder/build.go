@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -51,6 +53,7 @@ func build(opts options, progress io.Writer) (_ string, err error) {
 		crate     rustCrate
 		archive   string
 		digest    string
+		crates    []moduleCrates
 		types     []rustType
 		module    goModule
 		factories []goFactory
@@ -87,8 +90,9 @@ func build(opts options, progress io.Writer) (_ string, err error) {
 		{name: "generate the Rust crate", run: func() error {
 			return crate.generate(m, repo)
 		}},
-		{name: "resolve the Rust crates (one SDK)", run: func() error {
-			return crate.resolve(m, repo, log)
+		{name: "resolve the Rust crates (one SDK)", run: func() (err error) {
+			crates, err = crate.resolve(m, repo, log)
+			return err
 		}},
 		{name: "build the Rust crate (cargo)", logged: true, run: func() (err error) {
 			if archive, err = crate.build(m, log); err != nil {
@@ -97,15 +101,25 @@ func build(opts options, progress io.Writer) (_ string, err error) {
 			digest, err = fileDigest(archive)
 			return err
 		}},
-		{name: "list the Rust extension types", run: func() (err error) {
+		{name: "list the Rust component types", run: func() (err error) {
 			if module, err = readGoModule(repo); err != nil {
 				return err
 			}
-			types, err = listRustTypes(module, archive, digest, log)
-			return err
+			registered, err := listRustTypes(module, archive, digest, log)
+			if err != nil {
+				return err
+			}
+			var notes []string
+			if types, notes, err = selectTypes(m, crates, registered); err != nil {
+				return err
+			}
+			for _, note := range notes {
+				log.Note(progress, "builder: note: "+note+"\n")
+			}
+			return nil
 		}},
 		{name: "generate the Go factories and ocb's manifest", run: func() error {
-			factories = newGoFactories(m, typeNames(types))
+			factories = newGoFactories(m, types)
 			for _, factory := range factories {
 				if err := factory.generate(m, module); err != nil {
 					return err
@@ -191,6 +205,13 @@ func (l *buildLog) StartStep(header string) {
 	l.stepStart = l.written
 }
 
+// Note writes a line of the builder's own to progress and the file.
+func (l *buildLog) Note(progress io.Writer, line string) {
+	fmt.Fprint(progress, line)
+	n, _ := l.file.WriteString(line)
+	l.written += int64(n)
+}
+
 // ShowStepEnd writes the last lines of the current step's output to w, saying where the rest is.
 func (l *buildLog) ShowStepEnd(w io.Writer, lines int) {
 	output := make([]byte, l.written-l.stepStart)
@@ -242,22 +263,8 @@ func linkEnv(archive string) []string {
 // so without a flag that changes with it a rebuilt archive could leave the link up to date.
 func digestFlag(digest string) string { return "-X=" + digestVariable + "=" + digest }
 
-// rustType is an extension type the archive registers, as go/internal/cmd/rusttypes prints it.
-type rustType struct {
-	Type      string `json:"type"`
-	Stability string `json:"stability"` // as the collector names it: "Development", "Alpha"...
-}
-
-func typeNames(types []rustType) []string {
-	names := make([]string, 0, len(types))
-	for _, typ := range types {
-		names = append(names, typ.Type)
-	}
-	return names
-}
-
 // listRustTypes links the archive into go/internal/cmd/rusttypes and runs it: the registry
-// itself says which types the distribution has (and rejects duplicates).
+// itself says which types of which kinds the archive has (and rejects duplicates).
 func listRustTypes(module goModule, archive, digest string, log io.Writer) ([]rustType, error) {
 	cmd := exec.Command("go", "-C", module.Dir, "run", "-tags", distributionTag,
 		"-ldflags="+digestFlag(digest), "./internal/cmd/rusttypes")
@@ -274,9 +281,6 @@ func listRustTypes(module goModule, archive, digest string, log io.Writer) ([]ru
 	var types []rustType
 	if err := json.Unmarshal(out, &types); err != nil {
 		return nil, fmt.Errorf("unexpected output %q: %w", out, err)
-	}
-	if len(types) == 0 {
-		return nil, fmt.Errorf("the cargo modules register no extension (is each one an otelcol-rust component with register_extension!?)")
 	}
 	return types, nil
 }
@@ -311,29 +315,61 @@ func checkComponents(binary string, types []rustType) error {
 	return nil
 }
 
-// checkListed checks the output of `components` (the collector's YAML) against the types.
+// checkListed checks the output of `components` (the collector's YAML) against the types: an
+// extension at its stability level, an exporter with its signals at its level and no other.
 func checkListed(components []byte, types []rustType) error {
+	type entry struct {
+		Name      string            `yaml:"name"`
+		Stability map[string]string `yaml:"stability"`
+	}
 	var listed struct {
-		Extensions []struct {
-			Name      string            `yaml:"name"`
-			Stability map[string]string `yaml:"stability"`
-		} `yaml:"extensions"`
+		Extensions []entry `yaml:"extensions"`
+		Exporters  []entry `yaml:"exporters"`
 	}
 	if err := yaml.Unmarshal(components, &listed); err != nil {
 		return err
 	}
-	stability := map[string]string{}
-	for _, extension := range listed.Extensions {
-		stability[extension.Name] = extension.Stability["extension"]
-	}
+	byKind := map[string][]entry{"extension": listed.Extensions, "exporter": listed.Exporters}
 	for _, typ := range types {
-		got, ok := stability[typ.Type]
-		switch {
-		case !ok:
-			return fmt.Errorf("the Rust extension %q is not listed", typ.Type)
-		case got != typ.Stability:
-			return fmt.Errorf("the Rust extension %q is listed at stability %q, its crate declares %q", typ.Type, got, typ.Stability)
+		i := slices.IndexFunc(byKind[typ.Kind], func(e entry) bool { return e.Name == typ.Type })
+		if i < 0 {
+			return fmt.Errorf("the Rust %s %q is not listed", typ.Kind, typ.Type)
+		}
+		// An extension's one level is listed under "extension"; an exporter's per signal,
+		// "Undefined" for a signal it does not support.
+		want := map[string]string{"extension": typ.Stability}
+		if typ.Kind == "exporter" {
+			want = map[string]string{}
+			for _, signal := range []string{"traces", "metrics", "logs"} {
+				want[signal] = "Undefined"
+				if slices.Contains(typ.Signals, signal) {
+					want[signal] = typ.Stability
+				}
+			}
+		}
+		if got := byKind[typ.Kind][i].Stability; !maps.Equal(got, want) {
+			return fmt.Errorf("the Rust %s %q is listed at stability %s, its crate declares %s", typ.Kind, typ.Type, levels(got), levels(want))
 		}
 	}
 	return nil
+}
+
+// levels renders stability levels by signal ("traces: Alpha, logs: Alpha"), or the one level
+// of an extension ("Alpha").
+func levels(stability map[string]string) string {
+	if level, ok := stability["extension"]; ok && len(stability) == 1 {
+		return fmt.Sprintf("%q", level)
+	}
+	var parts []string
+	for _, signal := range []string{"traces", "metrics", "logs"} {
+		if level, ok := stability[signal]; ok {
+			parts = append(parts, signal+": "+level)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(stability)) {
+		if !slices.Contains([]string{"traces", "metrics", "logs"}, key) {
+			parts = append(parts, key+": "+stability[key])
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// components is `components` output of a collector with two Rust extensions and a Go one, as
-// the collector (otelcol v0.164.0) prints it.
+// components is `components` output of a collector with two Rust extensions and a Go one, and
+// a Rust exporter (traces and logs) beside a Go one, as the collector (otelcol v0.164.0)
+// prints it.
 const components = `buildinfo:
     command: otelcol-rust
     version: 0.1.0-dev
@@ -21,6 +22,19 @@ receivers:
         logs: Stable
         metrics: Stable
         traces: Stable
+exporters:
+    - name: debug
+      module: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0
+      stability:
+        logs: Alpha
+        metrics: Alpha
+        traces: Alpha
+    - name: rust_chaos
+      module: example.com/dist/rustfactories/exporter/rust_chaos v0.0.0
+      stability:
+        logs: Beta
+        metrics: Undefined
+        traces: Beta
 extensions:
     - name: rust_chaos
       module: example.com/dist/rustfactories/rust_chaos v0.0.0
@@ -36,18 +50,26 @@ extensions:
         extension: Beta
 `
 
-// Guarantees: the builder's last step accepts a binary only if it lists every Rust type at the
-// stability level the type's crate declares, and says which type is wrong and how.
+// Guarantees: the builder's last step accepts a binary only if it lists every Rust type of its
+// kind at the stability level the type's crate declares (an exporter's for exactly its
+// signals), and says which type is wrong and how. A type in two kinds is checked in each.
 func TestCheckListed(t *testing.T) {
-	sample := rustType{Type: "rust_sample", Stability: "Development"}
+	sample := rustType{Kind: "extension", Type: "rust_sample", Stability: "Development"}
+	chaosExporter := rustType{Kind: "exporter", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "logs"}}
 	for _, tc := range []struct {
 		name  string
 		types []rustType
 		want  string // error text; empty for none
 	}{
-		{"all listed as declared", []rustType{{Type: "rust_chaos", Stability: "Alpha"}, sample}, ""},
-		{"a type missing", []rustType{sample, {Type: "rust_gone", Stability: "Development"}}, `the Rust extension "rust_gone" is not listed`},
-		{"another level", []rustType{{Type: "rust_chaos", Stability: "Beta"}}, `the Rust extension "rust_chaos" is listed at stability "Alpha", its crate declares "Beta"`},
+		{"all listed as declared", []rustType{{Kind: "extension", Type: "rust_chaos", Stability: "Alpha"}, sample}, ""},
+		{"a type missing", []rustType{sample, {Kind: "extension", Type: "rust_gone", Stability: "Development"}}, `the Rust extension "rust_gone" is not listed`},
+		{"another level", []rustType{{Kind: "extension", Type: "rust_chaos", Stability: "Beta"}}, `the Rust extension "rust_chaos" is listed at stability "Alpha", its crate declares "Beta"`},
+		{"an exporter and an extension of one type", []rustType{{Kind: "extension", Type: "rust_chaos", Stability: "Alpha"}, chaosExporter}, ""},
+		{"an exporter listed only as an extension", []rustType{{Kind: "exporter", Type: "rust_sample", Stability: "Development", Signals: []string{"logs"}}}, `the Rust exporter "rust_sample" is not listed`},
+		{"an exporter at another level", []rustType{{Kind: "exporter", Type: "rust_chaos", Stability: "Alpha", Signals: []string{"traces", "logs"}}},
+			`the Rust exporter "rust_chaos" is listed at stability {traces: Beta, metrics: Undefined, logs: Beta}, its crate declares {traces: Alpha, metrics: Undefined, logs: Alpha}`},
+		{"an exporter without a signal it declares", []rustType{{Kind: "exporter", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "metrics", "logs"}}},
+			`the Rust exporter "rust_chaos" is listed at stability {traces: Beta, metrics: Undefined, logs: Beta}, its crate declares {traces: Beta, metrics: Beta, logs: Beta}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkListed([]byte(components), tc.types)

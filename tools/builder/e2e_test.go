@@ -44,7 +44,7 @@ func TestBuildExampleDistribution(t *testing.T) {
 		"builder: [2/8] generate the Rust crate\n" +
 		"builder: [3/8] resolve the Rust crates (one SDK)\n" +
 		"builder: [4/8] build the Rust crate (cargo)\n" +
-		"builder: [5/8] list the Rust extension types\n" +
+		"builder: [5/8] list the Rust component types\n" +
 		"builder: [6/8] generate the Go factories and ocb's manifest\n" +
 		"builder: [7/8] build the collector (ocb)\n" +
 		"builder: [8/8] check the binary's components\n"
@@ -173,7 +173,7 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 	var progress bytes.Buffer
 	_, err = build(options{Manifest: manifest, Repo: repo}, &progress)
 	for _, want := range []string{
-		"step 5/8 (list the Rust extension types) failed:",
+		"step 5/8 (list the Rust component types) failed:",
 		`extension type "rust_sample" is registered more than once: by `,
 		"rust_sample::",
 		"duplicate_sample::ImpostorFactory",
@@ -186,7 +186,7 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 	progress.Reset()
 	_, err = build(options{Manifest: manifest, Repo: repo, Verbose: true}, &progress)
 	const refusal = `extension type "rust_sample" is registered more than once`
-	if err == nil || !strings.HasPrefix(err.Error(), "step 5/8 (list the Rust extension types) failed:") || strings.Contains(err.Error(), refusal) || strings.Count(progress.String(), refusal) != 1 {
+	if err == nil || !strings.HasPrefix(err.Error(), "step 5/8 (list the Rust component types) failed:") || strings.Contains(err.Error(), refusal) || strings.Count(progress.String(), refusal) != 1 {
 		t.Errorf("with -v the refusal is not shown once:\nerror: %v\nprogress:\n%s", err, tail(progress.String(), 30))
 	}
 }

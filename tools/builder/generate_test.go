@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,8 +47,14 @@ func TestGeneratedRustCrate(t *testing.T) {
 	if err := crate.generate(m, repo); err != nil {
 		t.Fatal(err)
 	}
-	if err := crate.resolve(m, repo, io.Discard); err != nil {
+	crates, err := crate.resolve(m, repo, io.Discard)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Whose factories are whose: each module's own library crate, by rustc's name for it,
+	// and what it brings in.
+	if len(crates) != 2 || crates[0].Own != "my_ext" || crates[1].Own != "custom_name" || !slices.Contains(crates[1].Brought, "custom_name") {
+		t.Errorf("module crates %+v", crates)
 	}
 	cargoToml := read(t, filepath.Join(crate.Dir, "Cargo.toml"))
 	for _, want := range []string{
@@ -78,12 +85,17 @@ func TestGeneratedRustCrate(t *testing.T) {
 }
 
 // Guarantees: ocb gets the Go modules as written, one generated factory module per Rust type in
-// place of the cargo modules, cgo on, the distribution build tag, and replaces for this
-// repository's Go module and the modules it replaces itself.
+// place of the cargo modules, in the section of its kind (an extension's calls
+// rustextension.NewFactory, an exporter's rustexporter.NewFactory; one type may be both), cgo
+// on, the distribution build tag, and replaces for this repository's Go module and the
+// modules it replaces itself.
 func TestOCBManifest(t *testing.T) {
 	repo := repoRoot(t)
 	path := writeManifest(t, distHeader+"  build_tags: netgo osusergo\n  version: 1.0\n"+`extensions:
   - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
+  - cargo: 'my-ext = { path = "my_ext" }'
+exporters:
+  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0
   - cargo: 'my-ext = { path = "my_ext" }'
 replaces:
   - example.com/a => ../a
@@ -97,7 +109,11 @@ replaces:
 	if err != nil {
 		t.Fatal(err)
 	}
-	factories := newGoFactories(m, []string{"my_ext", "my_ext_two"})
+	factories := newGoFactories(m, []rustType{
+		{Kind: "exporter", Type: "my_ext", Signals: []string{"logs"}},
+		{Kind: "extension", Type: "my_ext"},
+		{Kind: "extension", Type: "my_ext_two"},
+	})
 	for _, factory := range factories {
 		if err := factory.generate(m, module); err != nil {
 			t.Fatal(err)
@@ -118,6 +134,7 @@ replaces:
 			OutputPath string `yaml:"output_path"`
 		} `yaml:"dist"`
 		Extensions []map[string]string `yaml:"extensions"`
+		Exporters  []map[string]string `yaml:"exporters"`
 		Replaces   []string            `yaml:"replaces"`
 	}
 	if err := yaml.Unmarshal(out, &got); err != nil {
@@ -129,22 +146,37 @@ replaces:
 	if !got.Dist.CgoEnabled || got.Dist.BuildTags != "netgo,osusergo,otelcolrust_distribution" || got.Dist.OutputPath != m.OutputPath {
 		t.Errorf("dist %+v", got.Dist)
 	}
-	wantExtensions := []string{
-		"go.opentelemetry.io/collector/extension/zpagesextension v0.164.0",
-		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext v0.0.0",
-		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext_two v0.0.0",
-	}
-	if len(got.Extensions) != len(wantExtensions) {
-		t.Fatalf("extensions %v", got.Extensions)
-	}
-	for i, want := range wantExtensions {
-		if got.Extensions[i]["gomod"] != want {
-			t.Errorf("extensions[%d] = %v, want gomod %s", i, got.Extensions[i], want)
+	for section, want := range map[string][]string{
+		"extensions": {
+			"go.opentelemetry.io/collector/extension/zpagesextension v0.164.0",
+			"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext v0.0.0",
+			"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext_two v0.0.0",
+		},
+		"exporters": {
+			"go.opentelemetry.io/collector/exporter/debugexporter v0.164.0",
+			"go.opentelemetry.io/collector/cmd/builder/rustfactories/exporter/my_ext v0.0.0",
+		},
+	} {
+		modules := map[string][]map[string]string{"extensions": got.Extensions, "exporters": got.Exporters}[section]
+		var gomods, names []string
+		for _, module := range modules {
+			gomods = append(gomods, module["gomod"])
+			if module["name"] != "" {
+				names = append(names, module["name"])
+			}
+		}
+		if !slices.Equal(gomods, want) {
+			t.Errorf("%s: %v, want gomod %v", section, modules, want)
+		}
+		// ocb imports each under its name: the same type in two kinds needs two.
+		if wantNames := map[string][]string{"extensions": {"rustextension_my_ext", "rustextension_my_ext_two"}, "exporters": {"rustexporter_my_ext"}}[section]; !slices.Equal(names, wantNames) {
+			t.Errorf("%s: import names %v, want %v", section, names, wantNames)
 		}
 	}
 	for _, want := range []string{
 		"example.com/a => ../a",
-		"go.opentelemetry.io/collector/cmd/builder/rustfactories/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "my_ext") + "\"",
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "extension", "my_ext") + "\"",
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/exporter/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "exporter", "my_ext") + "\"",
 		"github.com/otelcol-rust/otelcol-rust/go => " + filepath.Join(repo, "go"),
 		"github.com/ihciah/rust2go => " + filepath.Join(repo, "third_party", "rust2go"),
 	} {
@@ -152,9 +184,27 @@ replaces:
 			t.Errorf("replaces %v lack %q", got.Replaces, want)
 		}
 	}
-	factory := read(t, filepath.Join(m.OutputPath, "rustfactories", "my_ext_two", "factory.go"))
-	if !strings.Contains(factory, "package rustfactory") || !strings.Contains(factory, `return rustextension.NewFactory("my_ext_two")`) {
-		t.Errorf("factory.go:\n%s", factory)
+	for dir, want := range map[string][]string{
+		filepath.Join("extension", "my_ext_two"): {
+			`"go.opentelemetry.io/collector/extension"`, `"github.com/otelcol-rust/otelcol-rust/go/rustextension"`,
+			`func NewFactory() extension.Factory { return rustextension.NewFactory("my_ext_two") }`,
+		},
+		filepath.Join("exporter", "my_ext"): {
+			`"go.opentelemetry.io/collector/exporter"`, `"github.com/otelcol-rust/otelcol-rust/go/rustexporter"`,
+			`func NewFactory() exporter.Factory { return rustexporter.NewFactory("my_ext") }`,
+		},
+	} {
+		factory := read(t, filepath.Join(m.OutputPath, "rustfactories", dir, "factory.go"))
+		for _, want := range append(want, "package rustfactory") {
+			if !strings.Contains(factory, want) {
+				t.Errorf("%s/factory.go lacks %s:\n%s", dir, want, factory)
+			}
+		}
+		goMod := read(t, filepath.Join(m.OutputPath, "rustfactories", dir, "go.mod"))
+		collector := strings.Trim(want[0], `"`)
+		if !strings.Contains(goMod, "\t"+collector+" "+module.Requires[collector]+"\n") {
+			t.Errorf("%s/go.mod does not require %s at %s:\n%s", dir, collector, module.Requires[collector], goMod)
+		}
 	}
 }
 

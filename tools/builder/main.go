@@ -6,11 +6,14 @@
 //	extensions:
 //	  - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
 //	  - cargo: 'rust-sample = { path = "../rust/components/rust_sample" }'
+//	exporters:
+//	  - cargo: 'rust-otlphttp = { path = "../rust/components/rust_otlphttp" }'
 //
 // The builder validates the manifest, generates the distribution's one Rust staticlib (the
 // boundary plus every cargo module), makes its crate graph hold one SDK (the checkout's),
-// builds it, generates a Go factory module per Rust extension type, then runs ocb (pinned in
-// this module's go.mod) with cgo on and the archive in the link. It prints one line per step;
+// builds it, lists the component types each module registers (a module must register one of
+// the kind of each section it is listed in), generates a Go factory module per Rust type, then
+// runs ocb (pinned in this module's go.mod) with cgo on and the archive in the link. It prints one line per step;
 // cargo's, go's and ocb's output goes to OUTPUT/build.log (-v shows it too).
 // See docs/distribution.md.
 package main

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -29,16 +30,41 @@ type Manifest struct {
 	doc map[string]any
 }
 
-// CargoModule is one `cargo:` module: a Cargo dependency line, kept verbatim.
+// CargoModule is one crate the manifest lists as a `cargo:` module: a Cargo dependency line,
+// kept verbatim. A crate is listed at most once per section; a crate registering components
+// of several kinds may be listed in each of their sections (Listings), but it is one
+// dependency of the generated crate.
 type CargoModule struct {
-	Where string // "extensions[1]"
+	Where string // its first listing: "extensions[1]"
 	Pos   string // "manifest.yaml:12:5"
-	Text  string // the line as written
+	// Listings are the places the crate is listed, one per section, in the manifest's order
+	// (the first is Where and Pos).
+	Listings []Listing
+	Text     string // the line as written
 	// Line is Text with a relative `path` made absolute: what goes into the generated Cargo.toml.
 	Line    string
 	Key     string // the dependency key: the crate's name in Rust code (with - for _)
 	Package string // the crate's package name (`package = ...`, or Key)
 	Path    string // a path dependency's directory, absolute; "" for others
+	// spec is the parsed dependency with a relative path made absolute: two listings of one
+	// crate must agree on it.
+	spec any
+}
+
+// Listing is one place a cargo module is listed: the section names the kind of the
+// components the crate must register and the distribution takes from it.
+type Listing struct {
+	Section string // "exporters"
+	Where   string // "exporters[0]"
+	Pos     string // "manifest.yaml:20:5"
+}
+
+// Kind is the component kind the section lists, as the Rust registry names it ("exporter").
+func (l Listing) Kind() string { return sectionKinds[l.Section] }
+
+// Describe names the listing the way every error does.
+func (l Listing) Describe(m CargoModule) string {
+	return fmt.Sprintf("%s (%s, crate %s)", l.Where, l.Pos, m.Package)
 }
 
 // Describe names the module the way every error does.
@@ -46,8 +72,16 @@ func (m CargoModule) Describe() string {
 	return fmt.Sprintf("%s (%s, crate %s)", m.Where, m.Pos, m.Package)
 }
 
-// The module lists of an ocb manifest. Rust crates can only be extensions for now.
+// The module lists of an ocb manifest.
 var moduleSections = []string{"extensions", "receivers", "processors", "exporters", "connectors", "providers", "converters"}
+
+// sectionKinds are the sections cargo modules may be listed in, with the component kind each
+// lists, as the Rust registry names it. Rust receivers, processors and connectors are not
+// supported yet.
+var sectionKinds = map[string]string{"extensions": "extension", "exporters": "exporter"}
+
+// kindSections is sectionKinds reversed.
+var kindSections = map[string]string{"extension": "extensions", "exporter": "exporters"}
 
 // boundaryCrate is added to every generated crate by the builder itself.
 const boundaryCrate = "otelcol-rust-ffi"
@@ -168,15 +202,15 @@ func (v *validator) readModules(section string, list *yaml.Node) {
 			v.fail(item, where, "has both gomod and cargo; a module is either a Go module or a Rust crate")
 		case gomod == nil && cargo == nil:
 			v.fail(item, where, "has neither gomod nor cargo")
-		case cargo != nil && section != "extensions":
-			v.fail(cargo, where, "cargo modules can only be extensions for now (Rust %s are not supported yet)", section)
+		case cargo != nil && sectionKinds[section] == "":
+			v.fail(cargo, where, "cargo modules can only be extensions or exporters for now (Rust %s are not supported yet)", section)
 		case cargo != nil:
-			v.readCargo(item, cargo, where)
+			v.readCargo(item, cargo, section, where)
 		}
 	}
 }
 
-func (v *validator) readCargo(item, cargo *yaml.Node, where string) {
+func (v *validator) readCargo(item, cargo *yaml.Node, section, where string) {
 	for i := 0; i < len(item.Content); i += 2 {
 		if key := item.Content[i].Value; key != "cargo" {
 			v.fail(item.Content[i], where, "%q does not apply to a cargo module; everything about the crate goes in the cargo line", key)
@@ -188,12 +222,24 @@ func (v *validator) readCargo(item, cargo *yaml.Node, where string) {
 		v.fail(cargo, where, "cargo: %v", err)
 		return
 	}
-	module.Where, module.Pos = where, v.pos(item)
-	for _, seen := range v.manifest.Cargo {
-		if seen.Package == module.Package || seen.Key == module.Key {
-			v.fail(cargo, where, "crate %s is already listed at %s (a crate registers its types once)", module.Package, seen.Where)
-			return
+	listing := Listing{Section: section, Where: where, Pos: v.pos(item)}
+	module.Where, module.Pos, module.Listings = listing.Where, listing.Pos, []Listing{listing}
+	for i := range v.manifest.Cargo {
+		seen := &v.manifest.Cargo[i]
+		if seen.Package != module.Package && seen.Key != module.Key {
+			continue
 		}
+		same := slices.IndexFunc(seen.Listings, func(l Listing) bool { return l.Section == section })
+		switch {
+		case same >= 0:
+			v.fail(cargo, where, "crate %s is already listed at %s (a crate registers its types once)", module.Package, seen.Listings[same].Where)
+		case seen.Key != module.Key || !reflect.DeepEqual(seen.spec, module.spec):
+			// One crate is one dependency of the generated crate: it cannot be two.
+			v.fail(cargo, where, "crate %s is listed at %s as %s; a crate listed in several sections is one dependency, so write the same line in each", module.Package, seen.Where, seen.Text)
+		default:
+			seen.Listings = append(seen.Listings, listing)
+		}
+		return
 	}
 	v.manifest.Cargo = append(v.manifest.Cargo, module)
 }
@@ -230,9 +276,13 @@ func parseCargoLine(text, baseDir string) (CargoModule, error) {
 			if err := module.checkTable(spec, baseDir); err != nil {
 				return CargoModule{}, err
 			}
+			if module.Path != "" {
+				spec["path"] = module.Path
+			}
 		default:
 			return CargoModule{}, fmt.Errorf("%s: want a version string or an inline table, got %T", key, spec)
 		}
+		module.spec = spec
 	}
 	if module.Package == boundaryCrate {
 		return CargoModule{}, fmt.Errorf("%s is added by the builder itself; list component crates only", boundaryCrate)

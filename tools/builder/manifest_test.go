@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,7 +107,17 @@ func TestManifestErrors(t *testing.T) {
 		{
 			name: "cargo outside extensions",
 			body: distHeader + "receivers:\n  - cargo: 'my-ext = \"1\"'\n",
-			want: "manifest.yaml:5:12: receivers[0]: cargo modules can only be extensions for now (Rust receivers are not supported yet)",
+			want: "manifest.yaml:5:12: receivers[0]: cargo modules can only be extensions or exporters for now (Rust receivers are not supported yet)",
+		},
+		{
+			name: "the same crate twice in a second section",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = { path = \"my_ext\" }'\nexporters:\n  - cargo: 'my-ext = { path = \"my_ext\" }'\n  - cargo: 'my-ext = { path = \"my_ext\" }'\n",
+			want: "manifest.yaml:8:12: exporters[1]: crate my-ext is already listed at exporters[0] (a crate registers its types once)",
+		},
+		{
+			name: "one crate written two ways in two sections",
+			body: distHeader + "extensions:\n  - cargo: 'my-ext = { path = \"my_ext\" }'\nexporters:\n  - cargo: 'my-ext = { path = \"my_ext\", features = [\"x\"] }'\n",
+			want: "manifest.yaml:7:12: exporters[0]: crate my-ext is listed at extensions[0] as my-ext = { path = \"my_ext\" }; a crate listed in several sections is one dependency, so write the same line in each",
 		},
 		{
 			name: "a Go-only key on a cargo module",
@@ -201,5 +212,42 @@ extensions:
 	}
 	if telemetry := m.doc["telemetry"].(map[string]any); telemetry["path"] != filepath.Join(filepath.Dir(dir), "telemetry") {
 		t.Errorf("telemetry module for ocb: %v", telemetry)
+	}
+}
+
+// Guarantees: a crate registering components of two kinds may be listed under both sections,
+// written alike (a relative path and the same directory written absolute count as alike): it
+// is one module, one dependency of the generated crate, with both listings kept for the kind
+// checks; a crate under exporters: alone is one exporter listing.
+func TestManifestCrateInTwoSections(t *testing.T) {
+	path := writeManifest(t, distHeader+`extensions:
+  - cargo: 'my-ext = { path = "my_ext" }'
+exporters:
+  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0
+  - cargo: 'my-ext = { path = "MY_EXT" }'
+  - cargo: 'other-ext = "0.3"'
+`)
+	abs := filepath.Join(filepath.Dir(path), "my_ext")
+	if err := os.WriteFile(path, []byte(strings.Replace(read(t, path), "MY_EXT", abs, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Cargo) != 2 {
+		t.Fatalf("cargo modules: %+v", m.Cargo)
+	}
+	both, exporter := m.Cargo[0], m.Cargo[1]
+	want := []Listing{{"extensions", "extensions[0]", path + ":5:5"}, {"exporters", "exporters[1]", path + ":8:5"}}
+	if !slices.Equal(both.Listings, want) || both.Where != "extensions[0]" || both.Line != `my-ext = { path = "`+abs+`" }` {
+		t.Errorf("module in two sections: %+v, want listings %+v", both, want)
+	}
+	if want := []Listing{{"exporters", "exporters[2]", path + ":9:5"}}; !slices.Equal(exporter.Listings, want) || exporter.Listings[0].Kind() != "exporter" {
+		t.Errorf("exporter module: %+v, want listings %+v", exporter, want)
+	}
+	exporters := m.doc["exporters"].([]any)
+	if len(exporters) != 1 || exporters[0].(map[string]any)["gomod"] != "go.opentelemetry.io/collector/exporter/debugexporter v0.164.0" {
+		t.Errorf("Go modules for ocb: %v", exporters)
 	}
 }

@@ -41,6 +41,13 @@ type cargoPackage struct {
 	Source       string            `json:"source"` // "" for a path package
 	ManifestPath string            `json:"manifest_path"`
 	Dependencies []cargoDependency `json:"dependencies"`
+	Targets      []cargoTarget     `json:"targets"`
+}
+
+// cargoTarget is one of a package's targets (its library, binaries, tests...).
+type cargoTarget struct {
+	Name string   `json:"name"`
+	Kind []string `json:"kind"` // "lib", "rlib", "proc-macro", "bin"...
 }
 
 // cargoDependency is a dependency as its package declares it.

@@ -73,30 +73,35 @@ func (c rustCrate) writeCargoToml(m *Manifest, repo string, gitPatches []string)
 // refuses before anything is compiled; then it writes lib.rs, which names each module's crate
 // as Rust code sees it: the dependency key if it renames the package, otherwise the package's
 // library name, which need not be the package name (`[lib] name = "..."`).
-func (c rustCrate) resolve(m *Manifest, repo string, log io.Writer) error {
+// It returns the crates each module brings in, which tell whose factories are whose.
+func (c rustCrate) resolve(m *Manifest, repo string, log io.Writer) ([]moduleCrates, error) {
 	sdkDir := filepath.Join(repo, "rust", "sdk")
 	md, err := c.metadata(m, sdkDir, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	plan, err := planOneSDK(md, m.Cargo, filepath.Join(sdkDir, "Cargo.toml"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(plan.Patches) > 0 {
 		if err := c.writeCargoToml(m, repo, plan.Patches); err != nil {
-			return err
+			return nil, err
 		}
 		if md, err = c.metadata(m, sdkDir, log); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := checkOneSDK(md, plan.SDK); err != nil {
-		return fmt.Errorf("after redirecting %s to the distribution's: %w", strings.Join(plan.Patches, ", "), err)
+		return nil, fmt.Errorf("after redirecting %s to the distribution's: %w", strings.Join(plan.Patches, ", "), err)
 	}
 	ids, err := md.moduleIDs(m.Cargo)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	crates, err := md.moduleCrates(m.Cargo)
+	if err != nil {
+		return nil, err
 	}
 	root := md.node(md.Resolve.Root)
 	names := map[string]string{} // cargo module key -> extern crate name
@@ -107,7 +112,7 @@ func (c rustCrate) resolve(m *Manifest, repo string, log io.Writer) error {
 			}
 		}
 	}
-	return writeIfChanged(filepath.Join(c.Dir, "lib.rs"), []byte(c.libRs(m, names)))
+	return crates, writeIfChanged(filepath.Join(c.Dir, "lib.rs"), []byte(c.libRs(m, names)))
 }
 
 // metadata runs cargo metadata on the crate. Cargo's messages (fetching git sources, warnings)
@@ -144,7 +149,7 @@ func (c rustCrate) cargoToml(m *Manifest, repo, profile string, gitPatches []str
 	b.WriteString("[dependencies]\n")
 	fmt.Fprintf(&b, "%s = { path = %q }\n", boundaryCrate, filepath.Join(repo, "rust", "ffi"))
 	for _, module := range m.Cargo {
-		fmt.Fprintf(&b, "# %s, %s\n%s\n", module.Where, module.Pos, module.Line)
+		fmt.Fprintf(&b, "# %s\n%s\n", listings(module, ", "), module.Line)
 	}
 	sdk := fmt.Sprintf("%s = { path = %q }\n", sdkCrate, filepath.Join(repo, "rust", "sdk"))
 	b.WriteString("\n# One SDK: a component's requirement on it from crates.io, or from a git source below, is\n")
@@ -166,9 +171,26 @@ func (c rustCrate) libRs(m *Manifest, externNames map[string]string) string {
 	b.WriteString("//! into a component crate (it only registers factories), so each is named here to be linked.\n\n")
 	b.WriteString("pub use otelcol_rust_ffi;\n\n")
 	for _, module := range m.Cargo {
-		fmt.Fprintf(&b, "use %s as _; // %s\n", externNames[module.Key], module.Where)
+		fmt.Fprintf(&b, "use %s as _; // %s\n", externNames[module.Key], listings(module, ""))
 	}
 	return b.String()
+}
+
+// listings names the places a module is listed: "extensions[1], exporters[0]", or with each
+// position after sep ("extensions[1], manifest.yaml:12:5; exporters[0], manifest.yaml:20:5").
+func listings(module CargoModule, sep string) string {
+	places := make([]string, 0, len(module.Listings))
+	for _, l := range module.Listings {
+		if sep == "" {
+			places = append(places, l.Where)
+		} else {
+			places = append(places, l.Where+sep+l.Pos)
+		}
+	}
+	if sep == "" {
+		return strings.Join(places, ", ")
+	}
+	return strings.Join(places, "; ")
 }
 
 // releaseProfile renders the [profile.release] table of a Cargo.toml.

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Guarantees: each cargo module must register a component of the kind of every section it is
+// listed in, else the list step names the module (section[i], file:line:column, crate) and
+// says what it registers instead; every such problem is reported at once. The distribution
+// takes a type when a module registering it (by its own crate, or else by a crate it brings
+// in) is listed under the type's kind, notes the ones it leaves out, and keeps a type no
+// module can be found to register.
+func TestSelectTypesChecksKinds(t *testing.T) {
+	module := func(pkg string, listings ...Listing) CargoModule {
+		return CargoModule{Where: listings[0].Where, Pos: listings[0].Pos, Listings: listings, Package: pkg, Key: pkg}
+	}
+	listing := func(section string) func(i, line int) Listing {
+		return func(i, line int) Listing {
+			return Listing{Section: section, Where: fmt.Sprintf("%s[%d]", section, i), Pos: fmt.Sprintf("m.yaml:%d:5", line)}
+		}
+	}
+	extensions, exporters := listing("extensions"), listing("exporters")
+	sample := rustType{Kind: "extension", Type: "rust_sample", Factory: "rust_sample::SampleFactory"}
+	otlphttp := rustType{Kind: "exporter", Type: "rust_otlphttp", Factory: "rust_otlphttp::OtlpHttpFactory", Signals: []string{"traces"}}
+	both := []rustType{
+		{Kind: "exporter", Type: "acme", Factory: "acme::ExporterFactory", Signals: []string{"logs"}},
+		{Kind: "extension", Type: "acme", Factory: "acme::ExtensionFactory"},
+	}
+	for _, tc := range []struct {
+		name     string
+		modules  []CargoModule
+		crates   []moduleCrates
+		types    []rustType
+		selected []string // kind/type
+		notes    []string
+		err      []string // the errors, in order; nil for none
+	}{
+		{
+			name:     "an extension and an exporter, each under its section",
+			modules:  []CargoModule{module("rust-sample", extensions(0, 3)), module("rust-otlphttp", exporters(0, 5))},
+			crates:   []moduleCrates{{"rust_sample", []string{"rust_sample", "serde"}}, {"rust_otlphttp", []string{"rust_otlphttp", "hyper"}}},
+			types:    []rustType{otlphttp, sample},
+			selected: []string{"exporter/rust_otlphttp", "extension/rust_sample"},
+		},
+		{
+			name:    "an extension crate under exporters, a crate registering nothing under extensions",
+			modules: []CargoModule{module("rust-sample", exporters(0, 3)), module("empty", extensions(0, 5))},
+			crates:  []moduleCrates{{"rust_sample", []string{"rust_sample"}}, {"empty", []string{"empty"}}},
+			types:   []rustType{sample},
+			err: []string{
+				"exporters[0] (m.yaml:3:5, crate rust-sample) registers no exporter: its crate registers only the extension rust_sample; list it under extensions:",
+				"extensions[0] (m.yaml:5:5, crate empty) registers no extension: its crate registers no component (an otelcol-rust extension registers its factory with otelcol_rust_sdk::register_extension!)",
+			},
+		},
+		{
+			name:     "a crate of both kinds under both sections",
+			modules:  []CargoModule{module("acme", extensions(0, 3), exporters(0, 5))},
+			crates:   []moduleCrates{{"acme", []string{"acme"}}},
+			types:    both,
+			selected: []string{"exporter/acme", "extension/acme"},
+		},
+		{
+			name:     "a crate of both kinds under exporters only: its extension is left out",
+			modules:  []CargoModule{module("acme", exporters(0, 5))},
+			crates:   []moduleCrates{{"acme", []string{"acme"}}},
+			types:    both,
+			selected: []string{"exporter/acme"},
+			notes:    []string{"exporters[0] (m.yaml:5:5, crate acme) registers the extension acme, which the distribution leaves out: list the crate under extensions: as well to have it"},
+		},
+		{
+			name: "factories of a helper crate count for the modules that bring it in, not for a module whose own crate is another",
+			modules: []CargoModule{
+				module("acme-exporters", exporters(0, 3)),
+				module("rust-sample", extensions(0, 5)),
+			},
+			crates: []moduleCrates{
+				{"acme_exporters", []string{"acme_exporters", "acme_core"}},
+				{"rust_sample", []string{"rust_sample", "acme_core"}},
+			},
+			types: []rustType{
+				{Kind: "exporter", Type: "acme", Factory: "acme_core::Factory", Signals: []string{"logs"}},
+				{Kind: "extension", Type: "acme_ext", Factory: "rust_sample::Factory"},
+			},
+			selected: []string{"exporter/acme", "extension/acme_ext"},
+		},
+		{
+			name:     "a type no module registers is kept",
+			modules:  []CargoModule{module("rust-sample", extensions(0, 3))},
+			crates:   []moduleCrates{{"rust_sample", []string{"rust_sample"}}},
+			types:    []rustType{{Kind: "exporter", Type: "stray", Factory: "elsewhere::Factory", Signals: []string{"logs"}}, sample},
+			selected: []string{"exporter/stray", "extension/rust_sample"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &Manifest{Cargo: tc.modules}
+			selected, notes, err := selectTypes(m, tc.crates, tc.types)
+			if tc.err != nil {
+				if err == nil || err.Error() != strings.Join(tc.err, "\n") {
+					t.Fatalf("error\n got: %v\nwant: %s", err, strings.Join(tc.err, "\n"))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, typ := range selected {
+				names = append(names, typ.Kind+"/"+typ.Type)
+			}
+			if !slices.Equal(names, tc.selected) || !slices.Equal(notes, tc.notes) {
+				t.Errorf("selected %v with notes %q, want %v with %q", names, notes, tc.selected, tc.notes)
+			}
+		})
+	}
+}
