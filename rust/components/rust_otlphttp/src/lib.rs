@@ -1,126 +1,95 @@
-//! `rust_otlphttp`: an OpenTelemetry Collector extension written in Rust.
+//! `rust_otlphttp`: an OpenTelemetry Collector exporter, written in Rust, that sends traces,
+//! metrics and logs over OTLP/HTTP (protobuf) like the collector's Go `otlphttp` exporter.
 //!
-//! Every `interval` it logs `message` from a background task, through `tracing`, so the record
-//! reaches the collector's log with this component's id; the first beat reports `Status::Ok` to
-//! the collector's status watchers. `shutdown` stops the task. Replace the beat with the
-//! component's own work (otelcol-rust's docs/writing-an-extension.md walks through the SDK).
+//! Each batch the collector hands over is already the OTLP protobuf export request; it is sent
+//! as the body of one `POST` (gzip-compressed straight from the borrowed bytes, or copied
+//! once), over a keep-alive connection pool shared by the instance's concurrent exports.
+//!
+//! # Configuration
+//!
+//! ```yaml
+//! exporters:
+//!   rust_otlphttp:
+//!     # Base URL; /v1/traces, /v1/metrics and /v1/logs are appended per signal.
+//!     endpoint: http://backend:4318          # default http://localhost:4318
+//!     # A full URL for one signal, used as is (traces_endpoint, metrics_endpoint too).
+//!     logs_endpoint: http://logs:4318/ingest/otlp
+//!     headers:                               # added to every request
+//!       authorization: Bearer ${env:TOKEN}
+//!     compression: gzip                      # default; or none
+//!     # The collector's own exporter keys (Go's exporterhelper) work as for Go exporters:
+//!     timeout: 5s
+//!     retry_on_failure:
+//!       enabled: true
+//!     sending_queue:
+//!       num_consumers: 4
+//!
+//! service:
+//!   pipelines:
+//!     traces:
+//!       receivers: [otlp]
+//!       exporters: [rust_otlphttp]
+//! ```
+//!
+//! | key | default | meaning |
+//! | --- | --- | --- |
+//! | `endpoint` | `http://localhost:4318` | base URL; the signal's `/v1/<signal>` is appended (one `/` between) |
+//! | `traces_endpoint`, `metrics_endpoint`, `logs_endpoint` | empty | full URL for that signal, instead of `endpoint`'s |
+//! | `headers` | none | name → value, sent with every request; shown as `[REDACTED]` by `print-config` |
+//! | `compression` | `gzip` | `gzip` or `none` |
+//!
+//! URLs must be `http://`: TLS is not supported yet, and an `https://` URL is refused at config
+//! load saying so. Header names and values HTTP cannot carry are refused, naming the header,
+//! and so are `Content-Type`, `Content-Encoding`, `Content-Length` and `Transfer-Encoding`
+//! (the exporter writes them). A user `User-Agent` replaces the exporter's. `timeout`,
+//! `sending_queue` and `retry_on_failure` belong to the collector, not to this config.
+//!
+//! # Outcomes
+//!
+//! | answer | outcome |
+//! | --- | --- |
+//! | 2xx | `Ok`; `Partial` when the body's `partial_success` rejected items (its `error_message` is the reason) |
+//! | 429, 502, 503, 504 | `Retryable`, after the `Retry-After` (seconds or HTTP date) when given |
+//! | any other status | `Permanent`, with the status and the body's `google.rpc.Status` message (or an excerpt) |
+//! | no answer (refused, reset, closed) | `Retryable` |
+//!
+//! # Telemetry
+//!
+//! Counters `rust_otlphttp_requests` (attributes `signal`, `outcome`) and
+//! `rust_otlphttp_bytes_sent` (`signal`; bytes on the wire, after compression). Each export is
+//! logged at debug level; a 2xx answer with an unreadable body or a warning is logged at warn.
 
 mod config;
+mod exporter;
+mod response;
+#[cfg(test)]
+mod test_server;
+#[cfg(test)]
+mod tests;
 
-use otelcol_rust_sdk::tracing::info;
-use otelcol_rust_sdk::{
-    CreateSettings, Error, Extension, ExtensionFactory, Host, LifecycleContext, Stability, Status,
-};
-use tokio::task::AbortHandle;
+use otelcol_rust_sdk::{CreateSettings, Error, ExporterFactory, Signal, Stability};
 
-pub use config::RustOtlphttpConfig;
+pub use config::{Compression, DEFAULT_ENDPOINT, OtlpHttpConfig};
+pub use exporter::OtlpHttpExporter;
 
-/// Creates `rust_otlphttp` extensions.
-pub struct RustOtlphttpFactory;
+/// Creates `rust_otlphttp` exporters, for traces, metrics and logs pipelines.
+pub struct OtlpHttpFactory;
 
-impl ExtensionFactory for RustOtlphttpFactory {
+impl ExporterFactory for OtlpHttpFactory {
     const TYPE: &'static str = "rust_otlphttp";
-    // How mature the component is, as `components` lists it: raise it as the component matures.
+    // How mature the component is, as `components` lists it.
     const STABILITY: Stability = Stability::Development;
-    type Config = RustOtlphttpConfig;
-    type Extension = RustOtlphttpExtension;
+    const SIGNALS: &'static [Signal] = &[Signal::Traces, Signal::Metrics, Signal::Logs];
+    type Config = OtlpHttpConfig;
+    type Exporter = OtlpHttpExporter;
 
     fn create(
         &self,
-        _settings: &CreateSettings,
-        config: RustOtlphttpConfig,
-    ) -> Result<RustOtlphttpExtension, Error> {
-        Ok(RustOtlphttpExtension { config, task: None })
+        settings: &CreateSettings,
+        config: OtlpHttpConfig,
+    ) -> Result<OtlpHttpExporter, Error> {
+        OtlpHttpExporter::new(settings, &config)
     }
 }
 
-otelcol_rust_sdk::register_extension!(RustOtlphttpFactory);
-
-/// A `rust_otlphttp` extension instance.
-pub struct RustOtlphttpExtension {
-    config: RustOtlphttpConfig,
-    /// The background task, from `start` until `shutdown`.
-    task: Option<AbortHandle>,
-}
-
-impl Extension for RustOtlphttpExtension {
-    async fn start(&mut self, _ctx: &LifecycleContext, host: &Host) -> Result<(), Error> {
-        let interval = self.config.interval;
-        let message = self.config.message.clone();
-        let reporter = host.clone();
-        // Host::spawn, not tokio::spawn: a panic in the task reaches the collector as this
-        // component's fatal error, and what the task logs carries the component's id.
-        self.task = Some(host.spawn(async move {
-            let mut ticks = tokio::time::interval(interval);
-            // The first tick completes at once: beats start one interval after start.
-            ticks.tick().await;
-            let mut beats: u64 = 0;
-            loop {
-                ticks.tick().await;
-                beats += 1;
-                info!(beats, "{message}");
-                if beats == 1 {
-                    reporter.report_status(Status::Ok);
-                }
-            }
-        }));
-        Ok(())
-    }
-
-    async fn shutdown(&mut self, _ctx: &LifecycleContext) -> Result<(), Error> {
-        // The collector also calls shutdown after a failed or cancelled start: stop only what
-        // start began.
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use otelcol_rust_sdk::testing::TestHost;
-
-    use super::*;
-
-    /// How long a test waits for what takes milliseconds.
-    const WAIT: Duration = Duration::from_secs(5);
-
-    /// Scenario: an instance with a 10 ms interval, created from a JSON config and started by a
-    /// test host as the collector would.
-    /// Guarantees: its task beats (the first beat reports `Ok`), and shutdown stops the task.
-    #[tokio::test]
-    async fn beats_until_shutdown() -> Result<(), Box<dyn std::error::Error>> {
-        let host = TestHost::new("rust_otlphttp");
-        let mut extension = host.create(&RustOtlphttpFactory, r#"{"interval": "10ms"}"#)?;
-        host.start(&mut extension).await?;
-        host.wait_for(|status| *status == Status::Ok, WAIT).await?;
-        host.shutdown(&mut extension).await?;
-        host.wait_tasks_ended(WAIT).await?;
-        Ok(())
-    }
-
-    /// Guarantees: shutdown without start succeeds and reports nothing (the collector calls it
-    /// after a failed start).
-    #[tokio::test]
-    async fn shutdown_without_start() -> Result<(), Box<dyn std::error::Error>> {
-        let host = TestHost::new("rust_otlphttp/unstarted");
-        let mut extension = host.create(&RustOtlphttpFactory, "{}")?;
-        host.shutdown(&mut extension).await?;
-        assert_eq!(host.statuses(), []);
-        Ok(())
-    }
-
-    /// Guarantees: a config the collector would refuse never reaches `create`.
-    #[test]
-    fn invalid_config_is_refused() {
-        let host = TestHost::new("rust_otlphttp");
-        let refused = host
-            .create(&RustOtlphttpFactory, r#"{"interval": "0s"}"#)
-            .err();
-        let message = refused.map(|err| err.to_string());
-        assert_eq!(message.as_deref(), Some("interval: must be greater than 0"));
-    }
-}
+otelcol_rust_sdk::register_exporter!(OtlpHttpFactory);
