@@ -33,6 +33,12 @@ func Shutdown(context.Context, ComponentID, uint64, Handle) ([]string, error) { 
 // WaitEvent waits up to timeout for the next event of the instance behind h.
 func WaitEvent(Handle, time.Duration) (Event, error) { return Event{}, ErrNoCgo }
 
+// Export hands one batch to the Rust exporter instance behind h: without cgo, a permanent
+// failure saying so.
+func Export(context.Context, Handle, Signal, []byte, int) ExportResult {
+	return ExportResult{Outcome: ExportPermanent, Message: ErrNoCgo.Error()}
+}
+
 // LiveInstances counts started Rust instances not yet shut down.
 func LiveInstances() (uint64, error) { return 0, ErrNoCgo }
 

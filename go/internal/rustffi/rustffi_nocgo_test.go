@@ -28,4 +28,7 @@ func TestEveryCallFailsClearlyWithoutCgo(t *testing.T) {
 			t.Errorf("call %d: got %v, want ErrNoCgo", i+1, err)
 		}
 	}
+	if result := Export(context.Background(), 1, SignalLogs, nil, 0); result.Outcome != ExportPermanent || result.Message != ErrNoCgo.Error() {
+		t.Errorf("Export: got %+v, want a permanent ErrNoCgo", result)
+	}
 }

@@ -178,6 +178,11 @@ type LibraryCounts struct {
 	PanicsCaught      uint64 `json:"panics_caught"`
 	LiveInstances     uint64 `json:"live_instances"`
 	LogRecordsDropped uint64 `json:"log_records_dropped"`
+	// Exports counts Export calls answered, whatever their outcome; ExportErrors those that
+	// answered ExportRetryable or ExportPermanent; ExportPanics those whose exporter panicked.
+	Exports      uint64 `json:"exports"`
+	ExportErrors uint64 `json:"export_errors"`
+	ExportPanics uint64 `json:"export_panics"`
 }
 
 // callContext is the wire form of a context.Context: Rust gets the time left, not a clock

@@ -14,8 +14,12 @@
 //!   keep running while Rust blocks) and may be called from many goroutines at once.
 //! - Instances are named by `u64` handles from a table, never by pointers. Handle 0 is never
 //!   issued.
-// The g2r macro expands to the unsafe `extern "C"` shims; the one other unsafe item here is
-// `otelcol_rust_drop_reply`.
+//!
+//! One call is hand-written C ABI instead: [`export::otelcol_rust_export`], the data path. rust2go's
+//! g2r would copy the batch into an owned `Vec<u8>`; this call reads Go's bytes in place
+//! (docs/boundary.md has the figures).
+// The g2r macro expands to the unsafe `extern "C"` shims; the other unsafe items here are
+// `otelcol_rust_drop_reply` and `otelcol_rust_export`.
 #![allow(unsafe_code)]
 #![allow(missing_docs)] // The macro also emits undocumented items; the trait itself is documented.
 
@@ -400,4 +404,176 @@ pub unsafe extern "C" fn otelcol_rust_drop_reply(storage: *mut c_void) {
     let reply = unsafe { Box::from_raw(storage.cast::<ReplyStorage>()) };
     // Dropping strings cannot panic, but nothing may unwind into Go.
     let _ = catch_unwind(AssertUnwindSafe(move || drop(reply)));
+}
+
+/// The data path: [`otelcol_rust_export`], hand-written C ABI. In a module of its own only so
+/// rust2go-cli, which reads every top-level struct of this file as a g2r type, skips it.
+pub mod export {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::time::Duration;
+
+    use otelcol_rust_sdk::{Batch, ExportOutcome, Signal};
+
+    use crate::host;
+
+    /// The longest reason an export answers; a longer one is cut at a char boundary.
+    pub const EXPORT_MESSAGE_CAPACITY: usize = 1024;
+
+    /// What [`otelcol_rust_export`] answers, written into memory Go owns:
+    ///
+    /// ```c
+    /// typedef struct {
+    ///     uint32_t outcome;        // 0 ok, 1 retryable, 2 permanent, 3 partial
+    ///     uint64_t retry_after_ns; // retryable: 0 = none given
+    ///     uint64_t rejected;       // partial: items rejected
+    ///     uint64_t message_len;    // bytes used in message
+    ///     uint8_t  message[1024];  // reason, UTF-8, truncated at a char boundary
+    /// } otelcol_rust_export_result;
+    /// ```
+    ///
+    /// OWNERSHIP: Go's (typically on the calling goroutine's stack); Rust writes it during the
+    /// call and keeps no pointer to it.
+    #[repr(C)]
+    pub struct ExportResult {
+        pub outcome: u32,
+        pub retry_after_ns: u64,
+        pub rejected: u64,
+        pub message_len: u64,
+        pub message: [u8; EXPORT_MESSAGE_CAPACITY],
+    }
+
+    /// `ExportResult::outcome` values.
+    pub const EXPORT_OK: u32 = 0;
+    /// See [`EXPORT_OK`].
+    pub const EXPORT_RETRYABLE: u32 = 1;
+    /// See [`EXPORT_OK`].
+    pub const EXPORT_PERMANENT: u32 = 2;
+    /// See [`EXPORT_OK`].
+    pub const EXPORT_PARTIAL: u32 = 3;
+
+    impl ExportResult {
+        /// Writes `outcome`, touching only the bytes it uses (Go's struct is 1 KiB).
+        fn fill(&mut self, outcome: &ExportOutcome) {
+            let (code, retry_after, rejected, reason) = match outcome {
+                ExportOutcome::Ok => (EXPORT_OK, None, 0, ""),
+                ExportOutcome::Retryable {
+                    reason,
+                    retry_after,
+                } => (EXPORT_RETRYABLE, *retry_after, 0, reason.as_str()),
+                ExportOutcome::Permanent { reason } => (EXPORT_PERMANENT, None, 0, reason.as_str()),
+                ExportOutcome::Partial { rejected, reason } => {
+                    (EXPORT_PARTIAL, None, *rejected, reason.as_str())
+                }
+            };
+            // A hint of 0 would read as "none": the shortest hint is 1ns.
+            let retry_after_ns = retry_after.map_or(0, |after| {
+                u64::try_from(after.as_nanos()).unwrap_or(u64::MAX).max(1)
+            });
+            let mut len = reason.len().min(EXPORT_MESSAGE_CAPACITY);
+            while !reason.is_char_boundary(len) {
+                len -= 1;
+            }
+            self.outcome = code;
+            self.retry_after_ns = retry_after_ns;
+            self.rejected = rejected;
+            self.message_len = len as u64;
+            self.message[..len].copy_from_slice(&reason.as_bytes()[..len]);
+        }
+    }
+
+    /// The signal numbers of [`otelcol_rust_export`].
+    fn signal(number: u32) -> Option<Signal> {
+        match number {
+            0 => Some(Signal::Traces),
+            1 => Some(Signal::Metrics),
+            2 => Some(Signal::Logs),
+            _ => None,
+        }
+    }
+
+    /// Exports one batch through the exporter instance behind `handle` and writes the outcome to
+    /// `out`:
+    ///
+    /// ```c
+    /// void otelcol_rust_export(uint64_t handle, uint32_t signal /*0 traces,1 metrics,2 logs*/,
+    ///                          const uint8_t *batch, size_t batch_len, uint64_t items,
+    ///                          int64_t deadline_remaining_ns /* < 0: none */,
+    ///                          uint64_t call /*cancel token, 0 none*/,
+    ///                          otelcol_rust_export_result *out);
+    /// ```
+    ///
+    /// - OWNERSHIP: `batch` is Go's (the OTLP protobuf export request pdata marshalled), borrowed
+    ///   for the call: the exporter reads it in place and copies what it keeps. `out` is Go's.
+    /// - The export runs on the calling thread (`block_on` on the library's runtime), inside the
+    ///   instance's telemetry scope, raced against the deadline and the call's cancellation
+    ///   (`cancel_call(call)`, the same tokens as lifecycle calls). An expired deadline or an
+    ///   already cancelled token answers at once.
+    /// - Outcomes besides the component's own: an unknown or shut-down handle, or a signal the
+    ///   factory does not declare, is permanent; a deadline is retryable `export timed out after
+    ///   <d>`, a cancellation retryable `export cancelled`; a panic is permanent
+    ///   `rust exporter panicked: <message>`, logged and counted, and the instance stays usable.
+    /// - Many threads may call it at once, for one instance or several. Nothing unwinds into Go.
+    /// - Known limit: an export that blocks its thread instead of awaiting cannot be cut off.
+    ///
+    /// # Safety
+    /// `batch` is valid for reads of `batch_len` bytes (or `batch_len` is 0) and is not written
+    /// during the call; `out` is null or points to an initialised `otelcol_rust_export_result`
+    /// (Go's zero value) that nothing else accesses during the call.
+    #[no_mangle]
+    #[allow(clippy::too_many_arguments)] // The flat C signature the spec fixes.
+    pub unsafe extern "C" fn otelcol_rust_export(
+        handle: u64,
+        signal_number: u32,
+        batch: *const u8,
+        batch_len: usize,
+        items: u64,
+        deadline_remaining_ns: i64,
+        call: u64,
+        out: *mut ExportResult,
+    ) {
+        if out.is_null() {
+            return;
+        }
+        let bytes: &[u8] = if batch_len == 0 {
+            &[]
+        } else if batch.is_null() {
+            // SAFETY: `out` is non-null and, per the contract, an initialised `ExportResult`
+            // nobody else accesses during the call.
+            let out = unsafe { &mut *out };
+            out.fill(&ExportOutcome::permanent(
+                "malformed batch sent by Go: null bytes",
+            ));
+            return;
+        } else {
+            // SAFETY: per the contract, `batch` is valid for reads of `batch_len` bytes and Go does
+            // not write them while the call runs; the slice does not outlive the call.
+            unsafe { std::slice::from_raw_parts(batch, batch_len) }
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            crate::logs::install();
+            match signal(signal_number) {
+                Some(signal) => host::export(host::ExportCall {
+                    handle,
+                    batch: Batch::new(signal, bytes, items),
+                    deadline: u64::try_from(deadline_remaining_ns)
+                        .ok()
+                        .map(Duration::from_nanos),
+                    call,
+                }),
+                None => ExportOutcome::permanent(format!(
+                    "malformed signal sent by Go: {signal_number}"
+                )),
+            }
+        }))
+        .unwrap_or_else(|payload| {
+            ExportOutcome::permanent(format!(
+                "rust host panicked: {}",
+                host::panic_message(payload.as_ref())
+            ))
+        });
+        // SAFETY: `out` is non-null and, per the contract, an initialised `ExportResult` nobody
+        // else accesses during the call, so a unique reference to it is sound.
+        let out = unsafe { &mut *out };
+        out.fill(&outcome);
+    }
 }

@@ -6,14 +6,19 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{
+    Arc, Condvar, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard,
+    RwLockWriteGuard,
+};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
-    exporter_factories, extension_factories, find_exporter_factory, find_extension_factory, scope,
-    BoxFuture, ComponentId, CreateSettings, ErasedExtension, ErasedFactory, Host, LifecycleContext,
-    Meter, SpawnedTasks, Status, StatusReporter,
+    exporter_factories, extension_factories, find_exporter_factory, find_extension_factory,
+    guarded_export, scope, BoxFuture, ComponentId, CreateSettings, ErasedExporter,
+    ErasedExporterFactory, ErasedExtension, ErasedExtensionFactory, ErasedFactory, ExportContext,
+    ExportEnd, ExportOutcome, Host, LifecycleContext, Meter, Signal, SpawnedTasks, Status,
+    StatusReporter,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
@@ -48,7 +53,7 @@ pub enum Error {
         reason: String,
     },
     /// The handle was never issued or is already shut down.
-    #[error("unknown extension handle {0}")]
+    #[error("unknown instance handle {0}")]
     UnknownHandle(u64),
     /// The runtime could not be built, or a lifecycle task ended without an answer (the
     /// runtime is going away).
@@ -80,13 +85,69 @@ struct WireContext {
     scope: u64,
 }
 
+/// A started instance of any kind, in the one table of instances.
 struct Instance {
     context: LifecycleContext,
     scope: u64,
     meter: Meter,
-    extension: Box<dyn ErasedExtension>,
+    running: Running,
     events: Arc<Events>,
     tasks: SpawnedTasks,
+}
+
+/// A component of any kind, owned (before it is in the table, and once it is out of it).
+enum Component {
+    Extension(Box<dyn ErasedExtension>),
+    Exporter(Box<dyn ErasedExporter>),
+}
+
+impl Component {
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+    ) -> BoxFuture<'a, Result<(), otelcol_rust_sdk::Error>> {
+        match self {
+            Self::Extension(extension) => extension.start(ctx, host),
+            Self::Exporter(exporter) => exporter.start(ctx, host),
+        }
+    }
+
+    fn shutdown<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+    ) -> BoxFuture<'a, Result<(), otelcol_rust_sdk::Error>> {
+        match self {
+            Self::Extension(extension) => extension.shutdown(ctx),
+            Self::Exporter(exporter) => exporter.shutdown(ctx),
+        }
+    }
+}
+
+/// The factory of a kind and type.
+#[derive(Clone, Copy)]
+enum Factory {
+    Extension(&'static dyn ErasedExtensionFactory),
+    Exporter(&'static dyn ErasedExporterFactory),
+}
+
+/// A started component, as the table holds it.
+enum Running {
+    /// Behind a mutex only so the table is `Sync` (an extension need not be): it is only
+    /// taken out, by shutdown.
+    Extension(Mutex<Box<dyn ErasedExtension>>),
+    /// Shared with the exports in flight.
+    Exporter(Arc<RunningExporter>),
+}
+
+/// A started exporter. Every export holds `exporter` for reading while it runs (so exports
+/// run concurrently); shutdown takes it for writing, which waits for the exports in flight,
+/// and leaves `None`.
+struct RunningExporter {
+    id: ComponentId,
+    scope: u64,
+    signals: &'static [Signal],
+    exporter: tokio::sync::RwLock<Option<Box<dyn ErasedExporter>>>,
 }
 
 /// Status reports of an instance (fatal errors included), waiting for Go to collect them with
@@ -364,7 +425,9 @@ impl<T> Future for CatchUnwind<'_, T> {
 }
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-static INSTANCES: LazyLock<Mutex<HashMap<u64, Instance>>> = LazyLock::new(Mutex::default);
+/// Every started instance, of every kind. A lock for reading and writing: every export looks
+/// its instance up, from as many threads as the collector has queue consumers.
+static INSTANCES: LazyLock<RwLock<HashMap<u64, Instance>>> = LazyLock::new(RwLock::default);
 /// Handles start at 1 and are never reused within a process.
 static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 
@@ -384,9 +447,13 @@ fn runtime() -> Result<&'static Runtime, Error> {
     Ok(RUNTIME.get_or_init(|| built))
 }
 
-fn instances() -> MutexGuard<'static, HashMap<u64, Instance>> {
+fn instances() -> RwLockReadGuard<'static, HashMap<u64, Instance>> {
     // No component code runs under this lock, so a poisoned lock still holds a sound table.
-    INSTANCES.lock().unwrap_or_else(PoisonError::into_inner)
+    INSTANCES.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn instances_mut() -> RwLockWriteGuard<'static, HashMap<u64, Instance>> {
+    INSTANCES.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn parse<'a, T: Deserialize<'a>>(what: &'static str, json: &'a str) -> Result<T, Error> {
@@ -489,9 +556,9 @@ async fn run_guarded<T>(
     }
 }
 
-/// Drops an extension, containing a panic in its `Drop`.
-fn drop_extension(extension: Box<dyn ErasedExtension>) -> Result<(), Error> {
-    catch_unwind(AssertUnwindSafe(move || drop(extension))).map_err(|payload| {
+/// Drops a component, containing a panic in its `Drop`.
+fn drop_component(component: Component) -> Result<(), Error> {
+    catch_unwind(AssertUnwindSafe(move || drop(component))).map_err(|payload| {
         Error::Panic(format!(
             "while dropping: {}",
             panic_message(payload.as_ref())
@@ -502,16 +569,16 @@ fn drop_extension(extension: Box<dyn ErasedExtension>) -> Result<(), Error> {
 /// Shuts an instance down in the background, bounded by [`CLEANUP_TIMEOUT`], then aborts
 /// what it left running.
 fn clean_up(
-    extension: Box<dyn ErasedExtension>,
+    component: Component,
     context: LifecycleContext,
     scope: u64,
     tasks: SpawnedTasks,
 ) -> impl Future<Output = ()> + Send + 'static {
-    scope::InScope::new(scope, clean_up_in_scope(extension, context, tasks))
+    scope::InScope::new(scope, clean_up_in_scope(component, context, tasks))
 }
 
 async fn clean_up_in_scope(
-    mut extension: Box<dyn ErasedExtension>,
+    mut component: Component,
     context: LifecycleContext,
     tasks: SpawnedTasks,
 ) {
@@ -522,10 +589,10 @@ async fn clean_up_in_scope(
     let _ = run_guarded(
         &cleanup,
         std::future::pending(),
-        extension.shutdown(&cleanup),
+        component.shutdown(&cleanup),
     )
     .await;
-    let _ = drop_extension(extension);
+    let _ = drop_component(component);
     tasks.abort_all().await;
 }
 
@@ -646,19 +713,29 @@ pub fn create_and_start(
     context_json: &str,
     host_json: &str,
 ) -> Result<(u64, serde_json::Value), Error> {
-    if Kind::parse(kind)? != Kind::Extension {
-        return Err(Error::BadRequest {
-            what: "component kind",
-            reason: "exporter instances are not supported yet".to_owned(),
-        });
-    }
-    let factory = find_extension_factory(component_type)?;
+    let kind = Kind::parse(kind)?;
+    // Found before anything else: an unknown type is the first thing to report.
+    let factory = match kind {
+        Kind::Extension => Factory::Extension(find_extension_factory(component_type)?),
+        Kind::Exporter => Factory::Exporter(find_exporter_factory(component_type)?),
+    };
     let call = call_context(context_json)?;
     let mut host: Host = parse("host info", host_json)?;
     let settings = CreateSettings::new(call.context.id.clone());
-    let mut extension = {
+    let mut component = {
         let _scope = scope::enter(call.scope);
-        factory.create(&settings, config_json)?
+        match factory {
+            Factory::Extension(factory) => {
+                Component::Extension(factory.create(&settings, config_json)?)
+            }
+            Factory::Exporter(factory) => {
+                Component::Exporter(factory.create(&settings, config_json)?)
+            }
+        }
+    };
+    let signals = match factory {
+        Factory::Extension(_) => &[][..],
+        Factory::Exporter(factory) => factory.signals(),
     };
     let meter = settings.meter;
     meter.seal();
@@ -681,28 +758,37 @@ pub fn create_and_start(
         let started = run_guarded(
             &task_context,
             cancellation,
-            extension.start(&task_context, &host),
+            component.start(&task_context, &host),
         )
         .await;
-        (extension, started)
+        (component, started)
     };
     let context = call.context.clone();
     match run_until_deadline(runtime, &call, start) {
-        Ok((extension, Ok(()))) => {
+        Ok((component, Ok(()))) => {
             let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+            let running = match component {
+                Component::Extension(extension) => Running::Extension(Mutex::new(extension)),
+                Component::Exporter(exporter) => Running::Exporter(Arc::new(RunningExporter {
+                    id: context.id.clone(),
+                    scope,
+                    signals,
+                    exporter: tokio::sync::RwLock::new(Some(exporter)),
+                })),
+            };
             let instance = Instance {
                 context,
                 scope,
                 meter,
-                extension,
+                running,
                 events,
                 tasks,
             };
-            instances().insert(handle, instance);
+            instances_mut().insert(handle, instance);
             Ok((handle, instruments))
         }
-        Ok((extension, Err(err))) => {
-            runtime.spawn(clean_up(extension, context, scope, tasks));
+        Ok((component, Err(err))) => {
+            runtime.spawn(clean_up(component, context, scope, tasks));
             Err(err)
         }
         Err((err, still_running)) => {
@@ -714,7 +800,7 @@ pub fn create_and_start(
                     None => None,
                 };
                 match finished {
-                    Some((extension, _)) => clean_up(extension, context, scope, tasks).await,
+                    Some((component, _)) => clean_up(component, context, scope, tasks).await,
                     None => tasks.abort_all().await,
                 }
             });
@@ -726,14 +812,20 @@ pub fn create_and_start(
 /// Shuts down the instance behind `handle` within the context's deadline. The handle is
 /// forgotten whatever the outcome, and nothing of the instance outlives the answer: every task
 /// it spawned with `Host::spawn` is aborted, and a shutdown still running at the deadline (or
-/// cancelled) is aborted too, which drops the extension. The answer waits for those drops,
+/// cancelled) is aborted too, which drops the component. The answer waits for those drops,
 /// up to [`ABORT_WAIT`] after a shutdown that finished and [`ABORT_GRACE`] after one that did
 /// not (only code that blocks its thread takes longer to drop).
+///
+/// An exporter's shutdown first waits, within the same deadline, for the exports in flight
+/// (no new one can begin: the handle is gone). If some are still running at the deadline,
+/// the answer is that error, and the exporter is shut down (bounded by [`CLEANUP_TIMEOUT`])
+/// and dropped in the background once they end: each ends by its own deadline or
+/// cancellation.
 ///
 /// Answers, beside the outcome, the fatal errors the instance reported that Go has not
 /// collected: those queued since Go's last poll and those reported while it shut down.
 pub fn shutdown(handle: u64, context_json: &str) -> (Vec<String>, Result<(), Error>) {
-    let Some(instance) = instances().remove(&handle) else {
+    let Some(instance) = instances_mut().remove(&handle) else {
         return (Vec::new(), Err(Error::UnknownHandle(handle)));
     };
     let events = Arc::clone(&instance.events);
@@ -747,7 +839,7 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     let Instance {
         context: started_with,
         scope,
-        mut extension,
+        running,
         tasks,
         ..
     } = instance;
@@ -756,7 +848,7 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     let call = call.unwrap_or_else(|_| CallContext {
         context: LifecycleContext {
             deadline: Some(Instant::now() + CLEANUP_TIMEOUT),
-            ..started_with
+            ..started_with.clone()
         },
         scope,
         signal: Arc::default(),
@@ -766,21 +858,41 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     let call = CallContext { scope, ..call };
     let runtime = runtime()?;
     let task_context = call.context.clone();
-    let cancellation = call.signal.cancellation();
+    let signal = Arc::clone(&call.signal);
+    let exporter = match &running {
+        Running::Exporter(exporter) => Some(Arc::clone(exporter)),
+        Running::Extension(_) => None,
+    };
     let stop = async move {
-        let stopped = run_guarded(
-            &task_context,
-            cancellation,
-            extension.shutdown(&task_context),
-        )
-        .await;
-        let dropped = drop_extension(extension);
-        stopped.and(dropped)
+        let component = match running {
+            Running::Extension(extension) => Component::Extension(
+                extension
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner),
+            ),
+            Running::Exporter(exporter) => {
+                match exports_ended(&exporter, &task_context, &signal).await? {
+                    Some(exporter) => Component::Exporter(exporter),
+                    None => return Ok(()),
+                }
+            }
+        };
+        shut_down(component, &task_context, signal.cancellation()).await
     };
     let (result, still_running) = match run_until_deadline(runtime, &call, stop) {
         Ok(stopped) => (stopped, None),
         Err((err, task)) => (Err(err), task),
     };
+    if let (Some(exporter), Err(_)) = (exporter, &result) {
+        // Exports still in flight kept the exporter (or the stop was cut short): it is shut
+        // down once they end, unless the stop took it already.
+        runtime.spawn(shut_down_later(
+            exporter,
+            started_with,
+            scope,
+            tasks.clone(),
+        ));
+    }
     let wait = match (&still_running, call.context.remaining()) {
         (Some(_), _) => ABORT_GRACE,
         (None, Some(left)) => left.min(ABORT_WAIT),
@@ -803,6 +915,142 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     });
     let _ = seen.recv_timeout(wait);
     result
+}
+
+/// Runs a component's shutdown, bounded by the context, then drops it.
+async fn shut_down(
+    mut component: Component,
+    context: &LifecycleContext,
+    cancellation: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    let stopped = run_guarded(context, cancellation, component.shutdown(context)).await;
+    let dropped = drop_component(component);
+    stopped.and(dropped)
+}
+
+/// Waits, bounded by the context, until no export of `exporter` is in flight, and takes the
+/// exporter out (`None` if something took it already).
+async fn exports_ended(
+    exporter: &Arc<RunningExporter>,
+    context: &LifecycleContext,
+    signal: &CallSignal,
+) -> Result<Option<Box<dyn ErasedExporter>>, Error> {
+    let write = Box::pin(async { Ok(exporter.exporter.write().await.take()) });
+    run_guarded(context, signal.cancellation(), write).await
+}
+
+/// Shuts an exporter down (bounded by [`CLEANUP_TIMEOUT`]) once its exports in flight have
+/// ended, unless something took it already.
+async fn shut_down_later(
+    exporter: Arc<RunningExporter>,
+    context: LifecycleContext,
+    scope: u64,
+    tasks: SpawnedTasks,
+) {
+    let taken = exporter.exporter.write().await.take();
+    if let Some(taken) = taken {
+        clean_up(Component::Exporter(taken), context, scope, tasks).await;
+    }
+}
+
+/// Exports answered (every call of `otelcol_rust_export`), those that answered Retryable or
+/// Permanent, and those whose component panicked.
+pub static EXPORTS: AtomicU64 = AtomicU64::new(0);
+/// See [`EXPORTS`].
+pub static EXPORT_ERRORS: AtomicU64 = AtomicU64::new(0);
+/// See [`EXPORTS`].
+pub static EXPORT_PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// One export call as Go makes it: the batch is borrowed for the call.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportCall<'a> {
+    /// The exporter instance.
+    pub handle: u64,
+    /// The batch.
+    pub batch: otelcol_rust_sdk::Batch<'a>,
+    /// Time left before the export's deadline; `None` without one.
+    pub deadline: Option<Duration>,
+    /// The token `cancel_call` cancels this export with; 0 for none.
+    pub call: u64,
+}
+
+/// Runs one export on the calling thread (which must not be one of the runtime's) and answers
+/// its outcome; counts it in the library metrics. See `boundary::otelcol_rust_export` for the
+/// semantics.
+pub fn export(call: ExportCall<'_>) -> ExportOutcome {
+    let outcome = export_uncounted(call);
+    EXPORTS.fetch_add(1, Ordering::Relaxed);
+    if matches!(
+        outcome,
+        ExportOutcome::Retryable { .. } | ExportOutcome::Permanent { .. }
+    ) {
+        EXPORT_ERRORS.fetch_add(1, Ordering::Relaxed);
+    }
+    outcome
+}
+
+fn export_uncounted(call: ExportCall<'_>) -> ExportOutcome {
+    let _registration = CallGuard(call.call);
+    let signal = call_signal(call.call);
+    if signal.is_cancelled() {
+        return ExportEnd::Cancelled.into_outcome();
+    }
+    if call.deadline == Some(Duration::ZERO) {
+        return ExportEnd::TimedOut(Duration::ZERO).into_outcome();
+    }
+    let exporter = match instances()
+        .get(&call.handle)
+        .map(|instance| &instance.running)
+    {
+        Some(Running::Exporter(exporter)) => Arc::clone(exporter),
+        _ => return no_running_exporter(call.handle),
+    };
+    let batch = call.batch;
+    if !exporter.signals.contains(&batch.signal()) {
+        let declared: Vec<&str> = exporter.signals.iter().map(|s| s.as_str()).collect();
+        return ExportOutcome::permanent(format!(
+            "this exporter does not export {} (its type declares {})",
+            batch.signal(),
+            declared.join(", ")
+        ));
+    }
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => return ExportOutcome::permanent(err.to_string()),
+    };
+    let ctx = ExportContext {
+        id: exporter.id.clone(),
+        deadline: call.deadline.map(|left| Instant::now() + left),
+    };
+    let run = async {
+        let export = Box::pin(async {
+            // Held for the whole export: shutdown waits for it.
+            let running = exporter.exporter.read().await;
+            match running.as_deref() {
+                Some(running) => running.export(batch, &ctx).await,
+                None => no_running_exporter(call.handle),
+            }
+        });
+        let end = guarded_export(export, &ctx, signal.cancellation()).await;
+        if let ExportEnd::Panicked(message) = &end {
+            EXPORT_PANICS.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                signal = batch.signal().as_str(),
+                items = batch.items(),
+                "rust exporter panicked: {message}; the batch is dropped as a permanent error"
+            );
+        }
+        end.into_outcome()
+    };
+    // Polled on this (Go's) thread, which is how the batch stays borrowed with no copy; the
+    // runtime's workers drive its timers and I/O.
+    runtime
+        .handle()
+        .block_on(scope::InScope::new(exporter.scope, run))
+}
+
+fn no_running_exporter(handle: u64) -> ExportOutcome {
+    ExportOutcome::permanent(format!("no running exporter instance {handle}"))
 }
 
 /// Waits up to `timeout` for the next event of the instance behind `handle`.
@@ -857,6 +1105,12 @@ pub struct LibraryMetrics {
     pub live_instances: u64,
     /// Log records the full buffer refused.
     pub log_records_dropped: u64,
+    /// Exports answered (calls of `otelcol_rust_export`, whatever their outcome).
+    pub exports: u64,
+    /// Those that answered Retryable or Permanent (a partial success is not counted).
+    pub export_errors: u64,
+    /// Those whose export panicked (also counted in `panics_caught` and `export_errors`).
+    pub export_panics: u64,
 }
 
 /// Reads the library's own counters.
@@ -867,6 +1121,9 @@ pub fn library_metrics() -> LibraryMetrics {
         panics_caught: crate::logs::panics_caught(),
         live_instances: live_instances(),
         log_records_dropped: crate::logs::dropped_total(),
+        exports: EXPORTS.load(Ordering::Relaxed),
+        export_errors: EXPORT_ERRORS.load(Ordering::Relaxed),
+        export_panics: EXPORT_PANICS.load(Ordering::Relaxed),
     }
 }
 

@@ -39,6 +39,8 @@ const fn same_text(a: &str, b: &str) -> bool {
 }
 
 #[cfg(test)]
+mod export_tests;
+#[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]
 mod telemetry_tests;

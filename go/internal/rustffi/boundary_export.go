@@ -1,0 +1,96 @@
+//go:build cgo
+
+package rustffi
+
+// The data path: one hand-written cgo call per batch (rust/ffi/src/boundary.rs,
+// `otelcol_rust_export`). rust2go's generated call would copy the batch into an owned Rust
+// Vec; this one lends Rust the bytes for the call (docs/boundary.md has the figures).
+
+/*
+#include <stddef.h>
+#include <stdint.h>
+
+// OWNERSHIP: Go's (on the calling goroutine's stack); Rust writes it during the call.
+typedef struct {
+	uint32_t outcome;        // 0 ok, 1 retryable, 2 permanent, 3 partial
+	uint64_t retry_after_ns; // retryable: 0 = none given
+	uint64_t rejected;       // partial: items rejected
+	uint64_t message_len;    // bytes used in message
+	uint8_t  message[1024];  // reason, UTF-8, truncated at a char boundary
+} otelcol_rust_export_result;
+
+// OWNERSHIP: batch is Go's, borrowed for the call; Rust keeps no pointer to it or to out.
+void otelcol_rust_export(uint64_t handle, uint32_t signal, const uint8_t *batch, size_t batch_len,
+	uint64_t items, int64_t deadline_remaining_ns, uint64_t call, otelcol_rust_export_result *out);
+
+// Rust keeps neither pointer past the call and never calls back into Go: the arguments need
+// not escape to the heap, and the call skips cgo's callback bookkeeping.
+#cgo noescape otelcol_rust_export
+#cgo nocallback otelcol_rust_export
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// Export hands one batch (the OTLP protobuf export request of signal, as pdata marshals it,
+// holding items spans, data points or log records) to the Rust exporter instance behind h and
+// answers its outcome. Rust reads batch in place during the call, with no copy; the caller
+// must not change it until Export returns, and may reuse it afterwards.
+//
+// The export runs on the calling goroutine's thread, bounded by ctx: its deadline reaches
+// Rust (the export is dropped there and answers ExportRetryable "export timed out after
+// ..."), and so does its cancellation ("export cancelled"). A panic in the exporter answers
+// ExportPermanent "rust exporter panicked: ...", and the instance stays usable. An unknown or
+// shut-down handle, or a signal the exporter's type does not declare, answers ExportPermanent.
+// Safe for concurrent use, on one instance or several.
+func Export(ctx context.Context, h Handle, signal Signal, batch []byte, items int) ExportResult {
+	// Rust treats a negative deadline as none and 0 as expired (it answers at once).
+	deadline := int64(-1)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = max(int64(time.Until(d)), 0)
+	}
+	if ctx.Done() == nil {
+		// A context that can never be cancelled needs no token.
+		return export(h, signal, batch, items, deadline, 0)
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Already cancelled: the AfterFunc below would tell Rust from another goroutine,
+		// which may come after Rust has begun; tell it now.
+		token := nextCallToken.Add(1)
+		RustExtensionsImpl{}.cancel_call(&CallRequest{token: token})
+		defer RustExtensionsImpl{}.release_call(&CallRequest{token: token})
+		return export(h, signal, batch, items, deadline, token)
+	}
+	result, _ := cancellable(ctx, func(token uint64) (ExportResult, error) {
+		return export(h, signal, batch, items, deadline, token), nil
+	})
+	return result
+}
+
+// export makes the call. The batch's bytes and out are lent to Rust for the call only (no Go
+// pointers inside them, so the default cgocheck accepts them).
+func export(h Handle, signal Signal, batch []byte, items int, deadline int64, token uint64) ExportResult {
+	var out C.otelcol_rust_export_result
+	C.otelcol_rust_export(C.uint64_t(h), C.uint32_t(signal),
+		(*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(batch))), C.size_t(len(batch)),
+		C.uint64_t(max(items, 0)), C.int64_t(deadline), C.uint64_t(token), &out)
+	runtime.KeepAlive(batch)
+	result := ExportResult{
+		Outcome:  Outcome(out.outcome),
+		Rejected: uint64(out.rejected),
+	}
+	if out.retry_after_ns > 0 {
+		result.RetryAfter = time.Duration(min(uint64(out.retry_after_ns), math.MaxInt64))
+	}
+	if n := min(int(out.message_len), len(out.message)); n > 0 {
+		result.Message = string(unsafe.Slice((*byte)(unsafe.Pointer(&out.message[0])), n))
+	}
+	return result
+}
