@@ -32,6 +32,12 @@ uint64_t otelcol_rust_bench_log(uint64_t, bool);
 uint64_t otelcol_rust_bench_metric_add(uint64_t);
 void otelcol_rust_bench_log_fill(uint64_t);
 void otelcol_rust_bench_log_flood(uint64_t, uint64_t, uint64_t, uint64_t *, uint64_t *);
+// otelcol_rust_export's signature; the batch is copied into a Rust Vec first, as rust2go's
+// g2r path would (out: an otelcol_rust_export_result).
+void otelcol_rust_bench_export_copy(uint64_t, uint32_t, const uint8_t *, size_t, uint64_t,
+	int64_t, uint64_t, void *);
+#cgo noescape otelcol_rust_bench_export_copy
+#cgo nocallback otelcol_rust_bench_export_copy
 */
 import "C"
 
@@ -118,6 +124,18 @@ func cgoShutdown(ctx context.Context, id ComponentID, h Handle) ([]string, error
 		return nil, errors.New(reply.error)
 	}
 	return nil, nil
+}
+
+// copyFirst is Export's crossing with Rust copying the batch into a Vec before the same export
+// (what a rust2go g2r call taking the batch as Vec<u8> would do), for the benchmark that
+// justifies lending it.
+func copyFirst(h Handle, signal Signal, batch []byte, items uint64, deadline int64, token uint64) ExportResult {
+	var out exportOut
+	C.otelcol_rust_bench_export_copy(C.uint64_t(h), C.uint32_t(signal),
+		(*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(batch))), C.size_t(len(batch)),
+		C.uint64_t(items), C.int64_t(deadline), C.uint64_t(token), unsafe.Pointer(&out))
+	runtime.KeepAlive(batch)
+	return resultOf(&out)
 }
 
 // BenchLogRecords answers the time the Rust thread spent emitting n `tracing::info!` records

@@ -6,6 +6,9 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
 
 // The same calls through rust2go's generated binding (side=rust, the product path) and a
@@ -92,6 +95,44 @@ func BenchmarkStartShutdown(b *testing.B) {
 				}
 				if _, err := tc.impl.stop(ctx, id, h); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkExport1000Spans is one batch of 1,000 spans (ptrace, 2 attributes each), three ways:
+// side=marshal is the Go OTLP exporters' own cost for it (ptraceotlp's MarshalProto, which
+// the Rust exporter's push function pays too), side=rust the product crossing (Export,
+// which lends Rust the bytes) into a rust_chaos exporter that does nothing, side=base the
+// same crossing with Rust copying the batch into a Vec first, as rust2go's g2r would.
+// docs/boundary.md compares them.
+func BenchmarkExport1000Spans(b *testing.B) {
+	batch, items := traces(b, 1000)
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(batch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := startChaosExporter(b, "bench", map[string]any{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	b.Run("side=marshal", func(b *testing.B) {
+		b.SetBytes(int64(len(batch)))
+		for b.Loop() {
+			if _, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, side := range []struct {
+		name  string
+		cross crossing
+	}{{"side=base", copyFirst}, {"side=rust", lend}} {
+		b.Run(side.name, func(b *testing.B) {
+			b.SetBytes(int64(len(batch)))
+			for b.Loop() {
+				if got := exportWith(ctx, h, SignalTraces, batch, items, side.cross); got.Outcome != ExportOK {
+					b.Fatal(got)
 				}
 			}
 		})

@@ -51,14 +51,31 @@ import (
 // shut-down handle, or a signal the exporter's type does not declare, answers ExportPermanent.
 // Safe for concurrent use, on one instance or several.
 func Export(ctx context.Context, h Handle, signal Signal, batch []byte, items int) ExportResult {
+	return exportWith(ctx, h, signal, batch, items, lend)
+}
+
+// exportOut is the result Rust writes, for the files of this package that cannot name the C
+// type of this file's preamble (the benchmarks' variant of the call).
+type exportOut = C.otelcol_rust_export_result
+
+// crossing makes the C call and reads its result: lend (the product), or a benchmark's
+// variant. Each declares its result where it makes the call, so the 1 KiB result stays on
+// the goroutine's stack (noescape) instead of escaping through the function value.
+type crossing func(h Handle, signal Signal, batch []byte, items uint64, deadline int64, token uint64) ExportResult
+
+// exportWith is Export through cross.
+func exportWith(ctx context.Context, h Handle, signal Signal, batch []byte, items int, cross crossing) ExportResult {
 	// Rust treats a negative deadline as none and 0 as expired (it answers at once).
 	deadline := int64(-1)
 	if d, ok := ctx.Deadline(); ok {
 		deadline = max(int64(time.Until(d)), 0)
 	}
+	call := func(token uint64) ExportResult {
+		return cross(h, signal, batch, uint64(max(items, 0)), deadline, token)
+	}
 	if ctx.Done() == nil {
 		// A context that can never be cancelled needs no token.
-		return export(h, signal, batch, items, deadline, 0)
+		return call(0)
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Already cancelled: the AfterFunc below would tell Rust from another goroutine,
@@ -66,22 +83,27 @@ func Export(ctx context.Context, h Handle, signal Signal, batch []byte, items in
 		token := nextCallToken.Add(1)
 		RustExtensionsImpl{}.cancel_call(&CallRequest{token: token})
 		defer RustExtensionsImpl{}.release_call(&CallRequest{token: token})
-		return export(h, signal, batch, items, deadline, token)
+		return call(token)
 	}
 	result, _ := cancellable(ctx, func(token uint64) (ExportResult, error) {
-		return export(h, signal, batch, items, deadline, token), nil
+		return call(token), nil
 	})
 	return result
 }
 
-// export makes the call. The batch's bytes and out are lent to Rust for the call only (no Go
-// pointers inside them, so the default cgocheck accepts them).
-func export(h Handle, signal Signal, batch []byte, items int, deadline int64, token uint64) ExportResult {
-	var out C.otelcol_rust_export_result
+// lend makes the call, lending Rust the batch's bytes and the result for the call only (no
+// Go pointers inside them, so the default cgocheck accepts them).
+func lend(h Handle, signal Signal, batch []byte, items uint64, deadline int64, token uint64) ExportResult {
+	var out exportOut
 	C.otelcol_rust_export(C.uint64_t(h), C.uint32_t(signal),
 		(*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(batch))), C.size_t(len(batch)),
-		C.uint64_t(max(items, 0)), C.int64_t(deadline), C.uint64_t(token), &out)
+		C.uint64_t(items), C.int64_t(deadline), C.uint64_t(token), &out)
 	runtime.KeepAlive(batch)
+	return resultOf(&out)
+}
+
+// resultOf reads what Rust wrote.
+func resultOf(out *exportOut) ExportResult {
 	result := ExportResult{
 		Outcome:  Outcome(out.outcome),
 		Rejected: uint64(out.rejected),

@@ -282,3 +282,41 @@ pub unsafe extern "C" fn otelcol_rust_bench_log_flood(
         dropped.write(flood.1);
     }
 }
+
+/// `otelcol_rust_export` with the batch copied into a `Vec<u8>` first, as rust2go's g2r would
+/// hand it to Rust: the same export behind it, so the difference is the copy.
+///
+/// # Safety
+/// As `otelcol_rust_export`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // otelcol_rust_export's signature.
+pub unsafe extern "C" fn otelcol_rust_bench_export_copy(
+    handle: u64,
+    signal: u32,
+    batch: *const u8,
+    batch_len: usize,
+    items: u64,
+    deadline_remaining_ns: i64,
+    call: u64,
+    out: *mut crate::boundary::export::ExportResult,
+) {
+    let owned: Vec<u8> = if batch.is_null() || batch_len == 0 {
+        Vec::new()
+    } else {
+        // SAFETY: per the contract, `batch` is valid for reads of `batch_len` bytes.
+        unsafe { std::slice::from_raw_parts(batch, batch_len) }.to_vec()
+    };
+    // SAFETY: `owned` is valid for its length during the call; `out` per the contract.
+    unsafe {
+        crate::boundary::export::otelcol_rust_export(
+            handle,
+            signal,
+            owned.as_ptr(),
+            owned.len(),
+            items,
+            deadline_remaining_ns,
+            call,
+            out,
+        );
+    }
+}
