@@ -14,9 +14,14 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
-// components lists the collector's factories: the standard Go ones and every Rust extension.
+// components lists the collector's factories: the standard Go ones and every Rust extension
+// and exporter the linked Rust library registers.
 func components() (otelcol.Factories, error) {
-	rustExtensions, err := rustFactories()
+	rustExtensions, err := rustExtensions()
+	if err != nil {
+		return otelcol.Factories{}, err
+	}
+	rustExporters, err := rustExporters()
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
@@ -32,7 +37,7 @@ func components() (otelcol.Factories, error) {
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
-	exporters, err := otelcol.MakeFactoryMap[exporter.Factory](debugexporter.NewFactory(), otlpexporter.NewFactory())
+	exporters, err := otelcol.MakeFactoryMap[exporter.Factory](append(rustExporters, debugexporter.NewFactory(), otlpexporter.NewFactory())...)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}

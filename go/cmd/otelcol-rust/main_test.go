@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,25 +38,46 @@ func config(id, rustEndpoint, otlpEndpoint, rustSection string) string {
 func TestBuiltBinary(t *testing.T) {
 	bin := testutil.BuildCollector(t, t.TempDir(), "")
 
-	t.Run("components lists each Rust extension at its declared stability", func(t *testing.T) {
+	t.Run("components lists each Rust extension and exporter at its declared stability", func(t *testing.T) {
 		out, err := exec.Command(bin, "components").Output()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
-		listed := listedExtensions(t, out)
+		listed := listedComponents(t, out)
 		// This test links the same archive as the binary: what its Rust factories declare.
-		types, err := rustffi.ExtensionTypes()
+		types, err := rustffi.ComponentTypes()
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, typ := range types {
-			if got, ok := listed[typ.Type]; !ok || got != typ.Stability {
-				t.Errorf("%s: listed %t at %q, its factory declares %q:\n%s", typ.Type, ok, got, typ.Stability, out)
+			// An extension has one level; an exporter one per signal, Undefined for the
+			// signals it does not declare.
+			want := map[string]string{"extension": typ.Stability}
+			if typ.Kind == rustffi.KindExporter {
+				want = map[string]string{"traces": "Undefined", "metrics": "Undefined", "logs": "Undefined"}
+				for _, signal := range typ.Signals {
+					want[signal] = typ.Stability
+				}
+			}
+			if got, ok := listed[string(typ.Kind)][typ.Type]; !ok || !maps.Equal(got, want) {
+				t.Errorf("%s %s: listed %t at %v, its factory declares %v:\n%s", typ.Kind, typ.Type, ok, got, want, out)
 			}
 		}
-		// rust_sample declares no level: the SDK's default.
-		if got := listed["rust_sample"]; got != "Development" {
+		// rust_sample declares no level: the SDK's default; the sample exporter every signal.
+		if got := listed["extension"]["rust_sample"]["extension"]; got != "Development" {
 			t.Errorf("rust_sample at %q, want Development:\n%s", got, out)
+		}
+		if got, want := listed["exporter"]["rust_otlphttp"], (map[string]string{"traces": "Development", "metrics": "Development", "logs": "Development"}); !maps.Equal(got, want) {
+			t.Errorf("rust_otlphttp at %v, want %v:\n%s", got, want, out)
+		}
+		// The Go components are still there beside the Rust ones.
+		// (otlpexporter's type is otlp_grpc; `otlp` is its deprecated alias.)
+		for kind, names := range map[string][]string{"exporter": {"debug", "otlp_grpc"}, "extension": {"zpages"}} {
+			for _, name := range names {
+				if _, ok := listed[kind][name]; !ok {
+					t.Errorf("the Go %s %s is not listed:\n%s", kind, name, out)
+				}
+			}
 		}
 	})
 
@@ -74,6 +98,49 @@ func TestBuiltBinary(t *testing.T) {
 		out, err := exec.Command(bin, "validate", "--config", "../../../examples/config.yaml").CombinedOutput()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
+		}
+	})
+
+	// The example config sends every signal through rust_otlphttp to a second receiver of the
+	// same collector: print-config must show the exporter with its Rust keys (merged over the
+	// Rust defaults) and the collector's standard exporter keys, and pipelines without a loop.
+	t.Run("print-config shows the example's Rust exporter and its loopback pipelines", func(t *testing.T) {
+		out, err := exec.Command(bin, "print-config", "--format", "json", "--config", "../../../examples/config.yaml").Output()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var printed struct {
+			Exporters map[string]map[string]any `json:"exporters"`
+			Service   struct {
+				Pipelines map[string]struct {
+					Receivers []string `json:"receivers"`
+					Exporters []string `json:"exporters"`
+				} `json:"pipelines"`
+			} `json:"service"`
+		}
+		decoder := json.NewDecoder(bytes.NewReader(out[bytes.IndexByte(out, '{'):]))
+		decoder.UseNumber()
+		if err := decoder.Decode(&printed); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		rust := printed.Exporters["rust_otlphttp"]
+		// Rust's keys, set and defaulted, and the collector's (JSON shows a duration in ns).
+		for key, want := range map[string]any{"endpoint": "http://localhost:4319", "compression": "gzip", "traces_endpoint": "", "timeout": json.Number("5000000000")} {
+			if rust[key] != want {
+				t.Errorf("rust_otlphttp's %s is %#v, want %#v:\n%s", key, rust[key], want, out)
+			}
+		}
+		for _, key := range []string{"sending_queue", "retry_on_failure", "headers"} {
+			if _, ok := rust[key]; !ok {
+				t.Errorf("rust_otlphttp lacks %s:\n%s", key, out)
+			}
+		}
+		for _, signal := range []string{"traces", "metrics", "logs"} {
+			in, loopback := printed.Service.Pipelines[signal], printed.Service.Pipelines[signal+"/loopback"]
+			if !slices.Equal(in.Receivers, []string{"otlp"}) || !slices.Contains(in.Exporters, "rust_otlphttp") ||
+				!slices.Equal(loopback.Receivers, []string{"otlp/loopback"}) || slices.Contains(loopback.Exporters, "rust_otlphttp") {
+				t.Errorf("%s pipelines: %+v, then %+v", signal, in, loopback)
+			}
 		}
 	})
 
@@ -124,8 +191,10 @@ func TestBuiltBinary(t *testing.T) {
 	})
 }
 
-// listedExtensions parses `components` output: each extension's stability level by type.
-func listedExtensions(t *testing.T, components []byte) map[string]string {
+// listedComponents parses `components` output: by kind ("extension", "exporter"), each
+// component's stability levels by type, as listed (an extension's under "extension", an
+// exporter's per signal).
+func listedComponents(t *testing.T, components []byte) map[string]map[string]map[string]string {
 	t.Helper()
 	retrieved, err := confmap.NewRetrievedFromYAML(components)
 	if err != nil {
@@ -135,18 +204,23 @@ func listedExtensions(t *testing.T, components []byte) map[string]string {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, components)
 	}
+	type entry struct {
+		Name      string            `mapstructure:"name"`
+		Stability map[string]string `mapstructure:"stability"`
+	}
 	var parsed struct {
-		Extensions []struct {
-			Name      string            `mapstructure:"name"`
-			Stability map[string]string `mapstructure:"stability"`
-		} `mapstructure:"extensions"`
+		Extensions []entry `mapstructure:"extensions"`
+		Exporters  []entry `mapstructure:"exporters"`
 	}
 	if err := conf.Unmarshal(&parsed, confmap.WithIgnoreUnused()); err != nil {
 		t.Fatalf("%v\n%s", err, components)
 	}
-	listed := map[string]string{}
-	for _, extension := range parsed.Extensions {
-		listed[extension.Name] = extension.Stability["extension"]
+	listed := map[string]map[string]map[string]string{}
+	for kind, entries := range map[string][]entry{"extension": parsed.Extensions, "exporter": parsed.Exporters} {
+		listed[kind] = map[string]map[string]string{}
+		for _, e := range entries {
+			listed[kind][e.Name] = e.Stability
+		}
 	}
 	return listed
 }

@@ -2,11 +2,16 @@
 
 package main
 
-import "go.opentelemetry.io/collector/extension"
+import (
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension"
+)
 
 // Built with -tags otelcolrust_norust: the same collector without the Rust library, only to
 // measure what linking Rust costs (go/benchmarks).
 
-func rustFactories() ([]extension.Factory, error) { return nil, nil }
+func rustExtensions() ([]extension.Factory, error) { return nil, nil }
+
+func rustExporters() ([]exporter.Factory, error) { return nil, nil }
 
 func rustFatalError() error { return nil }
