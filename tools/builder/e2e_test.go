@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"go.yaml.in/yaml/v3"
 )
 
 // These tests run the whole builder: cargo, the Go toolchain and ocb. Set CARGO_TARGET_DIR to
@@ -25,7 +27,11 @@ import (
 // Guarantees: the repository's own sample manifest (examples/manifest.yaml, the path users
 // take) builds a collector in which the Rust extension and a Go extension are both listed,
 // both serve, a bad Rust config is rejected by `validate` naming the component, and SIGTERM
-// stops it cleanly.
+// stops it cleanly. The Rust exporter it lists under exporters: is in the collector as an
+// exporter: a trace sent over OTLP/HTTP crosses it (otlp -> rust_otlphttp -> otlp/loopback ->
+// debug, in one collector) and arrives intact, and the example config (examples/config.yaml,
+// which does that for every signal) passes `validate` and `print-config` shows both the Rust
+// exporter's keys and the collector's.
 func TestBuildExampleDistribution(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a collector")
@@ -59,7 +65,7 @@ func TestBuildExampleDistribution(t *testing.T) {
 	}
 
 	components := run(t, binary, "components")
-	for _, want := range []string{"- name: rust_sample", "- name: zpages", "- name: otlp", "- name: debug"} {
+	for _, want := range []string{"- name: rust_sample", "- name: zpages", "- name: otlp", "- name: debug", "- name: rust_otlphttp"} {
 		if !strings.Contains(components, want) {
 			t.Errorf("components lacks %q:\n%s", want, components)
 		}
@@ -117,6 +123,177 @@ service:
 		}
 		listener.Close()
 	}
+
+	t.Run("a trace crosses the Rust exporter", func(t *testing.T) { requireTraceCrossesRustExporter(t, binary) })
+
+	t.Run("the example config validates and prints", func(t *testing.T) {
+		example := filepath.Join(repo, "examples", "config.yaml")
+		if out := run(t, binary, "validate", "--config", example); out != "" {
+			t.Logf("validate: %s", out)
+		}
+		printed := run(t, binary, "print-config", "--config", example)
+		var config struct {
+			Receivers map[string]any            `yaml:"receivers"`
+			Exporters map[string]map[string]any `yaml:"exporters"`
+			Service   struct {
+				Pipelines map[string]struct {
+					Receivers []string `yaml:"receivers"`
+					Exporters []string `yaml:"exporters"`
+				} `yaml:"pipelines"`
+			} `yaml:"service"`
+		}
+		if err := yaml.Unmarshal([]byte(printed), &config); err != nil {
+			t.Fatalf("%v\n%s", err, printed)
+		}
+		rust := config.Exporters["rust_otlphttp"]
+		// Rust's keys (what was set, and its defaults) and the collector's standard ones.
+		for key, want := range map[string]any{"endpoint": "http://localhost:4319", "compression": "gzip", "timeout": "5s"} {
+			if rust[key] != want {
+				t.Errorf("print-config shows rust_otlphttp's %s as %v, want %v:\n%s", key, rust[key], want, printed)
+			}
+		}
+		for _, key := range []string{"sending_queue", "retry_on_failure", "headers", "traces_endpoint"} {
+			if _, ok := rust[key]; !ok {
+				t.Errorf("print-config lacks rust_otlphttp's %s:\n%s", key, printed)
+			}
+		}
+		// Every signal crosses rust_otlphttp into otlp/loopback, whose pipelines end at debug.
+		for _, signal := range []string{"traces", "metrics", "logs"} {
+			in, loopback := config.Service.Pipelines[signal], config.Service.Pipelines[signal+"/loopback"]
+			if !slices.Contains(in.Exporters, "rust_otlphttp") || !slices.Equal(loopback.Receivers, []string{"otlp/loopback"}) || !slices.Equal(loopback.Exporters, []string{"debug"}) {
+				t.Errorf("%s pipelines: %+v then %+v", signal, in, loopback)
+			}
+		}
+	})
+}
+
+// requireTraceCrossesRustExporter runs binary with otlp -> rust_otlphttp -> otlp/loopback ->
+// debug (detailed), all in one collector, sends one trace to the first receiver with net/http
+// and waits for the debug exporter, which only the loopback pipeline reaches, to print it with
+// its attribute; then SIGTERM must stop the collector cleanly.
+func requireTraceCrossesRustExporter(t *testing.T, binary string) {
+	otlpEndpoint, loopbackEndpoint := freeEndpoint(t), freeEndpoint(t)
+	config := writeFile(t, "crossing.yaml", fmt.Sprintf(`receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: %s
+  otlp/loopback:
+    protocols:
+      http:
+        endpoint: %s
+exporters:
+  rust_otlphttp:
+    endpoint: http://%s
+  debug:
+    verbosity: detailed
+service:
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      sampling:
+        enabled: false
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [rust_otlphttp]
+    traces/loopback:
+      receivers: [otlp/loopback]
+      exporters: [debug]
+`, otlpEndpoint, loopbackEndpoint, loopbackEndpoint))
+	collector, exited, logs := startCollector(t, binary, config)
+	waitForLog(t, logs, "Everything is ready.", exited)
+
+	// One span in OTLP/HTTP JSON, which the otlp receiver takes as well as protobuf; its name and
+	// attribute are what the debug exporter must print after the crossing.
+	const span = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"builder-e2e"}}]},` +
+		`"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",` +
+		`"name":"crossed-the-rust-exporter","kind":2,"startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000001000000",` +
+		`"attributes":[{"key":"e2e.check","value":{"intValue":"42"}}]}]}]}]}`
+	resp, err := http.Post("http://"+otlpEndpoint+"/v1/traces", "application/json", strings.NewReader(span))
+	if err != nil {
+		t.Fatalf("sending the trace: %v\n%s", err, tail(logs.String(), 20))
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the otlp receiver answered %s: %s", resp.Status, body)
+	}
+	for _, want := range []string{"Name           : crossed-the-rust-exporter", "-> e2e.check: Int(42)", "-> service.name: Str(builder-e2e)", "Trace ID       : 5b8efff798038103d269b633813fc60c"} {
+		waitForLog(t, logs, want, exited)
+	}
+	stopCollector(t, collector, exited, logs)
+}
+
+// Guarantees: a crate that registers an extension and an exporter of one type (the test-only
+// rust_chaos), listed under both extensions: and exporters:, builds into a collector that has
+// both, and both run: the extension starts and the exporter answers a batch sent through an
+// OTLP pipeline.
+func TestBuildCrateOfTwoKinds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a collector")
+	}
+	repo := repoRoot(t)
+	chaos := "  - cargo: 'rust-chaos = { path = \"" + filepath.Join(repo, "rust", "testing", "chaos") + "\" }'\n"
+	manifest := writeManifest(t, distHeader+"extensions:\n"+chaos+
+		"receivers:\n  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0\n"+
+		"exporters:\n  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0\n"+chaos+
+		"providers:\n  - gomod: go.opentelemetry.io/collector/confmap/provider/envprovider v1.70.0\n"+
+		"  - gomod: go.opentelemetry.io/collector/confmap/provider/fileprovider v1.70.0\n")
+	var progress bytes.Buffer
+	binary, err := build(options{Manifest: manifest, Repo: repo}, &progress)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, tail(progress.String(), 40))
+	}
+	if strings.Contains(progress.String(), "note:") {
+		t.Errorf("a type was left out:\n%s", progress.String())
+	}
+	var components struct {
+		Extensions []struct{ Name string } `yaml:"extensions"`
+		Exporters  []struct{ Name string } `yaml:"exporters"`
+	}
+	if out := run(t, binary, "components"); yaml.Unmarshal([]byte(out), &components) != nil ||
+		!slices.ContainsFunc(components.Extensions, func(c struct{ Name string }) bool { return c.Name == "rust_chaos" }) ||
+		!slices.ContainsFunc(components.Exporters, func(c struct{ Name string }) bool { return c.Name == "rust_chaos" }) {
+		t.Fatalf("components does not list rust_chaos as an extension and an exporter:\n%s", out)
+	}
+
+	otlpEndpoint := freeEndpoint(t)
+	config := writeFile(t, "config.yaml", fmt.Sprintf(`extensions:
+  rust_chaos:
+    log_at_start: true
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: %s
+exporters:
+  rust_chaos:
+    outcomes: [permanent]
+    reason: the chaos exporter got the batch
+service:
+  extensions: [rust_chaos]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [rust_chaos]
+`, otlpEndpoint))
+	collector, exited, logs := startCollector(t, binary, config)
+	waitForLog(t, logs, "Everything is ready.", exited)
+	waitForLog(t, logs, "rust_chaos info record", exited) // the extension started
+	const record = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"hello"}}]}]}]}`
+	resp, err := http.Post("http://"+otlpEndpoint+"/v1/logs", "application/json", strings.NewReader(record))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// The exporter answered the batch: its permanent error, with its reason, is logged.
+	waitForLog(t, logs, `rust exporter \"rust_chaos\": the chaos exporter got the batch`, exited)
+	stopCollector(t, collector, exited, logs)
 }
 
 // Guarantees: when cargo fails, the error names the step and the module whose crate failed,
@@ -188,6 +365,33 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 	const refusal = `extension type "rust_sample" is registered more than once`
 	if err == nil || !strings.HasPrefix(err.Error(), "step 5/8 (list the Rust component types) failed:") || strings.Contains(err.Error(), refusal) || strings.Count(progress.String(), refusal) != 1 {
 		t.Errorf("with -v the refusal is not shown once:\nerror: %v\nprogress:\n%s", err, tail(progress.String(), 30))
+	}
+}
+
+// Guarantees: a module listed under a section whose kind its crate does not register stops
+// the build at the step that lists the types, before ocb runs, each such module named with
+// its place in the manifest and what its crate registers instead.
+func TestBuildRefusesModulesOfTheWrongKind(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cargo")
+	}
+	repo := repoRoot(t)
+	components := filepath.Join(repo, "rust", "components")
+	manifest := writeManifest(t, distHeader+"extensions:\n"+
+		"  - cargo: 'rust-otlphttp = { path = \""+filepath.Join(components, "rust_otlphttp")+"\" }'\n"+
+		"exporters:\n"+
+		"  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0\n"+
+		"  - cargo: 'rust-sample = { path = \""+filepath.Join(components, "rust_sample")+"\" }'\n")
+	var progress bytes.Buffer
+	_, err := build(options{Manifest: manifest, Repo: repo}, &progress)
+	want := "step 5/8 (list the Rust component types) failed: " +
+		"extensions[0] (" + manifest + ":5:5, crate rust-otlphttp) registers no extension: its crate registers only the exporter rust_otlphttp; list it under exporters:\n" +
+		"exporters[1] (" + manifest + ":8:5, crate rust-sample) registers no exporter: its crate registers only the extension rust_sample; list it under extensions:"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error\n got: %v\nwant: %s\noutput:\n%s", err, want, tail(progress.String(), 30))
+	}
+	if strings.Contains(progress.String(), "[6/8]") {
+		t.Errorf("the build went on after the list step:\n%s", progress.String())
 	}
 }
 
