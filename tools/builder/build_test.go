@@ -37,11 +37,11 @@ exporters:
         traces: Beta
 extensions:
     - name: rust_chaos
-      module: example.com/dist/rustfactories/rust_chaos v0.0.0
+      module: example.com/dist/rustfactories/extension/rust_chaos v0.0.0
       stability:
         extension: Alpha
     - name: rust_sample
-      module: example.com/dist/rustfactories/rust_sample v0.0.0
+      module: example.com/dist/rustfactories/extension/rust_sample v0.0.0
       stability:
         extension: Development
     - name: zpages
