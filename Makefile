@@ -81,13 +81,15 @@ BENCH_COUNT ?= 8
 bench: rust-testlib rust
 	mkdir -p $(TOOLS)
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem \
-	  -count $(BENCH_COUNT) ./internal/rustffi/ ./internal/rusttelemetry/ > $(TOOLS)/bench.txt
+	  -count $(BENCH_COUNT) ./internal/rustffi/ ./internal/rusttelemetry/ ./internal/exporterbench/ > $(TOOLS)/bench.txt
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./benchmarks/ >> $(TOOLS)/bench.txt
 	cd tools/benchstat && go tool benchstat -col /side $(TOOLS)/bench.txt
 
-# The benchmarks, one iteration each, so they cannot rot (part of make test).
+# The benchmarks, one iteration each, so they cannot rot (part of make test); exporterbench's
+# test (each exporter delivers the batch as marshalled) runs with its benchmarks.
 test-bench: rust-testlib rust
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./internal/rustffi/ ./internal/rusttelemetry/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -bench . -benchtime 1x ./internal/exporterbench/
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchtime 1x ./benchmarks/
 
 ## generate: rewrite go/internal/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
