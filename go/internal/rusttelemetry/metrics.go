@@ -237,7 +237,15 @@ func registerLibraryMetrics(mp metric.MeterProvider, logger *zap.Logger) metric.
 		metric.WithDescription("Rust component instances started and not yet shut down."), metric.WithUnit("{instance}"))
 	dropped, err5 := meter.Int64ObservableCounter("otelcol_rust_log_records_dropped",
 		metric.WithDescription("Rust log records dropped because the buffer was full."), metric.WithUnit("{record}"))
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	// The data path's own counts: exports are not boundary calls (they would drown the
+	// lifecycle calls), so they have counters of their own.
+	exports, err6 := meter.Int64ObservableCounter("otelcol_rust_exports",
+		metric.WithDescription("Batches Go handed to Rust exporters, whatever their outcome."), metric.WithUnit("{batch}"))
+	exportErrors, err7 := meter.Int64ObservableCounter("otelcol_rust_export_errors",
+		metric.WithDescription("Exports that answered retryable or permanent (timeouts, cancellations and panics included)."), metric.WithUnit("{batch}"))
+	exportPanics, err8 := meter.Int64ObservableCounter("otelcol_rust_export_panics",
+		metric.WithDescription("Exports whose Rust exporter panicked (each answered permanent)."), metric.WithUnit("{panic}"))
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8); err != nil {
 		logger.Warn("Cannot create the Rust library metrics", zap.Error(err))
 		return nil
 	}
@@ -251,8 +259,11 @@ func registerLibraryMetrics(mp metric.MeterProvider, logger *zap.Logger) metric.
 		o.ObserveInt64(panics, saturate(counts.PanicsCaught))
 		o.ObserveInt64(live, saturate(counts.LiveInstances))
 		o.ObserveInt64(dropped, saturate(counts.LogRecordsDropped))
+		o.ObserveInt64(exports, saturate(counts.Exports))
+		o.ObserveInt64(exportErrors, saturate(counts.ExportErrors))
+		o.ObserveInt64(exportPanics, saturate(counts.ExportPanics))
 		return nil
-	}, calls, errs, panics, live, dropped)
+	}, calls, errs, panics, live, dropped, exports, exportErrors, exportPanics)
 	if err != nil {
 		logger.Warn("Cannot register the Rust library metrics", zap.Error(err))
 		return nil
