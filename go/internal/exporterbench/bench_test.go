@@ -21,12 +21,13 @@ import (
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
-// Every benchmark sends b.N copies of one pre-built 1,000-span batch (newBatch) and reports,
+// Every benchmark handles b.N copies of one pre-built 1,000-span batch (newBatch) and reports,
 // besides ns/op (per batch), the figures per span: ns/span (wall clock), spans/s and
 // cpu-ns/span, the CPU time of this whole process (every thread: Go's and the Rust library's)
 // over the timed region, from getrusage, divided by the spans sent. The receiver runs in
-// another process, so its CPU is not in these figures. B/op and allocs/op count Go's heap
-// only: what Rust allocates is not in them.
+// another process, so its CPU is not in these figures. The benchmarks that send also report
+// wire-B/op, the request body bytes the receiver read per batch. B/op and allocs/op count
+// Go's heap only: what Rust allocates is not in them.
 
 // BenchmarkExportTraces is the full path, as a collector's pipeline calls an exporter:
 // exporter.Factory, Create with the default exporterhelper settings, Start, ConsumeTraces of
@@ -119,7 +120,7 @@ func BenchmarkExportSplit(b *testing.B) {
 					}
 				}
 			})
-			if problems := receiverProblems(b, recv, before, b.N); len(problems) > 0 {
+			if problems := received(b, recv, before, b.N); len(problems) > 0 {
 				b.Fatal(problems)
 			}
 		})
@@ -134,7 +135,7 @@ func BenchmarkExportSplit(b *testing.B) {
 					}
 				}
 			})
-			if problems := receiverProblems(b, recv, before, b.N); len(problems) > 0 {
+			if problems := received(b, recv, before, b.N); len(problems) > 0 {
 				b.Fatal(problems)
 			}
 		})

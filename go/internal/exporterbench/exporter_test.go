@@ -170,29 +170,30 @@ func (e *tracesExporter) counted(tb testing.TB, name string) int64 {
 }
 
 // checkDelivered fails unless the exporter counts batches*spansPerBatch spans sent and none
-// failed, and the receiver answered batches more requests than in before and refused none.
-func checkDelivered(tb testing.TB, e *tracesExporter, recv *remoteReceiver, before receiverStats, batches int) {
-	tb.Helper()
+// failed, and the receiver received them (see received).
+func checkDelivered(b *testing.B, e *tracesExporter, recv *remoteReceiver, before receiverStats, batches int) {
+	b.Helper()
 	var problems []string
-	if sent, want := e.counted(tb, "otelcol_exporter_sent_spans"), int64(batches*spansPerBatch); sent != want {
+	if sent, want := e.counted(b, "otelcol_exporter_sent_spans"), int64(batches*spansPerBatch); sent != want {
 		problems = append(problems, fmt.Sprintf("otelcol_exporter_sent_spans %d, want %d", sent, want))
 	}
 	for _, name := range []string{"otelcol_exporter_send_failed_spans", "otelcol_exporter_enqueue_failed_spans"} {
-		if failed := e.counted(tb, name); failed != 0 {
+		if failed := e.counted(b, name); failed != 0 {
 			problems = append(problems, fmt.Sprintf("%s %d", name, failed))
 		}
 	}
-	problems = append(problems, receiverProblems(tb, recv, before, batches)...)
+	problems = append(problems, received(b, recv, before, batches)...)
 	if len(problems) > 0 {
-		tb.Fatal(strings.Join(problems, "; "))
+		b.Fatal(strings.Join(problems, "; "))
 	}
 }
 
-// receiverProblems says how what the receiver answered since before differs from batches
-// requests answered 200 and none refused.
-func receiverProblems(tb testing.TB, recv *remoteReceiver, before receiverStats, batches int) []string {
-	tb.Helper()
-	after := recv.stats(tb)
+// received says how what the receiver answered since before differs from batches requests
+// answered 200 and none refused, and reports the body bytes it read per batch as wire-B/op
+// (the compressed size: equal sides compress alike).
+func received(b *testing.B, recv *remoteReceiver, before receiverStats, batches int) []string {
+	b.Helper()
+	after := recv.stats(b)
 	var problems []string
 	if got := after.Requests - before.Requests; got != int64(batches) {
 		problems = append(problems, fmt.Sprintf("the receiver answered %d requests, want %d", got, batches))
@@ -200,5 +201,6 @@ func receiverProblems(tb testing.TB, recv *remoteReceiver, before receiverStats,
 	if refused := after.Refused - before.Refused; refused != 0 {
 		problems = append(problems, fmt.Sprintf("the receiver refused %d requests", refused))
 	}
+	b.ReportMetric(float64(after.Bytes-before.Bytes)/float64(batches), "wire-B/op")
 	return problems
 }
