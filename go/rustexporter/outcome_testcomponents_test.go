@@ -5,6 +5,7 @@ package rustexporter
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -197,6 +198,12 @@ func TestHungExportIsCutAtTheTimeout(t *testing.T) {
 	if took < timeout || took > timeout+10*time.Second {
 		t.Fatalf("cut after %v, timeout %v", took, timeout)
 	}
+	// Rust says how long it was given: the configured timeout (less the time to reach Rust),
+	// not exporterhelper's default of 5s.
+	given, err := time.ParseDuration(strings.TrimPrefix(regexp.MustCompile(`export timed out after \S+`).FindString(err.Error()), "export timed out after "))
+	if err != nil || given <= 0 || given > timeout {
+		t.Fatalf("Rust was given %v (%v), want at most the timeout %v", given, err, timeout)
+	}
 	if err := exp.ConsumeTraces(context.Background(), testdata.GenerateTraces(1)); err != nil {
 		t.Fatalf("after the timeout: %v", err)
 	}
@@ -245,5 +252,19 @@ func TestCancelledContextDoesNotExport(t *testing.T) {
 	}
 	if got := c.sum(t, "rust_chaos_batches"); got != 0 {
 		t.Fatalf("Rust exported %d batches for a cancelled context", got)
+	}
+}
+
+// Scenario: the default sending_queue in front of rust_chaos, which answers permanent.
+// Guarantees: sending_queue is applied: the batch is accepted into the queue (the caller sees
+// no error), and the queue consumer's permanent failure is counted as failed spans.
+func TestSendingQueueIsApplied(t *testing.T) {
+	c := newChaos(t, map[string]any{"outcomes": []any{"permanent"}})
+	if err := c.traces(t).ConsumeTraces(context.Background(), testdata.GenerateTraces(4)); err != nil {
+		t.Fatalf("a queued batch answered %v", err)
+	}
+	eventually(t, "the queued batch failed", func() bool { return c.sum(t, "otelcol_exporter_send_failed_spans") == 4 })
+	if got := c.sum(t, "rust_chaos_batches"); got != 1 {
+		t.Fatalf("%d attempts of a permanent failure", got)
 	}
 }
