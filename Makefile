@@ -64,16 +64,18 @@ test-new-component:
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./internal/rustffi/ ./internal/rusttelemetry/ ./rustextension/
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured|TestExporterLifecycleChurn|TestReloadsWithTrafficFlowing)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
 	tools/leakcheck.sh
 
 ## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md, and
 ## the whole make test in a copy of the tree with a component from tools/new-component added
 reliability: rust-testlib
-	cd go && $(call go_env,$(TEST_ARCHIVE)) RELIABILITY_LONG=1 go test -count=1 -v -tags $(TEST_TAGS) -run 'Churn|Reload' ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) RELIABILITY_LONG=1 go test -count=1 -v -tags $(TEST_TAGS) -run 'Churn|Reload|HugeBatches' ./reliability/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 5m ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzExportBatch$$' -fuzztime 2m ./reliability/
 	cd rust && FUZZ_EXECS=2000000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_entry_points -- --nocapture
-	CHURN_CYCLES=2000 tools/leakcheck.sh
+	cd rust && FUZZ_EXECS=500000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_export -- --nocapture
+	CHURN_CYCLES=2000 EXPORT_EXECS=5000 tools/leakcheck.sh
 	NEW_COMPONENT_FULL=1 tools/new-component-test.sh
 
 ## bench: every benchmark, BENCH_COUNT times, summarised in one benchstat table (docs/performance.md)
