@@ -214,8 +214,9 @@ func TestExporterLifecycleChurn(t *testing.T) {
 // received a request of the new generation.
 // Guarantees: every batch the collector accepted reaches the server (a reload drains the old
 // exporter's queue before its Rust instance stops): nothing is lost; a span arrives twice only
-// if its batch was posted again; after the collector stops no Rust instance is left and RSS
-// grew by less than 32 MiB (checked without the race detector).
+// if its batch was posted again; after the collector stops no Rust instance is left; RSS grew
+// by less than 16 MiB from the 10th reload (5th of 20) to the last (checked without the race
+// detector).
 func TestReloadsWithTrafficFlowing(t *testing.T) {
 	reloads := 20
 	if os.Getenv("RELIABILITY_LONG") != "" {
@@ -252,8 +253,6 @@ service:
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtime.GC()
-	rssBefore := rssBytes(t)
 	col := testutil.RunCollectorWith(t, config(0), []receiver.Factory{otlpreceiver.NewFactory()}, rust)
 	col.WaitRunning(t, 20*time.Second)
 
@@ -291,12 +290,23 @@ service:
 		}
 	})
 
+	// RSS is measured from the end of a warm-up (the first generations allocate what the
+	// following ones reuse: runtime, pools, caches).
+	warmUp := min(10, reloads/4)
+	var rssBefore int64
 	began := time.Now()
 	for generation := 1; generation <= reloads; generation++ {
 		col.Reload(t, config(generation))
 		waitFor(t, 20*time.Second, func() string {
 			return fmt.Sprintf("reload %d: the server saw generation %d", generation, server.generation.Load())
 		}, func() bool { return server.generation.Load() >= int64(generation) })
+		// testutil's collector keeps every log record (about 50 per reload, 30 KiB): drop
+		// them, so that RSS measures the collector and the Rust instances, not the test.
+		col.Logs.TakeAll()
+		if generation == warmUp {
+			runtime.GC()
+			rssBefore = rssBytes(t)
+		}
 	}
 	took := time.Since(began)
 	close(stop)
@@ -312,9 +322,9 @@ service:
 		spans, seqs = server.received()
 		return countArrived(seqs, acked) == len(acked)
 	})
-	col.Stop(t)
 	runtime.GC()
-	rssAfter := rssBytes(t)
+	rssAfter := rssBytes(t) // before Stop: what the last generation holds, as the warm-up's did
+	col.Stop(t)
 	twice := 0
 	for seq := range acked {
 		for i := range int64(2) {
@@ -326,13 +336,13 @@ service:
 			}
 		}
 	}
-	t.Logf("%d reloads in %v with traffic: %d batches accepted, all arrived (%d spans; %d twice after a repost); RSS %.1f MiB -> %.1f MiB (race detector: %v)",
-		reloads, took, len(acked), spans, twice, float64(rssBefore)/(1<<20), float64(rssAfter)/(1<<20), raceEnabled)
+	t.Logf("%d reloads in %v with traffic: %d batches accepted, all arrived (%d spans; %d twice after a repost); RSS from reload %d to %d: %.1f MiB -> %.1f MiB (race detector: %v)",
+		reloads, took, len(acked), spans, twice, warmUp, reloads, float64(rssBefore)/(1<<20), float64(rssAfter)/(1<<20), raceEnabled)
 	if n := liveInstances(t); n != before {
 		t.Errorf("%d Rust instances left", n-before)
 	}
-	if growth := rssAfter - rssBefore; !raceEnabled && growth > 32<<20 {
-		t.Errorf("RSS grew by %.1f MiB over %d reloads", float64(growth)/(1<<20), reloads)
+	if growth := rssAfter - rssBefore; !raceEnabled && growth > 16<<20 {
+		t.Errorf("RSS grew by %.1f MiB over %d reloads after the warm-up", float64(growth)/(1<<20), reloads-warmUp)
 	}
 }
 
