@@ -1,7 +1,9 @@
 //! What an exporter author implements: a factory and an exporter that receives the collector's
-//! batches as OTLP protobuf bytes, borrowed for the call.
+//! batches as OTLP protobuf bytes, borrowed for the call. `docs/writing-an-exporter.md` walks
+//! through writing, testing and shipping one; `rust/components/rust_otlphttp` is a real one.
 //!
-//! A minimal exporter, counting the spans, data points and log records it is given:
+//! A minimal exporter, counting the spans, data points and log records it is given (this
+//! example is compiled and run with the SDK's doc tests):
 //!
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,6 +64,42 @@
 //! }
 //!
 //! otelcol_rust_sdk::register_exporter!(CountFactory);
+//!
+//! // Its unit test (in the component's crate: `#[tokio::test]` on it), with `TestHost`
+//! // guarding each export as the collector does (deadline, panics):
+//! use otelcol_rust_sdk::prost::Message;
+//! use otelcol_rust_sdk::proto::collector::trace::v1::ExportTraceServiceRequest;
+//! use otelcol_rust_sdk::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+//! use otelcol_rust_sdk::testing::TestHost;
+//!
+//! async fn counts_spans() -> Result<(), Box<dyn std::error::Error>> {
+//!     // A batch as the collector makes one: an encoded OTLP export request.
+//!     let bytes = ExportTraceServiceRequest {
+//!         resource_spans: vec![ResourceSpans {
+//!             scope_spans: vec![ScopeSpans {
+//!                 spans: vec![Span { name: "hello".to_owned(), ..Span::default() }],
+//!                 ..ScopeSpans::default()
+//!             }],
+//!             ..ResourceSpans::default()
+//!         }],
+//!     }
+//!     .encode_to_vec();
+//!
+//!     let host = TestHost::new("count");
+//!     let mut exporter = host.exporter(&CountFactory, r#"{"max_items": 10}"#)?;
+//!     host.start_exporter(&mut exporter).await?;
+//!     let outcome = host.export(&exporter, Batch::new(Signal::Traces, &bytes, 1)).await;
+//!     assert_eq!(outcome, ExportOutcome::Ok);
+//!     assert_eq!(exporter.items.load(Ordering::Relaxed), 1);
+//!     let outcome = host.export(&exporter, Batch::new(Signal::Traces, &bytes, 11)).await;
+//!     assert_eq!(outcome, ExportOutcome::permanent("batch too large"));
+//!     host.shutdown_exporter(&mut exporter).await?;
+//!     Ok(())
+//! }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! #     counts_spans().await
+//! # }
 //! ```
 
 use std::future::Future;
@@ -261,12 +299,17 @@ impl ExportOutcome {
 ///
 /// An export future is polled on the Go caller's thread (that is how the batch stays borrowed
 /// with no copy); it may `.await` I/O and timers and spawn tasks on the library's runtime, but
-/// whatever it spawns must own its data (`batch.bytes().to_vec()`,
-/// `Bytes::copy_from_slice`). The host drops the export future at the call's deadline (the
+/// whatever it spawns must own its data (`batch.bytes().to_vec()`, or
+/// `bytes::Bytes::copy_from_slice` with the `bytes` crate, which the SDK does not
+/// re-export). The host drops the export future at the call's deadline (the
 /// exporter's `timeout`) or cancellation and answers [`ExportOutcome::Retryable`]; a panic in
 /// it answers [`ExportOutcome::Permanent`] (`rust exporter panicked: ...`), is logged and
 /// counted, and the instance stays in service. An export that blocks its thread instead of
 /// awaiting cannot be cut off: await, or use `tokio::task::spawn_blocking`.
+///
+/// Status: an exporter's [`Host::report_fatal`] (and a panic in a [`Host::spawn`] task) does
+/// not stop the collector, unlike an extension's: it is logged and reported as a permanent
+/// error, and exports go on. What happens to a batch is its [`ExportOutcome`].
 pub trait Exporter: Send + Sync + 'static {
     /// Starts the exporter (connect, spawn background work with [`Host::spawn`]). An error
     /// fails the collector's start-up with this message. Does nothing by default.

@@ -13,8 +13,8 @@
 //! `docs/distribution.md`); the one static library built for it holds every registered
 //! factory, and Go turns each into a collector `extension.Factory` or `exporter.Factory`
 //! (an exporter gets the collector's `sending_queue`, `retry_on_failure` and `timeout`).
-//! See `docs/writing-an-extension.md` for the walk-through, and the [`exporter`] module for
-//! a minimal exporter.
+//! See `docs/writing-an-extension.md` and `docs/writing-an-exporter.md` for the walk-throughs,
+//! and the [`exporter`] module for a minimal exporter and its unit test.
 
 mod config;
 pub mod duration;

@@ -91,7 +91,9 @@ pub enum Status {
     RecoverableError(String),
     /// Something is wrong that needs a person (a credential was refused); the component goes on.
     PermanentError(String),
-    /// The component cannot go on: the collector shuts down (see [`Host::report_fatal`]).
+    /// The component cannot go on. For an extension the collector shuts down; for an
+    /// exporter it is logged and reported as a permanent error, and exports go on (see
+    /// [`Host::report_fatal`]).
     FatalError(String),
 }
 
@@ -117,10 +119,19 @@ pub struct Host {
 }
 
 impl Host {
-    /// Tells the collector this component failed for good. The collector then shuts down, as
-    /// it does for a Go component's `componentstatus` fatal error: it logs the error and its
-    /// `Run` returns no error, so an ocb-built distribution exits 0. A `main` that wants a
-    /// non-zero exit checks `rustextension.FatalError()` (the development collector does).
+    /// Tells the collector this component failed for good.
+    ///
+    /// From an extension, the collector then shuts down, as it does for a Go component's
+    /// `componentstatus` fatal error: it logs the error and its `Run` returns no error, so an
+    /// ocb-built distribution exits 0. A `main` that wants a non-zero exit checks
+    /// `rustextension.FatalError()` (the development collector does).
+    ///
+    /// From an exporter, the collector does not shut down: the error is logged and reported
+    /// to status watchers as a permanent error, and the collector keeps calling `export`
+    /// (the collector never tells an exporter when it reads fatal errors, and one it does
+    /// not read hangs it; `go/internal/rustcomponent/fatal.go`). Answer each batch's outcome
+    /// instead; only the first fatal error of an instance is reported, later ones are counted
+    /// in one log line.
     pub fn report_fatal(&self, message: impl Into<String>) {
         self.status.report(Status::FatalError(message.into()));
     }
@@ -132,7 +143,9 @@ impl Host {
     }
 
     /// Spawns background work on the library's runtime. A panic in it does not take the
-    /// process down: it is reported as a fatal error of this component. Stop the work in
+    /// process down: it is reported as a fatal error of this component (see
+    /// [`Host::report_fatal`] for what the collector does with one: an extension's shuts the
+    /// collector down, an exporter's becomes a permanent-error status). Stop the work in
     /// `shutdown` with the returned handle. Whatever still runs when the instance's shutdown
     /// ends (or runs out of time) is aborted by the library, which waits briefly for it to be
     /// dropped before it answers the collector: a task that yields is gone, with what it
