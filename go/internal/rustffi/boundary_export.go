@@ -34,7 +34,9 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"runtime"
+	"strconv"
 	"time"
 	"unsafe"
 )
@@ -46,12 +48,32 @@ import (
 //
 // The export runs on the calling goroutine's thread, bounded by ctx: its deadline reaches
 // Rust (the export is dropped there and answers ExportRetryable "export timed out after
-// ..."), and so does its cancellation ("export cancelled"). A panic in the exporter answers
-// ExportPermanent "rust exporter panicked: ...", and the instance stays usable. An unknown or
-// shut-down handle, or a signal the exporter's type does not declare, answers ExportPermanent.
-// Safe for concurrent use, on one instance or several.
+// ..."), and so does its cancellation ("export cancelled"). At most cap(crossings) exports are
+// inside Rust at once, process-wide; the others wait here, as goroutines, and answer the same
+// way should ctx end first. A panic in the exporter answers ExportPermanent "rust exporter
+// panicked: ...", and the instance stays usable. An unknown or shut-down handle, or a signal
+// the exporter's type does not declare, answers ExportPermanent. Safe for concurrent use, on
+// one instance or several.
 func Export(ctx context.Context, h Handle, signal Signal, batch []byte, items int) ExportResult {
 	return exportWith(ctx, h, signal, batch, items, lend)
+}
+
+// crossings bounds the exports inside Rust at once, across every instance: each one holds an
+// OS thread for its whole I/O (the goroutine is in the cgo call, Rust polls the export on that
+// thread), and with sending_queue disabled nothing else bounds them, so thousands of slow
+// exports would take thousands of threads and crash Go at its 10,000-thread limit. Waiting
+// for a slot costs a goroutine, not a thread. Tests replace it with a smaller one.
+var crossings = make(chan struct{}, crossingLimit())
+
+// crossingLimit is cap(crossings): OTELCOL_RUST_MAX_EXPORTS when set to a positive number, for a
+// process whose exports are slower or more numerous than the default serves; else
+// max(256, 16*GOMAXPROCS): the default sending_queue (10 consumers) of 8 Rust exporters in all
+// three signals fits, and 256 mostly idle threads cost a few MiB, far from Go's limit.
+func crossingLimit() int {
+	if n, err := strconv.Atoi(os.Getenv("OTELCOL_RUST_MAX_EXPORTS")); err == nil && n > 0 {
+		return n
+	}
+	return max(256, 16*runtime.GOMAXPROCS(0))
 }
 
 // exportOut is the result Rust writes, for the files of this package that cannot name the C
@@ -65,9 +87,25 @@ type crossing func(h Handle, signal Signal, batch []byte, items uint64, deadline
 
 // exportWith is Export through cross.
 func exportWith(ctx context.Context, h Handle, signal Signal, batch []byte, items int, cross crossing) ExportResult {
+	d, hasDeadline := ctx.Deadline()
+	if err := ctx.Err(); err != nil {
+		// Ended already: answer as Rust would, without crossing.
+		return ended(err, time.Until(d))
+	}
+	select {
+	case crossings <- struct{}{}:
+	default:
+		given := time.Until(d)
+		select {
+		case crossings <- struct{}{}:
+		case <-ctx.Done():
+			return ended(ctx.Err(), given)
+		}
+	}
+	defer func() { <-crossings }()
 	// Rust treats a negative deadline as none and 0 as expired (it answers at once).
 	deadline := int64(-1)
-	if d, ok := ctx.Deadline(); ok {
+	if hasDeadline {
 		deadline = max(int64(time.Until(d)), 0)
 	}
 	call := func(token uint64) ExportResult {
@@ -77,18 +115,22 @@ func exportWith(ctx context.Context, h Handle, signal Signal, batch []byte, item
 		// A context that can never be cancelled needs no token.
 		return call(0)
 	}
-	if errors.Is(ctx.Err(), context.Canceled) {
-		// Already cancelled: the AfterFunc below would tell Rust from another goroutine,
-		// which may come after Rust has begun; tell it now.
-		token := nextCallToken.Add(1)
-		RustExtensionsImpl{}.cancel_call(&CallRequest{token: token})
-		defer RustExtensionsImpl{}.release_call(&CallRequest{token: token})
-		return call(token)
-	}
 	result, _ := cancellable(ctx, func(token uint64) (ExportResult, error) {
 		return call(token), nil
 	})
 	return result
+}
+
+// ended answers an export whose context ended (err) before it crossed, as Rust answers one
+// cut off there: given is the time the export had when it began.
+func ended(err error, given time.Duration) ExportResult {
+	if errors.Is(err, context.DeadlineExceeded) {
+		if given = max(given, 0); given >= time.Millisecond {
+			given = given.Round(time.Millisecond)
+		}
+		return ExportResult{Outcome: ExportRetryable, Message: "export timed out after " + given.String()}
+	}
+	return ExportResult{Outcome: ExportRetryable, Message: "export cancelled"}
 }
 
 // lend makes the call, lending Rust the batch's bytes and the result for the call only (no

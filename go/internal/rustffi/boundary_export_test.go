@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,8 +114,9 @@ func TestExportIsBoundedByItsContext(t *testing.T) {
 	h := startChaosExporter(t, "hang", map[string]any{"outcomes": []any{"hang"}})
 	began := time.Now()
 	got := Export(within(t, 50*time.Millisecond), h, SignalLogs, []byte{}, 0)
-	if want := (ExportResult{Outcome: ExportRetryable, Message: "export timed out after 50ms"}); got != want {
-		t.Errorf("deadline: got %+v, want %+v", got, want)
+	// Rust reports the time it was given: 50ms less the time to reach it.
+	if given := timedOutAfter(t, got); given <= 0 || given > 50*time.Millisecond {
+		t.Errorf("deadline: got %+v, want a timeout after at most 50ms", got)
 	}
 	if elapsed := time.Since(began); elapsed > 5*time.Second {
 		t.Errorf("the deadline cut the export after %v", elapsed)
@@ -135,8 +137,107 @@ func TestExportIsBoundedByItsContext(t *testing.T) {
 	}
 	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancelExpired()
-	if got := Export(expired, h, SignalLogs, nil, 0); got.Outcome != ExportRetryable || got.Message != "export timed out after 0ns" {
+	if got := Export(expired, h, SignalLogs, nil, 0); timedOutAfter(t, got) != 0 {
 		t.Errorf("expired context: %+v", got)
+	}
+}
+
+// timedOutAfter answers the time an export that timed out says it was given (-1 and an error
+// if it did not time out).
+func timedOutAfter(t testing.TB, got ExportResult) time.Duration {
+	t.Helper()
+	given, found := strings.CutPrefix(got.Message, "export timed out after ")
+	d, err := time.ParseDuration(given)
+	if got.Outcome != ExportRetryable || !found || err != nil {
+		t.Errorf("not a timeout: %+v", got)
+		return -1
+	}
+	return d
+}
+
+// chaosBatches answers how many batches the rust_chaos instance behind h has received.
+func chaosBatches(t testing.TB, h Handle) int64 {
+	t.Helper()
+	series, err := ReadMetrics(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches int64
+	for _, s := range series {
+		// rust_chaos registers rust_chaos_batches first.
+		if s.Instrument == 0 {
+			n, err := s.Value.Int64()
+			if err != nil {
+				t.Fatal(err)
+			}
+			batches += n
+		}
+	}
+	return batches
+}
+
+// Scenario: with room for 4 exports inside Rust, 4 exports that never end (until their 2s
+// deadline) are in Rust, then 4 more with a 100ms deadline arrive.
+// Guarantees: no more exports than the bound cross at once (each holds an OS thread); the
+// others wait as goroutines and answer retryable at their own deadline without crossing;
+// every export answers.
+func TestExportCrossingsAreBounded(t *testing.T) {
+	const limit = 4
+	saved := crossings
+	crossings = make(chan struct{}, limit)
+	t.Cleanup(func() { crossings = saved })
+	h := startChaosExporter(t, "bounded", map[string]any{"outcomes": []any{"hang"}})
+
+	var wg sync.WaitGroup
+	results := make(chan ExportResult, 2*limit)
+	for range limit {
+		wg.Go(func() { results <- Export(within(t, 2*time.Second), h, SignalTraces, nil, 0) })
+	}
+	// Wait (bounded) until the first ones are inside Rust.
+	for began := time.Now(); chaosBatches(t, h) < limit; {
+		if time.Since(began) > 10*time.Second {
+			t.Fatalf("%d of %d exports reached Rust", chaosBatches(t, h), limit)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	waiting := make(chan time.Duration, limit)
+	for range limit {
+		wg.Go(func() {
+			began := time.Now()
+			got := Export(within(t, 100*time.Millisecond), h, SignalTraces, nil, 0)
+			waiting <- time.Since(began)
+			results <- got
+		})
+	}
+	for range limit {
+		// At their deadline, well before the first ones' 2s.
+		if took := <-waiting; took > time.Second {
+			t.Errorf("a waiting export answered after %v, want about 100ms", took)
+		}
+	}
+	if n := chaosBatches(t, h); n != limit {
+		t.Errorf("%d exports reached Rust, want at most %d at once", n, limit)
+	}
+	wg.Wait()
+	close(results)
+	for got := range results {
+		if given := timedOutAfter(t, got); given <= 0 || given > 2*time.Second {
+			t.Errorf("got %+v, want a timeout", got)
+		}
+	}
+}
+
+// Guarantees: the result struct Go lends has the layout Rust writes (rust/ffi/src/boundary.rs
+// asserts the same numbers at compile time): Rust writes into this memory, so a mismatch
+// would corrupt the goroutine's stack.
+func TestExportResultLayout(t *testing.T) {
+	var out exportOut
+	got := []uintptr{unsafe.Sizeof(out), unsafe.Alignof(out), unsafe.Offsetof(out.outcome),
+		unsafe.Offsetof(out.retry_after_ns), unsafe.Offsetof(out.rejected),
+		unsafe.Offsetof(out.message_len), unsafe.Offsetof(out.message), uintptr(len(out.message))}
+	want := []uintptr{1056, 8, 0, 8, 16, 24, 32, 1024}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("size, align, offsets of outcome, retry_after_ns, rejected, message_len, message, len(message): got %v, want %v", got, want)
 	}
 }
 

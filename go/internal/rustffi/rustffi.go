@@ -145,18 +145,19 @@ var nextCallToken atomic.Uint64
 // came after is released here, so no token outlives its call.
 func cancellable[T any](ctx context.Context, call func(token uint64) (T, error)) (T, error) {
 	token := nextCallToken.Add(1)
-	sent := make(chan struct{})
+	sent := make(chan bool, 1)
 	stop := context.AfterFunc(ctx, func() {
 		// Rust enforces the deadline itself (it answers "deadline exceeded"); only a
 		// cancellation needs telling.
-		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		cancelled := !errors.Is(ctx.Err(), context.DeadlineExceeded)
+		if cancelled {
 			RustExtensionsImpl{}.cancel_call(&CallRequest{token: token})
 		}
-		close(sent)
+		sent <- cancelled
 	})
 	value, err := call(token)
-	if !stop() {
-		<-sent
+	if !stop() && <-sent {
+		// Only a cancel Rust was sent leaves the token registered there.
 		RustExtensionsImpl{}.release_call(&CallRequest{token: token})
 	}
 	return value, err
