@@ -29,6 +29,16 @@ type HttpClient = Client<HttpConnector, Full<Bytes>>;
 /// `otlphttp` exporter uses.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// The bound on one request (connect, send, answer) when the export has no deadline
+/// (exporterhelper's `timeout: 0`): the Go `otlphttp` exporter's HTTP client timeout. Without
+/// it a destination that accepts and never answers would hold the export, its collector
+/// thread and queue consumer, and the collector's shutdown, for ever.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most a TCP connect may take, as Go's default dialer: bounds connecting even when the
+/// export's own deadline is longer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The component and this crate's version, in every `User-Agent`.
 const COMPONENT_AGENT: &str = concat!("rust_otlphttp/", env!("CARGO_PKG_VERSION"));
 
@@ -95,6 +105,8 @@ impl OtlpHttpExporter {
         let mut connector = HttpConnector::new();
         // Requests are written in one go and answered at once: do not let Nagle hold them.
         connector.set_nodelay(true);
+        // A black-holed address (SYNs dropped) otherwise waits on the kernel's retries.
+        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(IDLE_TIMEOUT)
             // The timer makes the pool drop idle connections in the background, not only when
@@ -161,7 +173,24 @@ impl Exporter for OtlpHttpExporter {
         Ok(())
     }
 
-    async fn export(&self, batch: Batch<'_>, _ctx: &ExportContext) -> ExportOutcome {
+    async fn export(&self, batch: Batch<'_>, ctx: &ExportContext) -> ExportOutcome {
+        // The host drops the export at its deadline; bounding the request by it too ends it
+        // here, counted and with this exporter's reason. Without a deadline (`timeout: 0`)
+        // nothing else would end a request that is never answered.
+        self.send(batch, request_bound(ctx)).await
+    }
+
+    async fn shutdown(&mut self, _ctx: &LifecycleContext) -> Result<(), Error> {
+        // Idle pooled connections close with the client (their tasks end when it is dropped).
+        self.client = None;
+        Ok(())
+    }
+}
+
+impl OtlpHttpExporter {
+    /// Sends `batch` and reads the answer, all within `bound` (the rest of the body is not
+    /// waited for past it: see [`response::outcome`]).
+    pub(crate) async fn send(&self, batch: Batch<'_>, bound: Duration) -> ExportOutcome {
         // The host never exports after shutdown; this answers if that ever changed.
         let Some(client) = &self.client else {
             return ExportOutcome::permanent("rust_otlphttp is shut down");
@@ -182,13 +211,21 @@ impl Exporter for OtlpHttpExporter {
         *request.headers_mut() = self.headers.clone();
 
         let started = Instant::now();
-        let outcome = match client.request(request).await {
-            Ok(answer) => {
+        let deadline = tokio::time::Instant::now() + bound;
+        let outcome = match tokio::time::timeout_at(deadline, client.request(request)).await {
+            Ok(Ok(answer)) => {
                 self.telemetry.sent(signal, size);
-                response::outcome(signal, uri, answer).await
+                response::outcome(signal, uri, answer, deadline).await
             }
             // Refused, reset or closed connections: the destination may be back soon.
-            Err(err) => ExportOutcome::retryable(format!("cannot send to {uri}: {}", chain(&err))),
+            Ok(Err(err)) => {
+                ExportOutcome::retryable(format!("cannot send to {uri}: {}", chain(&err)))
+            }
+            // Dropping the request closes its connection: it is not reused half-answered.
+            Err(_) => ExportOutcome::retryable(format!(
+                "cannot send to {uri}: no answer, timed out after {:?}",
+                whole_millis(bound)
+            )),
         };
         self.telemetry.answered(signal, &outcome);
         debug!(
@@ -201,12 +238,18 @@ impl Exporter for OtlpHttpExporter {
         );
         outcome
     }
+}
 
-    async fn shutdown(&mut self, _ctx: &LifecycleContext) -> Result<(), Error> {
-        // Idle pooled connections close with the client (their tasks end when it is dropped).
-        self.client = None;
-        Ok(())
-    }
+/// How long a request of the export with `ctx` may take: what is left of its deadline, or
+/// [`DEFAULT_REQUEST_TIMEOUT`] without one.
+pub(crate) fn request_bound(ctx: &ExportContext) -> Duration {
+    ctx.remaining().unwrap_or(DEFAULT_REQUEST_TIMEOUT)
+}
+
+/// `duration` to the millisecond, so a deadline's remainder reads `4.999s`, not
+/// `4.999873512s`.
+fn whole_millis(duration: Duration) -> Duration {
+    Duration::from_millis(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// `err` and its sources, each once: hyper's own message ("client error (Connect)") says

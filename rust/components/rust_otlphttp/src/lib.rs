@@ -18,7 +18,7 @@
 //!       authorization: Bearer ${env:TOKEN}
 //!     compression: gzip                      # default; or none
 //!     # The collector's own exporter keys (Go's exporterhelper) work as for Go exporters:
-//!     timeout: 5s
+//!     timeout: 30s                           # default 5s; see Timeouts
 //!     retry_on_failure:
 //!       enabled: true
 //!     sending_queue:
@@ -44,14 +44,37 @@
 //! (the exporter writes them). A user `User-Agent` replaces the exporter's. `timeout`,
 //! `sending_queue` and `retry_on_failure` belong to the collector, not to this config.
 //!
+//! # Timeouts
+//!
+//! exporterhelper's `timeout` (default 5 s) bounds each attempt: the request (connect, send,
+//! answer) ends when it runs out, `Retryable`, and `retry_on_failure` tries again. Go's
+//! `otlphttp` works differently: it turns exporterhelper's timeout off and bounds each request
+//! by its HTTP client's `timeout`, 30 s by default. Coming from `otlphttp`, set `timeout: 30s`
+//! for the same bound. With `timeout: 0` (no deadline) a request is still bounded by 30 s, as
+//! Go's client, so a destination that never answers cannot hold an export, its queue consumer
+//! or the collector's shutdown for ever. Connecting alone is bounded by 30 s too, as Go's
+//! dialer.
+//!
 //! # Outcomes
 //!
 //! | answer | outcome |
 //! | --- | --- |
 //! | 2xx | `Ok`; `Partial` when the body's `partial_success` rejected items (its `error_message` is the reason) |
-//! | 429, 502, 503, 504 | `Retryable`, after the `Retry-After` (seconds or HTTP date) when given |
+//! | 429, 502, 503, 504 | `Retryable`, after the `Retry-After` (seconds or HTTP date) when given, at most 5 minutes |
 //! | any other status | `Permanent`, with the status and the body's `google.rpc.Status` message (or an excerpt) |
-//! | no answer (refused, reset, closed) | `Retryable` |
+//! | no answer (refused, reset, closed, timed out) | `Retryable` |
+//!
+//! Where this differs from Go's `otlphttp`:
+//! - `Retry-After` is honoured on 502 and 504 as well (Go reads it on 429 and 503 only): a
+//!   gateway that says when to come back knows better than the backoff, and a server that does
+//!   not send it leaves the backoff as it was.
+//! - A longer `Retry-After` is cut to 5 minutes. That is `retry_on_failure.max_elapsed_time`'s
+//!   default, and exporterhelper drops the batch at once when the wait would end past
+//!   `max_elapsed_time`; the cap matters with a larger (or no) `max_elapsed_time`, where an
+//!   absurd hint would otherwise park a queue consumer for that long.
+//! - A 2xx answer whose protobuf body is not an OTLP response is `Ok` (logged at warn): the
+//!   destination accepted the batch. Go answers a permanent error, counting the batch as
+//!   failed; neither sends it again.
 //!
 //! # Telemetry
 //!

@@ -22,6 +22,13 @@ pub(crate) const MAX_BODY: usize = 64 * 1024;
 /// How much of a body that is not a `google.rpc.Status` is quoted in an error.
 const EXCERPT: usize = 256;
 
+/// The longest `Retry-After` honoured; a longer one is cut to it. The collector's
+/// `retry_on_failure.max_elapsed_time` defaults to 5 minutes and exporterhelper gives the batch
+/// up (drops it) at once when the wait would end past it, so a longer hint only matters with a
+/// larger or no `max_elapsed_time`; there it would park a queue consumer for as long as the
+/// server says (an absurd value for ever, or past what Go's `time.Duration` holds).
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
+
 /// The OTLP protobuf media type, of requests and of the responses that are read.
 pub(crate) const PROTOBUF: &str = "application/x-protobuf";
 
@@ -38,16 +45,19 @@ pub(crate) struct RpcStatus {
     pub(crate) message: String,
 }
 
-/// Reads the answer to a request for `signal` sent to `uri` and says what it means.
+/// Reads the answer to a request for `signal` sent to `uri` and says what it means. The body
+/// is read until `deadline` at most: the status alone decides then, as for an unreadable body.
 pub(crate) async fn outcome(
     signal: Signal,
     uri: &Uri,
     response: hyper::Response<Incoming>,
+    deadline: tokio::time::Instant,
 ) -> ExportOutcome {
     let (parts, body) = response.into_parts();
-    let body = read_bounded(body, MAX_BODY)
-        .await
-        .map_err(|err| err.to_string());
+    let body = match tokio::time::timeout_at(deadline, read_bounded(body, MAX_BODY)).await {
+        Ok(read) => read.map_err(|err| err.to_string()),
+        Err(_) => Err("timed out reading the body".to_owned()),
+    };
     classify(
         signal,
         uri,
@@ -163,8 +173,10 @@ fn accepted(
             ExportOutcome::Ok
         }
         Err(err) => {
-            // Go's otlphttp answers a retryable error here, which would send an accepted
-            // batch again; the status said it was accepted.
+            // Go's otlphttp answers a permanent error here (consumererror.NewPermanent), so
+            // the batch is counted as failed although the status said it was accepted. Ok
+            // instead: the destination has the data, and nothing is duplicated either way
+            // (a permanent error is not retried); the warning tells of the odd answer.
             warn!(%uri, %status, error = %err, "accepted, but the response body is not an OTLP {signal} response");
             ExportOutcome::Ok
         }
@@ -212,9 +224,9 @@ fn printable(text: &[u8]) -> String {
     excerpt
 }
 
-/// A `Retry-After` value (RFC 9110 §10.2.3): delta-seconds or an HTTP date, from `now`.
-/// `None` when it cannot be read or asks for no wait (a date already past), so the
-/// collector's own backoff applies.
+/// A `Retry-After` value (RFC 9110 §10.2.3): delta-seconds or an HTTP date, from `now`, at
+/// most [`MAX_RETRY_AFTER`]. `None` when it cannot be read or asks for no wait (a date
+/// already past), so the collector's own backoff applies.
 pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     let after = match value.parse::<u64>() {
@@ -224,7 +236,7 @@ pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
             .duration_since(now)
             .ok()?,
     };
-    (!after.is_zero()).then_some(after)
+    (!after.is_zero()).then_some(after.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -244,7 +256,8 @@ mod tests {
     }
 
     /// Guarantees: Retry-After is read as delta-seconds or as an HTTP date (relative to when
-    /// the answer came); unreadable values, zero and past dates give no hint.
+    /// the answer came), at most `MAX_RETRY_AFTER`; unreadable values, zero and past dates
+    /// give no hint.
     #[test]
     fn retry_after_forms() {
         let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").expect("a date");
@@ -258,6 +271,16 @@ mod tests {
         assert_eq!(retry_after("0", now), None);
         assert_eq!(retry_after("-5", now), None);
         assert_eq!(retry_after("soon", now), None);
+        // A day, or more seconds than a Duration holds in Go: cut to the most honoured.
+        assert_eq!(retry_after("86400", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after("18446744073709551615", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            retry_after("Mon, 07 Nov 1994 08:49:37 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
     }
 
     /// Guarantees: an error body's `google.rpc.Status` message is quoted; a body that is not
@@ -289,7 +312,8 @@ mod tests {
     }
 
     /// Guarantees: a 2xx body that is not protobuf or not an OTLP response still means the
-    /// batch was accepted (sending it again would duplicate it); a body that could not be
+    /// batch was accepted: Ok, not retried (that would duplicate it) nor, as Go's otlphttp
+    /// answers, a permanent error counting delivered data as failed; a body that could not be
     /// read too.
     #[test]
     fn accepted_whatever_the_body() {

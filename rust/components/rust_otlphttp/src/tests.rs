@@ -23,11 +23,12 @@ use otelcol_rust_sdk::proto::resource::v1::Resource;
 use otelcol_rust_sdk::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otelcol_rust_sdk::testing::TestHost;
 use otelcol_rust_sdk::{Batch, BuildInfo, ExportOutcome, Signal};
+use tokio::sync::mpsc;
 
 use crate::OtlpHttpFactory;
-use crate::exporter::OtlpHttpExporter;
+use crate::exporter::{OtlpHttpExporter, request_bound};
 use crate::response::{PROTOBUF, RpcStatus};
-use crate::test_server::{Received, Reply, TestServer};
+use crate::test_server::{Received, Reply, TestServer, WAIT};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -483,6 +484,80 @@ async fn connection_refused_is_retryable() -> TestResult {
         other => panic!("not retryable: {other:?}"),
     }
     Ok(())
+}
+
+/// A destination that accepts connections, reads what comes and never answers (a hung
+/// backend). Yields the bytes each connection received once the client closed it.
+async fn silent_destination() -> std::io::Result<(String, mpsc::UnboundedReceiver<usize>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let (closed, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let closed = closed.clone();
+            tokio::spawn(async move {
+                let mut read = 0;
+                let mut buffer = [0; 4096];
+                // Until the client closes (0) or resets the connection.
+                while stream.readable().await.is_ok() {
+                    match stream.try_read(&mut buffer) {
+                        Ok(0) => break,
+                        Ok(n) => read += n,
+                        Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+                        Err(_) => break,
+                    }
+                }
+                let _ = closed.send(read);
+            });
+        }
+    });
+    Ok((endpoint, received))
+}
+
+/// Scenario: the destination takes the request and never answers; the export has no deadline
+/// (exporterhelper's `timeout: 0`, where the host never cuts it), so the exporter's own bound
+/// applies (30 s by default, `DEFAULT_REQUEST_TIMEOUT`; a short one here).
+/// Guarantees: the export ends Retryable once the bound has passed, saying so, and the
+/// connection is closed rather than left waiting (or reused) half-answered.
+#[tokio::test]
+async fn a_silent_destination_times_out() -> TestResult {
+    let (endpoint, mut closed) = silent_destination().await?;
+    let host = TestHost::new("rust_otlphttp");
+    let exporter = started(&host, &format!(r#"{{"endpoint": "{endpoint}"}}"#)).await?;
+    let sent = request(Signal::Traces, 1);
+    let bound = Duration::from_millis(300);
+    let began = std::time::Instant::now();
+    let outcome = exporter
+        .send(Batch::new(Signal::Traces, &sent, 1), bound)
+        .await;
+    assert!(began.elapsed() >= bound, "{:?}", began.elapsed());
+    assert_eq!(
+        outcome,
+        ExportOutcome::retryable(format!(
+            "cannot send to {endpoint}/v1/traces: no answer, timed out after 300ms"
+        ))
+    );
+    let read = tokio::time::timeout(WAIT, closed.recv()).await?;
+    assert!(
+        read.is_some_and(|read| read > sent.len() / 2),
+        "the request reached the destination: {read:?}"
+    );
+    Ok(())
+}
+
+/// Guarantees: an export without a deadline is bounded by the default, Go otlphttp's client
+/// timeout, and one with a deadline by what is left of it.
+#[test]
+fn the_request_bound_is_the_deadline_or_the_default() {
+    let host = TestHost::new("rust_otlphttp").with_deadline(Duration::from_secs(5));
+    let mut ctx = host.export_context();
+    let left = request_bound(&ctx);
+    assert!(
+        left > Duration::ZERO && left <= Duration::from_secs(5),
+        "{left:?}"
+    );
+    ctx.deadline = None;
+    assert_eq!(request_bound(&ctx), Duration::from_secs(30));
 }
 
 /// Guarantees: sequential exports reuse one pooled connection, and shutdown closes it.
