@@ -37,8 +37,8 @@ type rustExporter struct {
 	// rejected counts the items destinations refused for good in partial successes: the
 	// collector counts those batches as sent.
 	rejected metric.Int64Counter
-	// attributes name the exporter and the signal on its own metrics, as exporterhelper's
-	// queue metrics do (the collector's meter provider adds none by default).
+	// attributes name the exporter and the signal on its own metrics (as on the Rust
+	// instance's).
 	attributes metric.MeasurementOption
 }
 
@@ -56,14 +56,20 @@ func newExporter(set exporter.Settings, cfg component.Config, signal rustffi.Sig
 	if err != nil {
 		return nil, nil, fmt.Errorf("rust exporter %q: %w", set.ID, err)
 	}
+	// The attributes exporterhelper puts on its own metrics (its ExporterKey and DataTypeKey):
+	// the collector's meter provider adds none unless telemetry.newPipelineTelemetry is on, so
+	// without them two exporters of one type, or the per-signal instances of one, would report
+	// the same series.
+	identity := []attribute.KeyValue{
+		attribute.String("exporter", set.ID.String()),
+		attribute.String("data_type", signal.String()),
+	}
 	return &rustExporter{
-		instance: rustcomponent.NewInstance(set.ID, config.rust, set.TelemetrySettings, set.BuildInfo),
-		signal:   signal,
-		logger:   set.Logger,
-		rejected: rejected,
-		attributes: metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("exporter", set.ID.String()),
-			attribute.String("data_type", signal.String()))),
+		instance:   rustcomponent.NewInstance(set.ID, config.rust, set.TelemetrySettings, set.BuildInfo, identity...),
+		signal:     signal,
+		logger:     set.Logger,
+		rejected:   rejected,
+		attributes: metric.WithAttributeSet(attribute.NewSet(identity...)),
 	}, config, nil
 }
 
@@ -122,7 +128,7 @@ func (e *rustExporter) marshalError(err error) error {
 //     throttle error, so the next attempt waits at least that long.
 //   - permanent: consumererror.NewPermanent, dropped without retry and counted in
 //     otelcol_exporter_send_failed_*.
-//   - partial: nil (the batch was delivered but for the rejected items, which retrying would
+//   - partial: rejecting nothing, the same as ok; otherwise nil (the batch was delivered but for the rejected items, which retrying would
 //     send twice), logged at Warn as Go OTLP exporters log a partial success, and the
 //     rejected items counted in otelcol_rust_exporter_rejected_items.
 func (e *rustExporter) export(ctx context.Context, batch []byte, items int) error {
@@ -135,7 +141,10 @@ func (e *rustExporter) export(ctx context.Context, batch []byte, items int) erro
 	case rustffi.ExportOK:
 		return nil
 	case rustffi.ExportRetryable:
-		err := e.instance.Errorf("%s", result.Message)
+		// Marked retryable for whoever inspects the error (exporterhelper v0.164.0's retry
+		// sender retries every non-permanent error and reads only the throttle delay, so this
+		// changes nothing there; the message is the same).
+		err := consumererror.NewRetryableError(e.instance.Errorf("%s", result.Message))
 		if result.RetryAfter > 0 {
 			return exporterhelper.NewThrottleRetry(err, result.RetryAfter)
 		}
@@ -143,6 +152,12 @@ func (e *rustExporter) export(ctx context.Context, batch []byte, items int) erro
 	case rustffi.ExportPermanent:
 		return consumererror.NewPermanent(e.instance.Errorf("%s", result.Message))
 	case rustffi.ExportPartial:
+		if result.Rejected == 0 {
+			// Nothing was refused: a full success, neither logged nor counted. (Go otlphttp
+			// still warns when such a response carries a message; rust_otlphttp answers
+			// Partial only when something was rejected.)
+			return nil
+		}
 		e.logger.Warn("Partial success response", zap.Uint64("rejected", result.Rejected), zap.String("reason", result.Message))
 		e.rejected.Add(ctx, int64(min(result.Rejected, math.MaxInt64)), e.attributes)
 		return nil

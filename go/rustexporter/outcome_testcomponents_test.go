@@ -81,18 +81,24 @@ func TestRetryableIsRetriedUntilSent(t *testing.T) {
 	}
 }
 
-// Scenario: retry_on_failure is off and rust_chaos answers retryable.
-// Guarantees: the error is not permanent (a queue in front would keep the batch), names the
-// component and carries Rust's reason.
+// Scenario: retry_on_failure is off and rust_chaos answers retryable, without and with a
+// retry-after.
+// Guarantees: the error is not permanent (a queue in front would keep the batch), is marked
+// retryable (consumererror.Error.IsRetryable), names the component and carries Rust's reason.
 func TestRetryableWithoutRetryIsNotPermanent(t *testing.T) {
-	c := newChaos(t, synchronous(map[string]any{
-		"outcomes":         []any{"retryable"},
-		"reason":           "destination busy",
-		"retry_on_failure": map[string]any{"enabled": false},
-	}))
-	err := c.traces(t).ConsumeTraces(context.Background(), testdata.GenerateTraces(1))
-	if err == nil || consumererror.IsPermanent(err) || !strings.Contains(err.Error(), `rust exporter "rust_chaos": destination busy`) {
-		t.Fatalf("got %v", err)
+	for _, outcome := range []string{"retryable", "retryable:300"} {
+		c := newChaos(t, synchronous(map[string]any{
+			"outcomes":         []any{outcome},
+			"reason":           "destination busy",
+			"retry_on_failure": map[string]any{"enabled": false},
+		}))
+		err := c.traces(t).ConsumeTraces(context.Background(), testdata.GenerateTraces(1))
+		if err == nil || consumererror.IsPermanent(err) || !strings.Contains(err.Error(), `rust exporter "rust_chaos": destination busy`) {
+			t.Fatalf("%s: got %v", outcome, err)
+		}
+		if cerr, ok := errors.AsType[*consumererror.Error](err); !ok || !cerr.IsRetryable() {
+			t.Errorf("%s: %v is not marked retryable", outcome, err)
+		}
 	}
 }
 
@@ -149,6 +155,28 @@ func TestPartialIsLoggedAndCounted(t *testing.T) {
 	}
 	if fields := logged[0].ContextMap(); fields["rejected"] != uint64(3) || fields["reason"] != "3 spans too old" {
 		t.Errorf("logged %v", fields)
+	}
+}
+
+// Scenario: rust_chaos answers a partial success rejecting none of 4 spans.
+// Guarantees: it is a plain success: sent, not retried, neither logged as a partial success
+// nor counted in otelcol_rust_exporter_rejected_items.
+func TestPartialRejectingNothingIsOK(t *testing.T) {
+	c := newChaos(t, synchronous(map[string]any{"outcomes": []any{"partial:0"}}))
+	if err := c.traces(t).ConsumeTraces(context.Background(), testdata.GenerateTraces(4)); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int64{
+		"rust_chaos_batches":                   1,
+		"otelcol_exporter_sent_spans":          4,
+		"otelcol_rust_exporter_rejected_items": 0,
+	} {
+		if got := c.sum(t, name); got != want {
+			t.Errorf("%s = %d, want %d", name, got, want)
+		}
+	}
+	if logged := c.logs.FilterMessage("Partial success response").All(); len(logged) != 0 {
+		t.Errorf("a partial success rejecting nothing was logged: %v", logged)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
@@ -42,6 +43,7 @@ type Instance struct {
 	logger    *zap.Logger
 	telemetry component.TelemetrySettings // the instance's, for its Rust telemetry scope
 	build     component.BuildInfo
+	identity  []attribute.KeyValue // added to every series of the instance's metrics
 
 	// handle is 0 while no Rust instance exists. It is written under mu and read without it,
 	// so an export never waits for a Start or Shutdown in progress.
@@ -56,8 +58,10 @@ type Instance struct {
 
 // NewInstance returns the Go side of a Rust instance of config's kind and type for the
 // component id; no Rust instance exists until Start. telemetry is the component's (its logger
-// already carries otelcol.component.id).
-func NewInstance(id component.ID, config *Config, telemetry component.TelemetrySettings, build component.BuildInfo) *Instance {
+// already carries otelcol.component.id). identity is added to every series of the Rust
+// instance's own metrics, to tell apart instances of one type: the collector's meter
+// provider names the component only behind the alpha gate telemetry.newPipelineTelemetry.
+func NewInstance(id component.ID, config *Config, telemetry component.TelemetrySettings, build component.BuildInfo, identity ...attribute.KeyValue) *Instance {
 	return &Instance{
 		kind:      config.kind,
 		id:        id,
@@ -65,6 +69,7 @@ func NewInstance(id component.ID, config *Config, telemetry component.TelemetryS
 		logger:    telemetry.Logger,
 		telemetry: telemetry,
 		build:     build,
+		identity:  identity,
 	}
 }
 
@@ -98,7 +103,7 @@ func (i *Instance) Start(ctx context.Context, host component.Host) error {
 		// The instance runs; only its instrument list was unreadable.
 		i.logger.Error("Cannot read the "+i.what()+"'s instrument list; its metrics are not exported", zap.Error(err))
 	}
-	if err := scope.BindMetrics(i.id.Type().String(), handle, instruments); err != nil {
+	if err := scope.BindMetrics(i.id.Type().String(), handle, instruments, i.identity...); err != nil {
 		// Telemetry is not worth failing a running instance for.
 		i.logger.Error("Cannot export the "+i.what()+"'s metrics", zap.Error(err))
 	}

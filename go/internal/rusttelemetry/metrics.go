@@ -26,12 +26,16 @@ const meterName = "github.com/otelcol-rust/otelcol-rust/rust"
 // callback reads all of the instance's series once per collection: counters, up-down counters
 // and gauges are observed; a histogram's new observations are replayed into a Go histogram
 // with the same bucket boundaries (see replay). Close unregisters it.
-func (s *Scope) BindMetrics(typ string, h rustffi.Handle, instruments []rustffi.Instrument) error {
+//
+// identity is added to every series the instance reports (over an attribute of the same key
+// Rust set): the meter is per type, so instances of one type would otherwise report the same
+// series, which the SDK merges.
+func (s *Scope) BindMetrics(typ string, h rustffi.Handle, instruments []rustffi.Instrument, identity ...attribute.KeyValue) error {
 	if len(instruments) == 0 {
 		return nil
 	}
 	meter := s.meterProvider.Meter(meterName + "/" + typ)
-	b := &binding{handle: h, instruments: instruments, seen: map[string]histogramState{}}
+	b := &binding{handle: h, instruments: instruments, identity: identity, seen: map[string]histogramState{}}
 	b.observers = make([]any, len(instruments))
 	var observables []metric.Observable
 	var errs []error
@@ -91,6 +95,7 @@ type binding struct {
 	handle      rustffi.Handle
 	instruments []rustffi.Instrument
 	observers   []any // per instrument: its Go instrument, nil if it could not be created
+	identity    []attribute.KeyValue
 
 	mu   sync.Mutex // a meter provider with several readers may collect concurrently
 	seen map[string]histogramState
@@ -107,7 +112,7 @@ func (b *binding) collect(ctx context.Context, o metric.Observer) error {
 		if s.Instrument < 0 || s.Instrument >= len(b.observers) {
 			continue
 		}
-		attrs := metric.WithAttributeSet(attributes(s.Attributes))
+		attrs := metric.WithAttributeSet(attributes(s.Attributes, b.identity))
 		// Switched on the declared kind: one SDK type may implement several instrument
 		// interfaces.
 		switch observer := b.observers[s.Instrument]; b.instruments[s.Instrument].Kind {
@@ -189,8 +194,10 @@ func seriesKey(s rustffi.Series) string {
 }
 
 // attributes converts a Rust attribute list; integers stay integers where int64 holds them.
-func attributes(kvs []rustffi.KeyValue) attribute.Set {
-	list := make([]attribute.KeyValue, 0, len(kvs))
+// identity comes last, so it wins over a Rust attribute of the same key (attribute.NewSet
+// keeps the last value of a key).
+func attributes(kvs []rustffi.KeyValue, identity []attribute.KeyValue) attribute.Set {
+	list := make([]attribute.KeyValue, 0, len(kvs)+len(identity))
 	for _, kv := range kvs {
 		switch v := kv.Value.(type) {
 		case string:
@@ -209,7 +216,7 @@ func attributes(kvs []rustffi.KeyValue) attribute.Set {
 			list = append(list, attribute.String(kv.Key, fmt.Sprint(v)))
 		}
 	}
-	return attribute.NewSet(list...)
+	return attribute.NewSet(append(list, identity...)...)
 }
 
 // clampInt64 reads a counter value; a u64 above the int64 range saturates.
