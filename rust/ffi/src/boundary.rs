@@ -442,6 +442,21 @@ pub mod export {
         pub message: [u8; EXPORT_MESSAGE_CAPACITY],
     }
 
+    // Go lends this struct (go/internal/rustffi/boundary_export.go's C declaration) and Rust
+    // writes into it: the layout must be the one cgo gives Go, which TestExportResultLayout
+    // checks against the same numbers.
+    const _: () = {
+        use std::mem::{align_of, offset_of, size_of};
+        assert!(size_of::<ExportResult>() == 1056);
+        assert!(align_of::<ExportResult>() == 8);
+        assert!(offset_of!(ExportResult, outcome) == 0);
+        assert!(offset_of!(ExportResult, retry_after_ns) == 8);
+        assert!(offset_of!(ExportResult, rejected) == 16);
+        assert!(offset_of!(ExportResult, message_len) == 24);
+        assert!(offset_of!(ExportResult, message) == 32);
+        assert!(EXPORT_MESSAGE_CAPACITY == 1024);
+    };
+
     /// `ExportResult::outcome` values.
     pub const EXPORT_OK: u32 = 0;
     /// See [`EXPORT_OK`].
@@ -534,22 +549,42 @@ pub mod export {
         if out.is_null() {
             return;
         }
-        let bytes: &[u8] = if batch_len == 0 {
-            &[]
-        } else if batch.is_null() {
-            // SAFETY: `out` is non-null and, per the contract, an initialised `ExportResult`
-            // nobody else accesses during the call.
-            let out = unsafe { &mut *out };
-            out.fill(&ExportOutcome::permanent(
-                "malformed batch sent by Go: null bytes",
-            ));
-            return;
-        } else {
-            // SAFETY: per the contract, `batch` is valid for reads of `batch_len` bytes and Go does
-            // not write them while the call runs; the slice does not outlive the call.
-            unsafe { std::slice::from_raw_parts(batch, batch_len) }
+        // SAFETY: `out` is non-null and, per the contract, an initialised `ExportResult` nobody
+        // else accesses during the call, so a unique reference to it is sound.
+        let out = unsafe { &mut *out };
+        let export = |bytes: &[u8]| {
+            export_bytes(
+                handle,
+                signal_number,
+                bytes,
+                items,
+                deadline_remaining_ns,
+                call,
+            )
         };
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let outcome = if batch_len == 0 {
+            export(&[])
+        } else if batch.is_null() {
+            ExportOutcome::permanent("malformed batch sent by Go: null bytes")
+        } else {
+            // SAFETY: per the contract, `batch` is valid for reads of `batch_len` bytes and Go
+            // does not write them while the call runs; the slice lives only in this block, and
+            // `export` takes it as a parameter, so no borrow of it can outlive the call.
+            export(unsafe { std::slice::from_raw_parts(batch, batch_len) })
+        };
+        out.fill(&outcome);
+    }
+
+    /// [`otelcol_rust_export`] once the batch is a slice; nothing unwinds out of it.
+    fn export_bytes(
+        handle: u64,
+        signal_number: u32,
+        bytes: &[u8],
+        items: u64,
+        deadline_remaining_ns: i64,
+        call: u64,
+    ) -> ExportOutcome {
+        catch_unwind(AssertUnwindSafe(|| {
             crate::logs::install();
             match signal(signal_number) {
                 Some(signal) => host::export(host::ExportCall {
@@ -566,14 +601,12 @@ pub mod export {
             }
         }))
         .unwrap_or_else(|payload| {
-            ExportOutcome::permanent(format!(
-                "rust host panicked: {}",
-                host::panic_message(payload.as_ref())
-            ))
-        });
-        // SAFETY: `out` is non-null and, per the contract, an initialised `ExportResult` nobody
-        // else accesses during the call, so a unique reference to it is sound.
-        let out = unsafe { &mut *out };
-        out.fill(&outcome);
+            let message = host::panic_message(payload.as_ref());
+            // A payload's own destructor may panic too: that must not unwind into Go either.
+            if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+                std::mem::forget(again);
+            }
+            ExportOutcome::permanent(format!("rust host panicked: {message}"))
+        })
     }
 }

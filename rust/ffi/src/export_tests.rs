@@ -339,6 +339,43 @@ fn the_deadline_cuts_a_pending_export() {
     assert_eq!(SHUT_DOWN.get("deadline"), 1);
 }
 
+/// Scenario: both of the runtime's workers are blocked (two tasks sleep on them for 2 s), so
+/// no tokio timer fires; an export that never ends has a 100 ms deadline.
+/// Guarantees: the export still answers at its deadline, retryable "timed out": the calling
+/// thread keeps the deadline itself.
+#[test]
+fn the_deadline_holds_while_the_runtime_is_blocked() {
+    let handle = start(serde_json::json!({"behaviour": "hang", "tag": "blocked"}));
+    let runtime = host::runtime().expect("runtime");
+    // Both workers, and this thread, meet here: then both workers are surely blocked.
+    let blocked = std::sync::Arc::new(std::sync::Barrier::new(3));
+    let sleepers: Vec<_> = (0..2)
+        .map(|_| {
+            let blocked = std::sync::Arc::clone(&blocked);
+            runtime.spawn(async move {
+                blocked.wait();
+                std::thread::sleep(Duration::from_secs(2));
+            })
+        })
+        .collect();
+    blocked.wait();
+    let began = Instant::now();
+    let outcome = export(handle, 1, Some(Duration::from_millis(100)), 0);
+    let took = began.elapsed();
+    assert_eq!(
+        outcome,
+        ExportOutcome::retryable("export timed out after 100ms")
+    );
+    assert!(
+        took < Duration::from_millis(1500),
+        "answered after {took:?}"
+    );
+    for sleeper in sleepers {
+        runtime.block_on(sleeper).expect("sleeper");
+    }
+    assert!(shutdown(handle, 5_000).ok);
+}
+
 /// Guarantees: `cancel_call` with the export's token ends a running export with Retryable;
 /// a token cancelled before the export answers at once; neither leaves the token behind.
 #[test]

@@ -432,7 +432,7 @@ static INSTANCES: LazyLock<RwLock<HashMap<u64, Instance>>> = LazyLock::new(RwLoc
 static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 
 /// The library's runtime for component work, built on first use.
-fn runtime() -> Result<&'static Runtime, Error> {
+pub(crate) fn runtime() -> Result<&'static Runtime, Error> {
     if let Some(runtime) = RUNTIME.get() {
         return Ok(runtime);
     }
@@ -1022,7 +1022,8 @@ fn export_uncounted(call: ExportCall<'_>) -> ExportOutcome {
         id: exporter.id.clone(),
         deadline: call.deadline.map(|left| Instant::now() + left),
     };
-    let run = async {
+    let deadline = ctx.deadline;
+    let run = scope::InScope::new(exporter.scope, async {
         let export = Box::pin(async {
             // Held for the whole export: shutdown waits for it.
             let running = exporter.exporter.read().await;
@@ -1031,22 +1032,75 @@ fn export_uncounted(call: ExportCall<'_>) -> ExportOutcome {
                 None => no_running_exporter(call.handle),
             }
         });
-        let end = guarded_export(export, &ctx, signal.cancellation()).await;
-        if let ExportEnd::Panicked(message) = &end {
-            EXPORT_PANICS.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(
-                signal = batch.signal().as_str(),
-                items = batch.items(),
-                "rust exporter panicked: {message}; the batch is dropped as a permanent error"
-            );
-        }
-        end.into_outcome()
+        guarded_export(export, &ctx, signal.cancellation()).await
+    });
+    // Polled on this (Go's) thread, which is how the batch stays borrowed with no copy. The
+    // runtime's workers drive its timers and I/O; this thread keeps the deadline itself, so
+    // an export still ends at it when a component blocks both workers.
+    let end = match poll_until(runtime, deadline, run) {
+        Ok(end) => end,
+        // Dropped in the instance's scope (`InScope` enters it), panics contained.
+        Err(cut) => match catch_unwind(AssertUnwindSafe(move || drop(cut))) {
+            Ok(()) => ExportEnd::TimedOut(call.deadline.unwrap_or_default()),
+            Err(payload) => ExportEnd::Panicked(panic_message(payload.as_ref())),
+        },
     };
-    // Polled on this (Go's) thread, which is how the batch stays borrowed with no copy; the
-    // runtime's workers drive its timers and I/O.
-    runtime
-        .handle()
-        .block_on(scope::InScope::new(exporter.scope, run))
+    if let ExportEnd::Panicked(message) = &end {
+        EXPORT_PANICS.fetch_add(1, Ordering::Relaxed);
+        let _scope = scope::enter(exporter.scope);
+        tracing::error!(
+            signal = batch.signal().as_str(),
+            items = batch.items(),
+            "rust exporter panicked: {message}; the batch is dropped as a permanent error"
+        );
+    }
+    end.into_outcome()
+}
+
+/// Wakes the thread [`poll_until`] parks.
+struct Unparker(std::thread::Thread);
+
+impl std::task::Wake for Unparker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Polls `future` on the calling thread inside the runtime's context (so the I/O and timers it
+/// awaits register with the runtime's drivers, which its workers run), parking between polls,
+/// until it answers or `deadline` passes; then it answers the future back undropped. Unlike
+/// `Handle::block_on`, which waits only for wake-ups the workers send, this keeps the deadline
+/// with the thread's own timed park: a runtime whose workers are blocked cannot hold an
+/// export past it. Anything that wakes the future (a cancellation too) unparks the thread.
+fn poll_until<F: Future + Unpin>(
+    runtime: &Runtime,
+    deadline: Option<Instant>,
+    mut future: F,
+) -> Result<F::Output, F> {
+    let _runtime = runtime.enter();
+    let waker = std::task::Waker::from(Arc::new(Unparker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = Pin::new(&mut future).poll(&mut cx) {
+            return Ok(output);
+        }
+        // A wake-up that comes in between leaves the park token set: the next park returns
+        // at once. Spurious returns only cost a poll.
+        match deadline {
+            None => std::thread::park(),
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(future);
+                }
+                std::thread::park_timeout(left);
+            }
+        }
+    }
 }
 
 fn no_running_exporter(handle: u64) -> ExportOutcome {

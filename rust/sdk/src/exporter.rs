@@ -416,6 +416,15 @@ pub async fn guarded_export(
     ctx: &ExportContext,
     cancellation: impl Future<Output = ()>,
 ) -> ExportEnd {
+    /// The panic's message; the payload is dropped with its own panic contained (forgotten),
+    /// so nothing unwinds out of the export.
+    fn message(payload: Box<dyn std::any::Any + Send>) -> String {
+        let message = crate::panic_message(payload.as_ref());
+        if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
+        }
+        message
+    }
     let allowed = ctx.remaining();
     if allowed == Some(Duration::ZERO) {
         return ExportEnd::TimedOut(Duration::ZERO);
@@ -429,9 +438,7 @@ pub async fn guarded_export(
         match catch_unwind(AssertUnwindSafe(|| running.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(outcome)) => Poll::Ready(ExportEnd::Returned(outcome)),
-            Err(payload) => {
-                Poll::Ready(ExportEnd::Panicked(crate::panic_message(payload.as_ref())))
-            }
+            Err(payload) => Poll::Ready(ExportEnd::Panicked(message(payload))),
         }
     });
     let deadline = async {
@@ -453,9 +460,11 @@ pub async fn guarded_export(
     // Dropping a cut-off export runs the component's code (its destructors).
     if let Some(running) = export.take()
         && let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(running)))
-        && !matches!(end, ExportEnd::Panicked(_))
     {
-        return ExportEnd::Panicked(crate::panic_message(payload.as_ref()));
+        let dropping = message(payload);
+        if !matches!(end, ExportEnd::Panicked(_)) {
+            return ExportEnd::Panicked(dropping);
+        }
     }
     end
 }
