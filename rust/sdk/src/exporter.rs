@@ -294,8 +294,9 @@ impl ExportOutcome {
 /// Contract (checked by the host, so implementations need not guard against it): `start` is
 /// called at most once; `export` only after `start` returned `Ok` and before `shutdown`
 /// begins, from several threads AT ONCE (the queue's consumers: up to
-/// `sending_queue.num_consumers`), hence `Sync`; `shutdown` after the in-flight exports ended
-/// (also when `start` failed, to release what it took).
+/// `sending_queue.num_consumers`; with the queue disabled, every caller at once, within the
+/// process-wide bound on exports inside Rust), hence `Sync`; `shutdown` after the in-flight
+/// exports ended (also when `start` failed, to release what it took).
 ///
 /// An export future is polled on the Go caller's thread (that is how the batch stays borrowed
 /// with no copy); it may `.await` I/O and timers and spawn tasks on the library's runtime, but
