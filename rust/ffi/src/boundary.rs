@@ -519,8 +519,9 @@ pub mod export {
     ///
     /// - OWNERSHIP: `batch` is Go's (the OTLP protobuf export request pdata marshalled), borrowed
     ///   for the call: the exporter reads it in place and copies what it keeps. `out` is Go's.
-    /// - The export runs on the calling thread (`block_on` on the library's runtime), inside the
-    ///   instance's telemetry scope, raced against the deadline and the call's cancellation
+    /// - The export runs on the calling thread (polled in the library runtime's context, the
+    ///   thread parked between polls), inside the instance's telemetry scope, raced against the
+    ///   deadline (kept by the thread itself too) and the call's cancellation
     ///   (`cancel_call(call)`, the same tokens as lifecycle calls). An expired deadline or an
     ///   already cancelled token answers at once.
     /// - Outcomes besides the component's own: an unknown or shut-down handle, or a signal the
