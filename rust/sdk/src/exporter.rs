@@ -183,8 +183,13 @@ impl<'a> Batch<'a> {
         self.items
     }
 
-    /// Decodes the bytes as a trace export request. The collector marshalled them, so this
-    /// fails only for a batch of another signal or bytes made elsewhere.
+    /// Decodes the bytes as a trace export request.
+    ///
+    /// This can fail on a batch the collector marshalled: pdata carries strings that are not
+    /// UTF-8 and attribute values nested deeper than prost's recursion limit, which prost
+    /// refuses. An exporter that answers such a failure `permanent` drops data a Go exporter
+    /// would deliver; forward [`Batch::bytes`] as they are where you can, and decode only what
+    /// you must.
     pub fn decode_traces(&self) -> Result<ExportTraceServiceRequest, Error> {
         self.decode()
     }
