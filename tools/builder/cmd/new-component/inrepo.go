@@ -12,13 +12,13 @@ import (
 	"strings"
 )
 
-// componentFiles are the templates of a component in this repository and where each goes in
-// rust/components/NAME.
-var componentFiles = map[string]string{
-	"component/Cargo.toml.tmpl":  "Cargo.toml",
-	"component/BUILD.bazel.tmpl": "BUILD.bazel",
-	"src/lib.rs.tmpl":            "src/lib.rs",
-	"src/config.rs.tmpl":         "src/config.rs",
+// componentFiles are the templates of a component of kind in this repository and where each
+// goes in rust/components/NAME.
+func componentFiles(kind string) map[string]string {
+	files := sourceFiles(kind)
+	files["component/Cargo.toml.tmpl"] = "Cargo.toml"
+	files["component/BUILD.bazel.tmpl"] = "BUILD.bazel"
+	return files
 }
 
 // wiring is one file a new component is added to.
@@ -28,7 +28,8 @@ type wiring struct {
 	edit func(text string, d templateData) (string, error)
 }
 
-// wirings are every list of components that make test checks (docs/writing-an-extension.md §4).
+// wirings are every list of components that make test checks (docs/writing-an-extension.md §4),
+// the same for every kind.
 var wirings = []wiring{
 	{"rust/Cargo.toml", "a workspace member and [workspace.dependencies] entry", editWorkspace},
 	{"rust/staticlib/Cargo.toml", "a dependency (the archive the Go tests link)", editStaticlibCargo},
@@ -139,7 +140,7 @@ func writeInRepo(r *repo, data templateData, stdout io.Writer) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	files, err := renderAll(dir, componentFiles, data)
+	files, err := renderAll(dir, componentFiles(data.Kind), data)
 	if err != nil {
 		return err
 	}
@@ -198,10 +199,10 @@ func writeInRepo(r *repo, data templateData, stdout io.Writer) error {
 // printInRepoSummary prints what writeInRepo wrote and the commands to run next, from the
 // checkout's root.
 func printInRepoSummary(stdout io.Writer, data templateData) {
-	fmt.Fprintf(stdout, "new-component: wrote rust/components/%s (crate %s, extension type %s):\n", data.Name, data.Package, data.Name)
+	fmt.Fprintf(stdout, "new-component: wrote rust/components/%s (crate %s, %s type %s):\n", data.Name, data.Package, data.Kind, data.Name)
 	fmt.Fprintf(stdout, "  Cargo.toml      the workspace's dependencies and lints\n")
-	fmt.Fprintf(stdout, "  src/config.rs   the config (interval, message) and its validate()\n")
-	fmt.Fprintf(stdout, "  src/lib.rs      factory, extension (start spawns a task, shutdown stops it), registration, unit tests\n")
+	fmt.Fprintf(stdout, "  src/config.rs   %s\n", kinds[data.Kind].config)
+	fmt.Fprintf(stdout, "  src/lib.rs      %s\n", kinds[data.Kind].lib)
 	fmt.Fprintf(stdout, "  BUILD.bazel     rust_library and rust_test\n")
 	fmt.Fprintf(stdout, "and wired it into:\n")
 	for _, w := range wirings {
@@ -213,6 +214,6 @@ func printInRepoSummary(stdout io.Writer, data templateData) {
 	unitTests := fmt.Sprintf("(cd rust && cargo test -p %s)", data.Package)
 	fmt.Fprintf(stdout, "  %-*s  # its unit tests\n", len(unitTests), unitTests)
 	fmt.Fprintf(stdout, "  %-*s  # everything, including the check that %s is in the Go binary\n", len(unitTests), "make test", data.Name)
-	fmt.Fprintf(stdout, "To ship it in the sample distribution (make build), add under extensions: in examples/manifest.yaml:\n")
+	fmt.Fprintf(stdout, "To ship it in the sample distribution (make build), add under %ss: in examples/manifest.yaml:\n", data.Kind)
 	fmt.Fprintf(stdout, "  - cargo: '%s = { path = \"../rust/components/%s\" }'\n", data.Package, data.Name)
 }

@@ -1,15 +1,17 @@
-// Command new-component writes a new Rust collector extension from templates: a crate with a
-// config (defaults, validate), an extension whose start spawns a task and whose shutdown stops
-// it, its registration and unit tests.
+// Command new-component writes a new Rust collector component from templates: an extension (a
+// config with defaults and validate, an extension whose start spawns a task and whose shutdown
+// stops it) or, with --kind exporter, an exporter (a config with validate, an exporter that
+// logs, counts and answers each batch), its registration and unit tests.
 //
-//	new-component [--repo DIR] NAME
-//	new-component [--repo DIR] --out DIR [--sdk-git URL | --sdk-path DIR] NAME
+//	new-component [--repo DIR] [--kind extension|exporter] NAME
+//	new-component [--repo DIR] [--kind extension|exporter] --out DIR [--sdk-git URL | --sdk-path DIR] NAME
 //
 // Without --out it writes rust/components/NAME into the otelcol-rust checkout and wires it into
 // the workspace, the static library, Cargo.lock and the Bazel graph, so `make test` passes right
 // after. With --out it writes a standalone crate (its own Cargo.toml, lints, README) plus a
-// manifest that builds a collector distribution with it. Nothing is written when NAME is
-// refused or a file it edits has changed shape. tools/new-component is the wrapper to run.
+// manifest that builds a collector distribution with it. Nothing is written when NAME or the
+// kind is refused or a file it edits has changed shape. tools/new-component is the wrapper to
+// run.
 package main
 
 import (
@@ -51,14 +53,15 @@ func main() {
 	}
 }
 
-const usageText = `usage: tools/new-component NAME
-       tools/new-component --out DIR [--sdk-git URL | --sdk-path DIR] NAME
+const usageText = `usage: tools/new-component [--kind extension|exporter] NAME
+       tools/new-component [--kind extension|exporter] --out DIR [--sdk-git URL | --sdk-path DIR] NAME
 
-NAME is the extension type, lower_snake_case (e.g. heartbeat, my_ext).
+NAME is the component type, lower_snake_case (e.g. heartbeat, my_exporter).
+--kind: extension (the default) or exporter.
 Without --out: rust/components/NAME, wired into this checkout (make test passes after).
 With --out: a standalone crate in DIR depending on the SDK by git (default
 ` + defaultSDKGit + `) or path, with a manifest.yaml for tools/builder.
-See docs/writing-an-extension.md.`
+See docs/writing-an-extension.md and docs/writing-an-exporter.md.`
 
 type usageError struct{ error }
 
@@ -69,7 +72,36 @@ type options struct {
 	Out     string // standalone: the directory to write
 	SDKGit  string // standalone: the SDK's git URL
 	SDKPath string // standalone: the SDK's directory
+	Kind    string // extension or exporter
 	Name    string
+}
+
+// kind is what the component's kind changes in the crate: its source templates and how the
+// summaries describe them.
+type kind struct {
+	config string // what src/config.rs holds
+	lib    string // what src/lib.rs holds
+}
+
+// kinds are the component kinds the tool writes, by their --kind name (the SDK's and the
+// collector's name of the kind). Processors and receivers are not in the SDK yet.
+var kinds = map[string]kind{
+	"extension": {
+		config: "the config (interval, message) and its validate()",
+		lib:    "factory, extension (start spawns a task, shutdown stops it), registration, unit tests",
+	},
+	"exporter": {
+		config: "the config (max_items) and its validate()",
+		lib:    "factory (traces, metrics, logs), exporter (refuses a batch over max_items, decodes traces, logs, counts items), registration, unit tests",
+	},
+}
+
+// sourceFiles are a kind's templates of src/, where each goes in the crate.
+func sourceFiles(kind string) map[string]string {
+	return map[string]string{
+		kind + "/lib.rs.tmpl":    "src/lib.rs",
+		kind + "/config.rs.tmpl": "src/config.rs",
+	}
 }
 
 // parseArgs reads flags and NAME in any order (the flag package stops at the first argument
@@ -82,6 +114,7 @@ func parseArgs(args []string) (options, error) {
 	flags.StringVar(&opts.Out, "out", "", "write a standalone crate into this directory")
 	flags.StringVar(&opts.SDKGit, "sdk-git", "", "standalone: the SDK's git repository")
 	flags.StringVar(&opts.SDKPath, "sdk-path", "", "standalone: the SDK's directory (rust/sdk of a checkout)")
+	flags.StringVar(&opts.Kind, "kind", "extension", "the component's kind: extension or exporter")
 	var names []string
 	for {
 		if err := flags.Parse(args); err != nil {
@@ -103,6 +136,9 @@ func parseArgs(args []string) (options, error) {
 	case opts.SDKGit != "" && opts.SDKPath != "":
 		return opts, usageError{errors.New("give --sdk-git or --sdk-path, not both")}
 	}
+	if _, ok := kinds[opts.Kind]; !ok {
+		return opts, usageError{fmt.Errorf("unknown --kind %q: use extension (the default) or exporter", opts.Kind)}
+	}
 	opts.Name = names[0]
 	return opts, nil
 }
@@ -121,7 +157,7 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	data, err := repo.templateData(opts.Name)
+	data, err := repo.templateData(opts.Kind, opts.Name)
 	if err != nil {
 		return err
 	}
@@ -230,7 +266,8 @@ func loadRepo(root string) (*repo, error) {
 
 // templateData is what every template is rendered with.
 type templateData struct {
-	Name        string // the extension type and the Rust crate name: heartbeat, my_ext
+	Kind        string // extension or exporter
+	Name        string // the component type and the Rust crate name: heartbeat, my_ext
 	Package     string // the Cargo package: heartbeat, my-ext
 	Camel       string // the prefix of the Rust type names: Heartbeat, MyExt
 	Edition     string
@@ -257,8 +294,9 @@ var reservedNames = strings.Fields(`as async await break const continue crate dy
 	abstract become box do final macro override priv typeof unsized virtual
 	alloc core proc_macro std test`)
 
-func (r *repo) templateData(name string) (templateData, error) {
+func (r *repo) templateData(kind, name string) (templateData, error) {
 	data := templateData{
+		Kind:        kind,
 		Name:        name,
 		Package:     strings.ReplaceAll(name, "_", "-"),
 		Edition:     r.Edition,
@@ -266,7 +304,7 @@ func (r *repo) templateData(name string) (templateData, error) {
 		GoVersions:  r.GoVersions,
 	}
 	if !namePattern.MatchString(name) {
-		return data, fmt.Errorf("%q is not a valid extension type: use lower_snake_case (a-z, 0-9, single underscores between words, starting with a letter), e.g. heartbeat or my_ext", name)
+		return data, fmt.Errorf("%q is not a valid %s type: use lower_snake_case (a-z, 0-9, single underscores between words, starting with a letter), e.g. heartbeat or my_ext", name, kind)
 	}
 	if len(name) > 63 {
 		return data, fmt.Errorf("%q is %d characters long; the collector allows 63 in a component type", name, len(name))
@@ -277,15 +315,16 @@ func (r *repo) templateData(name string) (templateData, error) {
 	for _, word := range strings.Split(name, "_") {
 		data.Camel += strings.ToUpper(word[:1]) + word[1:]
 	}
-	// The generated types are CamelConfig, CamelExtension and CamelFactory. Of the SDK names
-	// the generated code imports, only the trait ExtensionFactory has that shape.
-	if name == "extension" {
-		return data, fmt.Errorf("%q would name its factory type ExtensionFactory, which the generated code imports from the SDK; choose another name", name)
+	// The generated types are CamelConfig, CamelExtension (CamelExporter) and CamelFactory. Of
+	// the SDK names the generated code imports, only the kind's factory trait
+	// (ExtensionFactory, ExporterFactory) has that shape.
+	if name == kind {
+		return data, fmt.Errorf("%q would name its factory type %sFactory, which the generated code imports from the SDK; choose another name", name, data.Camel)
 	}
-	if file, err := r.registeredType(name); err != nil {
+	if file, err := r.registeredType(kind, name); err != nil {
 		return data, err
 	} else if file != "" {
-		return data, fmt.Errorf("extension type %q already exists: %s registers it", name, file)
+		return data, fmt.Errorf("%s type %q already exists: %s registers it", kind, name, file)
 	}
 	// The crate sits beside these in any distribution built from this checkout.
 	for _, taken := range r.LockedPackages {
@@ -302,10 +341,13 @@ func (r *repo) templateData(name string) (templateData, error) {
 	return data, nil
 }
 
-// registeredType returns the file under rust/ that registers extension type name ("" if none):
-// one that declares the type and calls register_extension! (a doc example declares one too).
-func (r *repo) registeredType(name string) (string, error) {
+// registeredType returns the file under rust/ that registers name as a type of kind ("" if
+// none): one that declares the type and calls register_extension! (register_exporter!); a doc
+// example declares one too. A type may be of two kinds (the collector tells them apart), so
+// only the same kind's registration counts.
+func (r *repo) registeredType(kind, name string) (string, error) {
 	declaration := fmt.Sprintf("const TYPE: &'static str = %q;", name)
+	macro := "register_" + kind + "!("
 	found := ""
 	err := filepath.WalkDir(filepath.Join(r.Root, "rust"), func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -321,7 +363,7 @@ func (r *repo) registeredType(name string) (string, error) {
 		if err != nil {
 			return err
 		}
-		if bytes.Contains(text, []byte(declaration)) && bytes.Contains(text, []byte("register_extension!(")) {
+		if bytes.Contains(text, []byte(declaration)) && bytes.Contains(text, []byte(macro)) {
 			found, _ = filepath.Rel(r.Root, path)
 		}
 		return nil

@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"go.yaml.in/yaml/v3"
 )
 
 // The files of this checkout the tool reads or edits; fakeRepo copies them.
@@ -19,6 +25,7 @@ var repoFiles = []string{
 	"go/rustextension/BUILD.bazel",
 	"rust/Cargo.lock",
 	"rust/Cargo.toml",
+	"rust/components/rust_otlphttp/src/lib.rs",
 	"rust/components/rust_sample/src/lib.rs",
 	"rust/sdk/Cargo.toml",
 	"rust/staticlib/BUILD.bazel",
@@ -121,9 +128,239 @@ func TestRefusedNamesWriteNothing(t *testing.T) {
 			t.Errorf("%q: error %v, want it to contain %q", name, err, want)
 		}
 	}
+	// An exporter's: the same rules, its kind's words, and only an exporter's registration
+	// of the type counts (the collector tells the kinds apart).
+	for name, want := range map[string]string{
+		"Heartbeat":     "not a valid exporter type: use lower_snake_case",
+		"type":          "cannot name a Rust crate",
+		"exporter":      "would name its factory type ExporterFactory",
+		"serde":         "rust/Cargo.lock already has a crate serde",
+		"rust_otlphttp": `exporter type "rust_otlphttp" already exists: rust/components/rust_otlphttp/src/lib.rs registers it`,
+		"rust_sample":   "rust/Cargo.lock already has a crate rust-sample",
+	} {
+		for _, args := range [][]string{
+			{"--repo", root, "--kind", "exporter", name},
+			{"--repo", root, "--kind=exporter", "--out", out, name},
+		} {
+			if err := run(args, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q: error %v, want it to contain %q", args, err, want)
+			}
+		}
+	}
+	// An extension named like an exporter type: not an extension type, but its crate is taken.
+	if err := run([]string{"--repo", root, "rust_otlphttp"}, &bytes.Buffer{}); err == nil || err.Error() != `"rust_otlphttp" is taken: rust/Cargo.lock already has a crate rust-otlphttp` {
+		t.Errorf("extension rust_otlphttp: %v", err)
+	}
 	sameFiles(t, before, snapshot(t, root))
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("%s was created (%v)", out, err)
+	}
+}
+
+// Guarantees: --kind defaults to extension, takes exporter in either flag form and after NAME,
+// and an unknown kind is a usage error naming the kinds, before anything is read or written.
+func TestKindFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		kind string
+	}{
+		{[]string{"hb"}, "extension"},
+		{[]string{"--kind", "extension", "hb"}, "extension"},
+		{[]string{"--kind", "exporter", "hb"}, "exporter"},
+		{[]string{"--kind=exporter", "hb"}, "exporter"},
+		{[]string{"hb", "--kind", "exporter", "--out", "dir"}, "exporter"},
+	} {
+		opts, err := parseArgs(tc.args)
+		if err != nil || opts.Kind != tc.kind || opts.Name != "hb" {
+			t.Errorf("%q: %+v, %v; want kind %s", tc.args, opts, err, tc.kind)
+		}
+	}
+	root := fakeRepo(t)
+	before := snapshot(t, root)
+	for _, kind := range []string{"processor", "receiver", "Exporter", "exporters", ""} {
+		err := run([]string{"--repo", root, "--kind", kind, "hb"}, &bytes.Buffer{})
+		var usage usageError
+		if !errors.As(err, &usage) || err.Error() != `unknown --kind "`+kind+`": use extension (the default) or exporter` {
+			t.Errorf("--kind %q: %v (a usage error: %v)", kind, err, errors.As(err, &usage))
+		}
+	}
+	sameFiles(t, before, snapshot(t, root))
+	if !strings.Contains(usageText, "--kind extension|exporter") || !strings.Contains(usageText, "NAME is the component type") {
+		t.Errorf("the usage does not describe --kind and NAME:\n%s", usageText)
+	}
+}
+
+// Guarantees: every template of each kind renders (in-repo and standalone); the exporter's
+// crate has a config with validate() and none of the collector's own exporter keys, an exporter
+// whose export decodes traces, logs at debug, counts with an instrument declared in create and
+// answers an outcome, a factory for the three signals, its registration and unit tests through
+// TestHost; the extension's sources are untouched by the exporter's words.
+func TestTemplatesOfEachKind(t *testing.T) {
+	r := mustRepo(t, fakeRepo(t))
+	rendered := map[string]map[string]string{} // kind -> output path -> text
+	for kind := range kinds {
+		data, err := r.templateData(kind, "probe_"+kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data.SDKDependency = `{ path = "/sdk", version = "0.1" }`
+		data.SDKPath, data.SDKCheckout = "/sdk", "/"
+		rendered[kind] = map[string]string{}
+		for name, files := range map[string]map[string]string{"in-repo": componentFiles(kind), "standalone": standaloneFiles(kind)} {
+			out, err := renderAll("/"+name, files, data)
+			if err != nil {
+				t.Fatalf("%s %s: %v", kind, name, err)
+			}
+			for path, text := range out {
+				rendered[kind][path] = string(text)
+				if strings.Contains(string(text), "<no value>") {
+					t.Errorf("%s: %s has an unset field:\n%s", kind, path, text)
+				}
+			}
+		}
+		if len(rendered[kind]) != 12 {
+			t.Errorf("%s: %d files, want 4 in-repo and 8 standalone: %v", kind, len(rendered[kind]), slices.Sorted(maps.Keys(rendered[kind])))
+		}
+	}
+	exporter := rendered["exporter"]
+	lib := exporter["/in-repo/src/lib.rs"]
+	for _, want := range []string{
+		"impl ExporterFactory for ProbeExporterFactory {",
+		`const TYPE: &'static str = "probe_exporter";`,
+		"const SIGNALS: &'static [Signal] = &[Signal::Traces, Signal::Metrics, Signal::Logs];",
+		"type Exporter = ProbeExporterExporter;",
+		".meter\n            .counter(\"probe_exporter_items\")",
+		"impl Exporter for ProbeExporterExporter {",
+		"async fn export(&self, batch: Batch<'_>, _ctx: &ExportContext) -> ExportOutcome {",
+		"batch.decode_traces()",
+		"debug!(",
+		"ExportOutcome::permanent(",
+		"ExportOutcome::Ok",
+		"otelcol_rust_sdk::register_exporter!(ProbeExporterFactory);",
+		"use otelcol_rust_sdk::prost::Message;",
+		"use otelcol_rust_sdk::proto::collector::trace::v1::ExportTraceServiceRequest;",
+		".encode_to_vec()",
+		"use otelcol_rust_sdk::testing::TestHost;",
+		"host.exporter(&ProbeExporterFactory,",
+		"host.start_exporter(&mut exporter)",
+		"host.export(&exporter, Batch::new(",
+		"host.shutdown_exporter(&mut exporter)",
+	} {
+		if !strings.Contains(lib, want) {
+			t.Errorf("the exporter's src/lib.rs lacks %q:\n%s", want, lib)
+		}
+	}
+	if strings.Contains(lib, "register_extension!") || strings.Contains(lib, "Extension") {
+		t.Errorf("the exporter's src/lib.rs speaks of an extension:\n%s", lib)
+	}
+	config := exporter["/in-repo/src/config.rs"]
+	fields := regexp.MustCompile(`(?m)^    pub (\w+):`).FindAllStringSubmatch(config, -1)
+	var keys []string
+	for _, field := range fields {
+		keys = append(keys, field[1])
+	}
+	if !slices.Equal(keys, []string{"max_items"}) || !strings.Contains(config, "fn validate(&self) -> Result<(), Error> {") || strings.Contains(config, "rename") {
+		t.Errorf("the exporter's config has the keys %v (want max_items, and no timeout, sending_queue or retry_on_failure):\n%s", keys, config)
+	}
+	// The standalone crate's sources are the in-repo ones.
+	for _, file := range []string{"src/lib.rs", "src/config.rs"} {
+		for kind, files := range rendered {
+			if files["/in-repo/"+file] != files["/standalone/"+file] {
+				t.Errorf("%s: the standalone %s differs from the in-repo one", kind, file)
+			}
+		}
+	}
+	var cargo struct {
+		Package         map[string]any `toml:"package"`
+		Dependencies    map[string]any `toml:"dependencies"`
+		DevDependencies map[string]any `toml:"dev-dependencies"`
+	}
+	for _, path := range []string{"/in-repo/Cargo.toml", "/standalone/Cargo.toml"} {
+		cargo.Dependencies, cargo.DevDependencies = nil, nil
+		if _, err := toml.Decode(exporter[path], &cargo); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		// The exporter's code needs no tokio of its own; its tests' #[tokio::test] does.
+		if cargo.Package["description"] != "The probe_exporter collector exporter." || cargo.Dependencies["tokio"] != nil || cargo.DevDependencies["tokio"] == nil || cargo.Dependencies["otelcol-rust-sdk"] == nil {
+			t.Errorf("the exporter's %s: %+v\n%s", path, cargo, exporter[path])
+		}
+	}
+	if rendered["exporter"]["/in-repo/BUILD.bazel"] != strings.ReplaceAll(rendered["extension"]["/in-repo/BUILD.bazel"], "probe_extension", "probe_exporter") {
+		t.Errorf("the exporter's BUILD.bazel is not the extension's:\n%s", rendered["exporter"]["/in-repo/BUILD.bazel"])
+	}
+	if ext := rendered["extension"]["/in-repo/src/lib.rs"]; !strings.Contains(ext, "otelcol_rust_sdk::register_extension!(ProbeExtensionFactory);") || strings.Contains(ext, "Exporter") {
+		t.Errorf("the extension's src/lib.rs:\n%s", ext)
+	}
+}
+
+// Guarantees: a standalone exporter's manifest lists the crate under exporters: (beside the
+// debug exporter, with no extensions: section), and its config.yaml puts the exporter in a
+// traces, a metrics and a logs pipeline fed by the otlp receiver, beside debug, with its own
+// key and a standard exporter key, and no extension.
+func TestStandaloneExporter(t *testing.T) {
+	root := fakeRepo(t)
+	out := filepath.Join(t.TempDir(), "audit")
+	var stdout bytes.Buffer
+	if err := run([]string{"--repo", root, "--kind", "exporter", "--out", out, "--sdk-git", "https://example.invalid/otelcol-rust", "audit"}, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	var manifest map[string]any
+	if err := yaml.Unmarshal([]byte(read(t, filepath.Join(out, "manifest.yaml"))), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	exporters, _ := manifest["exporters"].([]any)
+	if len(exporters) != 2 || !reflect.DeepEqual(exporters[0], map[string]any{"cargo": `audit = { path = "." }`}) ||
+		!strings.HasPrefix(fmt.Sprint(exporters[1]), "map[gomod:go.opentelemetry.io/collector/exporter/debugexporter v0.") {
+		t.Errorf("manifest.yaml exporters: %v", exporters)
+	}
+	if _, ok := manifest["extensions"]; ok || manifest["receivers"] == nil || manifest["providers"] == nil {
+		t.Errorf("manifest.yaml: %v", manifest)
+	}
+	var config struct {
+		Receivers map[string]any            `yaml:"receivers"`
+		Exporters map[string]map[string]any `yaml:"exporters"`
+		Service   struct {
+			Extensions []string `yaml:"extensions"`
+			Pipelines  map[string]struct {
+				Receivers []string `yaml:"receivers"`
+				Exporters []string `yaml:"exporters"`
+			} `yaml:"pipelines"`
+		} `yaml:"service"`
+	}
+	text := read(t, filepath.Join(out, "config.yaml"))
+	decoder := yaml.NewDecoder(strings.NewReader(text))
+	decoder.KnownFields(false)
+	if err := decoder.Decode(&config); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := config.Exporters["debug"]; !ok || config.Exporters["audit"]["max_items"] != 10000 || config.Exporters["audit"]["timeout"] != "5s" || config.Receivers["otlp"] == nil {
+		t.Errorf("config.yaml receivers and exporters:\n%s", text)
+	}
+	if len(config.Service.Extensions) != 0 || strings.Contains(text, "extensions:") || len(config.Service.Pipelines) != 3 {
+		t.Errorf("config.yaml service:\n%s", text)
+	}
+	for _, signal := range []string{"traces", "metrics", "logs"} {
+		pipeline := config.Service.Pipelines[signal]
+		if !slices.Equal(pipeline.Receivers, []string{"otlp"}) || !slices.Equal(pipeline.Exporters, []string{"audit", "debug"}) {
+			t.Errorf("config.yaml %s pipeline: %+v", signal, pipeline)
+		}
+	}
+	if lib := read(t, filepath.Join(out, "src", "lib.rs")); !strings.Contains(lib, "otelcol_rust_sdk::register_exporter!(AuditFactory);") {
+		t.Errorf("src/lib.rs:\n%s", lib)
+	}
+	readme := read(t, filepath.Join(out, "README.md"))
+	for _, want := range []string{"the exporter type is `audit`", "`components` lists the exporter:", "exporters:\n  - cargo: 'audit = { git ="} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q:\n%s", want, readme)
+		}
+	}
+	if strings.Contains(readme, "extension") {
+		t.Errorf("README.md speaks of an extension:\n%s", readme)
+	}
+	for _, want := range []string{"wrote the standalone crate audit (exporter type audit)", "src/config.rs   " + kinds["exporter"].config, "src/lib.rs      " + kinds["exporter"].lib} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("the summary lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }
 
@@ -158,17 +395,19 @@ func TestMissingAnchorOrExistingComponentWritesNothing(t *testing.T) {
 
 // Guarantees: when a step after the writes fails (here Cargo's lock update: the fake checkout
 // has none of the workspace's crates), every edited file is put back and the new directory is
-// removed.
+// removed, for either kind.
 func TestFailedLockUpdatePutsEverythingBack(t *testing.T) {
-	root := fakeRepo(t)
-	before := snapshot(t, root)
-	err := run([]string{"--repo", root, "heartbeat"}, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "updating rust/Cargo.lock (cargo metadata --offline)") || !strings.Contains(err.Error(), "every file is back as it was") {
-		t.Fatalf("error: %v", err)
-	}
-	sameFiles(t, before, snapshot(t, root))
-	if _, err := os.Stat(filepath.Join(root, "rust", "components", "heartbeat")); !os.IsNotExist(err) {
-		t.Errorf("rust/components/heartbeat is left (%v)", err)
+	for kind := range kinds {
+		root := fakeRepo(t)
+		before := snapshot(t, root)
+		err := run([]string{"--repo", root, "--kind", kind, "heartbeat"}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "updating rust/Cargo.lock (cargo metadata --offline)") || !strings.Contains(err.Error(), "every file is back as it was") {
+			t.Fatalf("%s: error: %v", kind, err)
+		}
+		sameFiles(t, before, snapshot(t, root))
+		if _, err := os.Stat(filepath.Join(root, "rust", "components", "heartbeat")); !os.IsNotExist(err) {
+			t.Errorf("%s: rust/components/heartbeat is left (%v)", kind, err)
+		}
 	}
 }
 
@@ -178,7 +417,7 @@ func TestFailedLockUpdatePutsEverythingBack(t *testing.T) {
 // the checkout holds (make test passes after tools/new-component NAME, for any NAME).
 func TestWiringEditsOfThisCheckout(t *testing.T) {
 	root := fakeRepo(t)
-	data, err := mustRepo(t, root).templateData("rust_sampl")
+	data, err := mustRepo(t, root).templateData("extension", "rust_sampl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,23 +593,33 @@ func TestOutInsideAWorkspaceIsRefused(t *testing.T) {
 }
 
 // Guarantees: the next commands printed after writing a component run when pasted at the
-// checkout's root (the cd stays in a subshell), and their comments line up for any name.
+// checkout's root (the cd stays in a subshell), and their comments line up for any name; the
+// summary names the kind, and the manifest section to ship the component in is the kind's.
 func TestInRepoNextCommands(t *testing.T) {
-	for _, name := range []string{"hb", "a_rather_long_extension_name_for_the_columns"} {
-		data, err := mustRepo(t, fakeRepo(t)).templateData(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		printInRepoSummary(&out, data)
-		_, next, _ := strings.Cut(out.String(), "Next:\n")
-		lines := strings.SplitN(next, "\n", 3)
-		test := "  (cd rust && cargo test -p " + data.Package + ")"
-		if !strings.HasPrefix(lines[0], test+"  # ") || !strings.HasPrefix(lines[1], "  make test ") {
-			t.Errorf("next commands:\n%s", next)
-		}
-		if strings.Index(lines[0], "#") != strings.Index(lines[1], "#") {
-			t.Errorf("the comments do not line up:\n%s", next)
+	for _, kind := range []string{"extension", "exporter"} {
+		for _, name := range []string{"hb", "a_rather_long_component_name_for_the_columns"} {
+			data, err := mustRepo(t, fakeRepo(t)).templateData(kind, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			printInRepoSummary(&out, data)
+			summary, next, _ := strings.Cut(out.String(), "Next:\n")
+			lines := strings.SplitN(next, "\n", 5)
+			test := "  (cd rust && cargo test -p " + data.Package + ")"
+			if !strings.HasPrefix(lines[0], test+"  # ") || !strings.HasPrefix(lines[1], "  make test ") {
+				t.Errorf("next commands:\n%s", next)
+			}
+			if strings.Index(lines[0], "#") != strings.Index(lines[1], "#") {
+				t.Errorf("the comments do not line up:\n%s", next)
+			}
+			if want := "add under " + kind + "s: in examples/manifest.yaml:"; !strings.HasSuffix(lines[2], want) ||
+				lines[3] != "  - cargo: '"+data.Package+" = { path = \"../rust/components/"+name+"\" }'" {
+				t.Errorf("%s: the manifest lines (want %q):\n%s", kind, want, next)
+			}
+			if want := "(crate " + data.Package + ", " + kind + " type " + name + ")"; !strings.Contains(summary, want) || !strings.Contains(summary, kinds[kind].lib) {
+				t.Errorf("%s: the summary lacks %q:\n%s", kind, want, summary)
+			}
 		}
 	}
 }

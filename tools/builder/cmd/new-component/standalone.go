@@ -16,16 +16,20 @@ import (
 // defaultSDKGit is the SDK's home for a component kept in a repository of its own.
 const defaultSDKGit = "https://github.com/otelcol-rust/otelcol-rust"
 
-// standaloneFiles are the templates of a standalone crate and where each goes.
-var standaloneFiles = map[string]string{
-	"standalone/Cargo.toml.tmpl":    "Cargo.toml",
-	"standalone/clippy.toml.tmpl":   "clippy.toml",
-	"standalone/gitignore.tmpl":     ".gitignore",
-	"standalone/README.md.tmpl":     "README.md",
-	"standalone/manifest.yaml.tmpl": "manifest.yaml",
-	"standalone/config.yaml.tmpl":   "config.yaml",
-	"src/lib.rs.tmpl":               "src/lib.rs",
-	"src/config.rs.tmpl":            "src/config.rs",
+// standaloneFiles are the templates of a standalone crate of kind and where each goes.
+func standaloneFiles(kind string) map[string]string {
+	files := sourceFiles(kind)
+	for tmpl, path := range map[string]string{
+		"standalone/Cargo.toml.tmpl":    "Cargo.toml",
+		"standalone/clippy.toml.tmpl":   "clippy.toml",
+		"standalone/gitignore.tmpl":     ".gitignore",
+		"standalone/README.md.tmpl":     "README.md",
+		"standalone/manifest.yaml.tmpl": "manifest.yaml",
+		"standalone/config.yaml.tmpl":   "config.yaml",
+	} {
+		files[tmpl] = path
+	}
+	return files
 }
 
 // standaloneGoModules are the Go components of the standalone manifest, at the versions the
@@ -87,7 +91,7 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 		data.SDKGit, data.SDKGitIsLocal = url, strings.HasPrefix(url, "file://")
 	}
 	data.DefaultSDKGit = defaultSDKGit
-	files, err := renderAll(dir, standaloneFiles, data)
+	files, err := renderAll(dir, standaloneFiles(data.Kind), data)
 	if err != nil {
 		return err
 	}
@@ -120,11 +124,11 @@ func writeStandalone(r *repo, data templateData, opts options, stdout io.Writer)
 		}
 	}
 
-	fmt.Fprintf(stdout, "new-component: wrote the standalone crate %s (extension type %s) in %s:\n", data.Package, data.Name, dir)
+	fmt.Fprintf(stdout, "new-component: wrote the standalone crate %s (%s type %s) in %s:\n", data.Package, data.Kind, data.Name, dir)
 	fmt.Fprintf(stdout, "  Cargo.toml      otelcol-rust-sdk = %s\n", data.SDKDependency)
 	fmt.Fprintf(stdout, "  Cargo.lock      %s\n", lockNote)
-	fmt.Fprintf(stdout, "  src/config.rs   the config (interval, message) and its validate()\n")
-	fmt.Fprintf(stdout, "  src/lib.rs      factory, extension (start spawns a task, shutdown stops it), registration, unit tests\n")
+	fmt.Fprintf(stdout, "  src/config.rs   %s\n", kinds[data.Kind].config)
+	fmt.Fprintf(stdout, "  src/lib.rs      %s\n", kinds[data.Kind].lib)
 	fmt.Fprintf(stdout, "  manifest.yaml   a collector distribution with it (output in ./dist); config.yaml runs it\n")
 	fmt.Fprintf(stdout, "  README.md, clippy.toml, .gitignore\n")
 	builder := filepath.Join(r.Root, "tools", "builder")
