@@ -3,15 +3,18 @@
 # this working tree (tracked files and untracked ones git does not ignore, mtimes kept):
 #
 #   tools/new-component-test.sh        (make test-new-component, part of make test)
-#       tools/new-component NAME in the copy, then there: make check-bazel lint test-rust, the
-#       Go test that lists every component (TestEveryRustComponentIsLinked, against the release
-#       archive), and a standalone crate (--out, SDK by path): cargo test, clippy, rustfmt
+#       tools/new-component NAME and tools/new-component --kind exporter NAME2 in the copy, then
+#       there: make check-bazel lint test-rust, the Go tests that list every component
+#       (TestEveryRustComponentIsLinked) and every exporter (TestEveryRustExporterIsAFactory)
+#       against the release archive, and a standalone crate of each kind (--out, SDK by path):
+#       cargo test, clippy, rustfmt
 #   NEW_COMPONENT_FULL=1 tools/new-component-test.sh   (make reliability)
-#       the same component, then the whole `make test` in the copy
+#       the same two components, then the whole `make test` in the copy
 #
 # Cost: the copy shares this checkout's Cargo outputs (rust/target/{debug,release,bazel-replay}
 # are symlinked into it), and its unchanged sources keep their mtimes, so Cargo rebuilds only
-# the new crate and the static library. Cargo names a workspace member's outputs by its path
+# the new crates and the static library. Both kinds go into the one copy: the second crate
+# costs its own compilation, not another copy or another build of the library. Cargo names a workspace member's outputs by its path
 # relative to the workspace, so the copy's crates are the checkout's; the only shared file the
 # copy's builds replace is the static library Cargo copies out of deps/ (release/*.a and the
 # replay's): this script puts the checkout's back when it ends. While it runs, this checkout's
@@ -19,8 +22,10 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-name=new_component_check
-standalone=standalone_check
+name=new_component_check                   # an extension
+exporter=new_component_exporter_check      # an exporter
+standalone=standalone_check                # an extension in its own repository
+standalone_exporter=standalone_exporter_check
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/new-component-test.XXXXXX")
 copy=$work/otelcol-rust
@@ -68,7 +73,7 @@ while IFS= read -r archive; do
 done < <(shared_archives)
 saved_all=1
 
-step() { echo "new-component-test: $*" >&2; }
+step() { echo "new-component-test: [${SECONDS}s] $*" >&2; }
 
 step "copying the working tree to $copy"
 mkdir -p "$copy"
@@ -93,30 +98,40 @@ git -c user.name=new-component-test -c user.email=new-component-test@invalid com
 
 step "tools/new-component $name"
 tools/new-component "$name"
+step "tools/new-component --kind exporter $exporter"
+tools/new-component --kind exporter "$exporter"
 
 if [[ -n ${NEW_COMPONENT_FULL:-} ]]; then
 	step "make test in the copy"
 	NEW_COMPONENT_NESTED=1 make test
-	step "ok: make test passes with $name"
+	step "ok: make test passes with $name and $exporter"
 	exit 0
 fi
 
 step "make check-bazel lint test-rust in the copy"
 make check-bazel lint test-rust
 
-step "the Go test that lists every component, against the copy's release archive"
+step "the Go tests that list every component and every exporter, against the copy's release archive"
 make rust
 archive=$copy/rust/target/release/libotelcol_rust.a
 (cd go && GOFLAGS="-ldflags=-X=github.com/otelcol-rust/otelcol-rust/go/internal/rustffi.archiveDigest=$(sha256sum "$archive" | cut -d' ' -f1)" \
-	go test -count=1 -v -run '^TestEveryRustComponentIsLinked$' ./rustextension/)
+	go test -count=1 -v -run '^(TestEveryRustComponentIsLinked|TestEveryRustExporterIsAFactory)$' ./rustextension/ ./rustexporter/)
 
-step "tools/new-component --out ... --sdk-path rust/sdk $standalone: cargo test, clippy, rustfmt"
-tools/new-component --out "$work/$standalone" --sdk-path "$copy/rust/sdk" "$standalone"
-(
-	cd "$work/$standalone"
-	export CARGO_TARGET_DIR=$copy/rust/target
-	cargo test --offline --locked
-	cargo clippy --offline --locked --all-targets -- -D warnings
-	cargo fmt --check
-)
-step "ok: $name passes check-bazel, lint, test-rust and the link test; $standalone tests clean"
+# check_standalone NAME [FLAG...]: writes the standalone crate NAME (SDK by path) and checks it
+# as its own CI would. Its dependencies' outputs are shared with the copy's (the same target).
+check_standalone() {
+	local crate=$1
+	shift
+	step "tools/new-component ${*:+$* }--out ... --sdk-path rust/sdk $crate: cargo test, clippy, rustfmt"
+	tools/new-component "$@" --out "$work/$crate" --sdk-path "$copy/rust/sdk" "$crate"
+	(
+		cd "$work/$crate"
+		export CARGO_TARGET_DIR=$copy/rust/target
+		cargo test --offline --locked
+		cargo clippy --offline --locked --all-targets -- -D warnings
+		cargo fmt --check
+	)
+}
+check_standalone "$standalone"
+check_standalone "$standalone_exporter" --kind exporter
+step "ok: $name and $exporter pass check-bazel, lint, test-rust and the link tests; $standalone and $standalone_exporter test clean"
