@@ -31,7 +31,9 @@ struct FixtureConfig {
     /// What each export does: `ok`, `panic`, `hang` (never ends), `gate` (waits until the
     /// test opens the tag's gate), `rendezvous` (waits until `rendezvous` exports of the tag
     /// are in flight at once), `reason` (answers `reason` as a partial success) or
-    /// `retry_after`, or `address` (answers the address of the bytes it read as the reason).
+    /// `retry_after`, or `address` (answers the address of the bytes it read as the reason),
+    /// `hang_spawn_on_drop` (never ends; dropping it spawns a task), `nested_wait` (its waker
+    /// fires while it blocks the thread on a std channel, then it answers Ok).
     behaviour: String,
     /// Names this instance in ENTERED, GATES and SHUT_DOWN.
     tag: String,
@@ -102,6 +104,42 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// Spawns a task when dropped, as cleanup guards do: it needs the runtime's context.
+struct SpawnOnDrop;
+
+impl Drop for SpawnOnDrop {
+    fn drop(&mut self) {
+        drop(tokio::spawn(async {}));
+    }
+}
+
+/// Registers the export's waker, has another thread fire it while this thread is blocked on a
+/// std channel (whose wait parks the thread and so takes the park token the wake-up left),
+/// then returns Pending; answers Ok once polled again.
+async fn nested_wait() -> ExportOutcome {
+    let (woken, mut wake) = tokio::sync::oneshot::channel::<()>();
+    let mut woken = Some(woken);
+    std::future::poll_fn(move |cx| {
+        if std::future::Future::poll(std::pin::Pin::new(&mut wake), cx).is_ready() {
+            return std::task::Poll::Ready(());
+        }
+        if let Some(woken) = woken.take() {
+            let (done, wait) = std::sync::mpsc::channel::<()>();
+            std::thread::spawn(move || {
+                // Both sleeps leave this thread parked inside `recv` when each message comes.
+                std::thread::sleep(Duration::from_millis(20));
+                let _ = woken.send(());
+                std::thread::sleep(Duration::from_millis(20));
+                let _ = done.send(());
+            });
+            let _ = wait.recv();
+        }
+        std::task::Poll::Pending
+    })
+    .await;
+    ExportOutcome::Ok
+}
+
 impl Exporter for FixtureExporter {
     async fn export<'a>(&'a self, batch: Batch<'a>, _: &'a ExportContext) -> ExportOutcome {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
@@ -112,6 +150,11 @@ impl Exporter for FixtureExporter {
         match self.config.behaviour.as_str() {
             "panic" => panic!("fixture panics in export"),
             "hang" => std::future::pending().await,
+            "hang_spawn_on_drop" => {
+                let _cleanup = SpawnOnDrop;
+                std::future::pending().await
+            }
+            "nested_wait" => nested_wait().await,
             "gate" => {
                 let mut open = GATES.subscribe();
                 let _ = open.wait_for(|open| open.iter().any(|t| t == tag)).await;
@@ -373,6 +416,37 @@ fn the_deadline_holds_while_the_runtime_is_blocked() {
     for sleeper in sleepers {
         runtime.block_on(sleeper).expect("sleeper");
     }
+    assert!(shutdown(handle, 5_000).ok);
+}
+
+/// Guarantees: an export cut at its deadline is dropped inside the runtime's context, so a
+/// destructor that spawns (a cleanup guard) does not turn the timeout into a panic.
+#[test]
+fn a_cut_export_is_dropped_inside_the_runtime() {
+    let handle = start(serde_json::json!({"behaviour": "hang_spawn_on_drop", "tag": "drop"}));
+    assert_eq!(
+        export(handle, 1, Some(Duration::from_millis(50)), 0),
+        ExportOutcome::retryable("export timed out after 50ms")
+    );
+    assert!(shutdown(handle, 5_000).ok);
+}
+
+/// Guarantees: a wake-up is not lost when the component itself parks the calling thread (a
+/// std channel wait inside the export takes the thread's park token): the export is polled
+/// again and answers long before its deadline.
+#[test]
+fn a_wake_up_survives_a_nested_park() {
+    let handle = start(serde_json::json!({"behaviour": "nested_wait", "tag": "nested"}));
+    let began = Instant::now();
+    assert_eq!(
+        export(handle, 1, Some(Duration::from_secs(5)), 0),
+        ExportOutcome::Ok
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "answered after {:?}",
+        began.elapsed()
+    );
     assert!(shutdown(handle, 5_000).ok);
 }
 

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{
     Arc, Condvar, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard,
     RwLockWriteGuard,
@@ -1036,8 +1036,10 @@ fn export_uncounted(call: ExportCall<'_>) -> ExportOutcome {
     });
     // Polled on this (Go's) thread, which is how the batch stays borrowed with no copy. The
     // runtime's workers drive its timers and I/O; this thread keeps the deadline itself, so
-    // an export still ends at it when a component blocks both workers.
-    let end = match poll_until(runtime, deadline, run) {
+    // an export still ends at it when a component blocks both workers. The runtime's context
+    // stays entered until a cut export is dropped too: its destructors may spawn or make timers.
+    let _runtime = runtime.enter();
+    let end = match poll_until(deadline, run) {
         Ok(end) => end,
         // Dropped in the instance's scope (`InScope` enters it), panics contained.
         Err(cut) => match catch_unwind(AssertUnwindSafe(move || drop(cut))) {
@@ -1057,47 +1059,56 @@ fn export_uncounted(call: ExportCall<'_>) -> ExportOutcome {
     end.into_outcome()
 }
 
-/// Wakes the thread [`poll_until`] parks.
-struct Unparker(std::thread::Thread);
+/// Wakes the thread [`poll_until`] parks. The thread's park token is shared with anything
+/// else that parks it (a component waiting on a std channel inside its export consumes it),
+/// so a wake-up is also recorded in `woken`, which only this waker sets.
+struct Unparker {
+    thread: std::thread::Thread,
+    woken: AtomicBool,
+}
 
 impl std::task::Wake for Unparker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
     }
 }
 
-/// Polls `future` on the calling thread inside the runtime's context (so the I/O and timers it
-/// awaits register with the runtime's drivers, which its workers run), parking between polls,
+/// Polls `future` on the calling thread, which the caller has put inside the runtime's context
+/// (so the I/O and timers it awaits register with the runtime's drivers, which its workers
+/// run), parking between polls,
 /// until it answers or `deadline` passes; then it answers the future back undropped. Unlike
 /// `Handle::block_on`, which waits only for wake-ups the workers send, this keeps the deadline
 /// with the thread's own timed park: a runtime whose workers are blocked cannot hold an
 /// export past it. Anything that wakes the future (a cancellation too) unparks the thread.
-fn poll_until<F: Future + Unpin>(
-    runtime: &Runtime,
-    deadline: Option<Instant>,
-    mut future: F,
-) -> Result<F::Output, F> {
-    let _runtime = runtime.enter();
-    let waker = std::task::Waker::from(Arc::new(Unparker(std::thread::current())));
+fn poll_until<F: Future + Unpin>(deadline: Option<Instant>, mut future: F) -> Result<F::Output, F> {
+    let unparker = Arc::new(Unparker {
+        thread: std::thread::current(),
+        woken: AtomicBool::new(false),
+    });
+    let waker = std::task::Waker::from(Arc::clone(&unparker));
     let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(output) = Pin::new(&mut future).poll(&mut cx) {
             return Ok(output);
         }
-        // A wake-up that comes in between leaves the park token set: the next park returns
-        // at once. Spurious returns only cost a poll.
-        match deadline {
-            None => std::thread::park(),
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(future);
-                }
-                std::thread::park_timeout(left);
+        // Park until this waker fired (a wake-up in between leaves `woken` set) or the
+        // deadline passed; other unparks of the thread only cost a check.
+        loop {
+            let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) {
+                return Err(future);
+            }
+            if unparker.woken.swap(false, Ordering::Acquire) {
+                break;
+            }
+            match left {
+                None => std::thread::park(),
+                Some(left) => std::thread::park_timeout(left),
             }
         }
     }
