@@ -92,17 +92,19 @@ func exportWith(ctx context.Context, h Handle, signal Signal, batch []byte, item
 		// Ended already: answer as Rust would, without crossing.
 		return ended(err, time.Until(d))
 	}
+	// Read once: the slot is given back to the channel it was taken from.
+	slots := crossings
 	select {
-	case crossings <- struct{}{}:
+	case slots <- struct{}{}:
 	default:
 		given := time.Until(d)
 		select {
-		case crossings <- struct{}{}:
+		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return ended(ctx.Err(), given)
 		}
 	}
-	defer func() { <-crossings }()
+	defer func() { <-slots }()
 	// Rust treats a negative deadline as none and 0 as expired (it answers at once).
 	deadline := int64(-1)
 	if hasDeadline {
