@@ -11,73 +11,30 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rustcomponent"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 )
 
 // NewFactories returns one exporter.Factory per exporter type registered in the Rust library.
 func NewFactories() ([]exporter.Factory, error) {
-	types, err := rustffi.ComponentTypes()
-	if err != nil {
-		return nil, fmt.Errorf("cannot list Rust exporters: %w", err)
-	}
-	var factories []exporter.Factory
-	for _, typ := range types {
-		if typ.Kind != rustffi.KindExporter {
-			continue
-		}
-		factory, err := newFactory(typ)
-		if err != nil {
-			return nil, err
-		}
-		factories = append(factories, factory)
-	}
-	return factories, nil
+	return rustcomponent.Factories(rustcomponent.KindExporter, newFactory)
 }
 
-// NewFactory returns the exporter.Factory of one Rust exporter type, for distributions built
-// by tools/builder, whose generated Go package per Rust type calls it (the builder's manifest
-// format, like ocb's, wants one NewFactory per component).
-//
-// It panics if componentType is not registered as an exporter in the linked Rust library, or
-// its factory cannot be built: the builder lists the archive's types before generating those
-// packages, so that is a build error, and a collector must not start with a component missing.
+// NewFactory returns the exporter.Factory of one Rust exporter type; see
+// rustcomponent.Factory (it panics if the linked Rust library does not register it as an
+// exporter, or its factory cannot be built).
 func NewFactory(componentType string) exporter.Factory {
-	factory, err := findFactory(componentType)
-	if err != nil {
-		panic(fmt.Sprintf("otelcol-rust: %v", err))
-	}
-	return factory
-}
-
-func findFactory(componentType string) (exporter.Factory, error) {
-	types, err := rustffi.ComponentTypes()
-	if err != nil {
-		return nil, fmt.Errorf("cannot list Rust exporters: %w", err)
-	}
-	for _, registered := range types {
-		if registered.Kind == rustffi.KindExporter && registered.Type == componentType {
-			return newFactory(registered)
-		}
-	}
-	return nil, fmt.Errorf("unknown exporter type %q: the linked Rust library does not register it (is the distribution built from a stale Rust archive?)", componentType)
+	return rustcomponent.Factory(rustcomponent.KindExporter, componentType, newFactory)
 }
 
 // newFactory builds the factory of one registered exporter type: a create function per
 // signal it declares, at the stability level its Rust factory declares.
 func newFactory(registered rustffi.ComponentType) (exporter.Factory, error) {
-	name := registered.Type
-	typ, err := component.NewType(name)
+	r, err := rustcomponent.Register(registered)
 	if err != nil {
-		return nil, fmt.Errorf("rust exporter type %q: %w", name, err)
+		return nil, err
 	}
-	var stability component.StabilityLevel
-	if err := stability.UnmarshalText([]byte(registered.Stability)); err != nil {
-		return nil, fmt.Errorf("rust exporter %q: %w", name, err)
-	}
-	defaults, err := rustffi.DefaultConfig(rustffi.KindExporter, name)
-	if err != nil {
-		return nil, fmt.Errorf("rust exporter %q: default config: %w", name, err)
-	}
+	name, typ, stability, defaults := r.Type, r.CollectorType, r.Stability, r.Defaults
 	if err := refuseStandardKeys(name, defaults); err != nil {
 		return nil, err
 	}
