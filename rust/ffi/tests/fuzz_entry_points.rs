@@ -15,25 +15,9 @@ mod common;
 
 use common::{
     c_RustExtensions_create_and_start, c_RustExtensions_default_config,
-    c_RustExtensions_dependencies, c_RustExtensions_validate_config, call, ConfigRequestView,
-    StartRequestView, StringView,
+    c_RustExtensions_dependencies, c_RustExtensions_validate_config, call, fuzz_settings,
+    ConfigRequestView, Rng, StartRequestView, StringView,
 };
-
-/// xorshift64*: small, seeded, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const SEEDS: &[&[u8]] = &[
     b"{}",
@@ -116,15 +100,7 @@ fn mutate(rng: &mut Rng, input: &mut Vec<u8>) {
 
 #[test]
 fn arbitrary_bytes_get_a_reply() {
-    let execs: usize = std::env::var("FUZZ_EXECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    let seed: u64 = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5EED_0F0C_7E1C_0001);
-    let mut rng = Rng(seed | 1);
+    let (execs, mut rng) = fuzz_settings(0x5EED_0F0C_7E1C_0001);
     let began = Instant::now();
     let (mut accepted, mut rejected) = (0u64, 0u64);
     let types: &[&[u8]] = &[b"rust_sample", b"", b"\xff", b"rust_sample\x00", b"nope"];

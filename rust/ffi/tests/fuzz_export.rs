@@ -40,7 +40,7 @@ use rust_otlphttp as _;
 
 use common::{
     c_RustExtensions_create_and_start, c_RustExtensions_live_instances, c_RustExtensions_shutdown,
-    call, take, ShutdownRequestView, Slot, StartRequestView, StringView,
+    call, fuzz_settings, take, Rng, ShutdownRequestView, Slot, StartRequestView, StringView,
 };
 use otelcol_rust_ffi::boundary::export::{
     otelcol_rust_export, ExportResult, EXPORT_MESSAGE_CAPACITY, EXPORT_OK, EXPORT_PARTIAL,
@@ -69,26 +69,6 @@ use otelcol_rust_sdk::proto::metrics::v1::{
 use otelcol_rust_sdk::proto::resource::v1::Resource;
 use otelcol_rust_sdk::proto::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
 use otelcol_rust_sdk::{Batch, Signal};
-
-/// xorshift64*: small, seeded, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-}
 
 // ---- Inputs --------------------------------------------------------------------------------
 
@@ -970,15 +950,7 @@ impl Exporters {
 
 #[test]
 fn malformed_batches_get_a_well_formed_outcome() {
-    let execs: usize = std::env::var("FUZZ_EXECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    let seed: u64 = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5EED_0F0C_E4F0_0001);
-    let mut rng = Rng(seed | 1);
+    let (execs, mut rng) = fuzz_settings(0x5EED_0F0C_E4F0_0001);
     // Mutated often: small requests of every signal (and empty ones).
     let seeds: Vec<(u32, Vec<u8>)> = vec![
         (TRACES, traces(3, every_value())),

@@ -133,3 +133,37 @@ pub fn call<R>(export: Export, request: &R) -> Answer {
         take(slot)
     }
 }
+
+/// xorshift64*: small, seeded, good enough to pick mutations.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn chance(&mut self, one_in: usize) -> bool {
+        self.below(one_in) == 0
+    }
+}
+
+/// A fuzz run's size and generator: `FUZZ_EXECS` inputs (default 2000) from `FUZZ_SEED`
+/// (default `default_seed`).
+pub fn fuzz_settings(default_seed: u64) -> (usize, Rng) {
+    let execs = std::env::var("FUZZ_EXECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let seed: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default_seed);
+    (execs, Rng(seed | 1))
+}
