@@ -128,9 +128,10 @@ func (e *rustExporter) marshalError(err error) error {
 //     throttle error, so the next attempt waits at least that long.
 //   - permanent: consumererror.NewPermanent, dropped without retry and counted in
 //     otelcol_exporter_send_failed_*.
-//   - partial: rejecting nothing, the same as ok; otherwise nil (the batch was delivered but for the rejected items, which retrying would
-//     send twice), logged at Warn as Go OTLP exporters log a partial success, and the
-//     rejected items counted in otelcol_rust_exporter_rejected_items.
+//   - partial: rejecting nothing, the same as ok; otherwise nil (the batch was delivered but
+//     for the rejected items, which retrying would send twice), logged at Warn as Go OTLP
+//     exporters log a partial success, and the rejected items counted in
+//     otelcol_rust_exporter_rejected_items.
 func (e *rustExporter) export(ctx context.Context, batch []byte, items int) error {
 	handle := e.instance.Handle()
 	if handle == 0 {
