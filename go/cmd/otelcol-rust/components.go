@@ -14,14 +14,18 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
-// components lists the collector's factories: the standard Go ones and every Rust extension
-// and exporter the linked Rust library registers.
+// components lists the collector's factories: the standard Go ones and every Rust extension,
+// exporter and processor the linked Rust library registers.
 func components() (otelcol.Factories, error) {
 	rustExtensions, err := rustExtensions()
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
 	rustExporters, err := rustExporters()
+	if err != nil {
+		return otelcol.Factories{}, err
+	}
+	rustProcessors, err := rustProcessors()
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
@@ -33,7 +37,7 @@ func components() (otelcol.Factories, error) {
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
-	processors, err := otelcol.MakeFactoryMap[processor.Factory](batchprocessor.NewFactory())
+	processors, err := otelcol.MakeFactoryMap[processor.Factory](append(rustProcessors, batchprocessor.NewFactory())...)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}

@@ -38,7 +38,7 @@ func config(id, rustEndpoint, otlpEndpoint, rustSection string) string {
 func TestBuiltBinary(t *testing.T) {
 	bin := testutil.BuildCollector(t, t.TempDir(), "")
 
-	t.Run("components lists each Rust extension and exporter at its declared stability", func(t *testing.T) {
+	t.Run("components lists each Rust extension, exporter and processor at its declared stability", func(t *testing.T) {
 		out, err := exec.Command(bin, "components").Output()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -50,10 +50,10 @@ func TestBuiltBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, typ := range types {
-			// An extension has one level; an exporter one per signal, Undefined for the
-			// signals it does not declare.
+			// An extension has one level; an exporter or a processor one per signal,
+			// Undefined for the signals it does not declare.
 			want := map[string]string{"extension": typ.Stability}
-			if typ.Kind == rustffi.KindExporter {
+			if typ.Kind == rustffi.KindExporter || typ.Kind == rustffi.KindProcessor {
 				want = map[string]string{"traces": "Undefined", "metrics": "Undefined", "logs": "Undefined"}
 				for _, signal := range typ.Signals {
 					want[signal] = typ.Stability
@@ -191,9 +191,9 @@ func TestBuiltBinary(t *testing.T) {
 	})
 }
 
-// listedComponents parses `components` output: by kind ("extension", "exporter"), each
+// listedComponents parses `components` output: by kind ("extension", "exporter", "processor"), each
 // component's stability levels by type, as listed (an extension's under "extension", an
-// exporter's per signal).
+// exporter's or a processor's per signal).
 func listedComponents(t *testing.T, components []byte) map[string]map[string]map[string]string {
 	t.Helper()
 	retrieved, err := confmap.NewRetrievedFromYAML(components)
@@ -211,12 +211,13 @@ func listedComponents(t *testing.T, components []byte) map[string]map[string]map
 	var parsed struct {
 		Extensions []entry `mapstructure:"extensions"`
 		Exporters  []entry `mapstructure:"exporters"`
+		Processors []entry `mapstructure:"processors"`
 	}
 	if err := conf.Unmarshal(&parsed, confmap.WithIgnoreUnused()); err != nil {
 		t.Fatalf("%v\n%s", err, components)
 	}
 	listed := map[string]map[string]map[string]string{}
-	for kind, entries := range map[string][]entry{"extension": parsed.Extensions, "exporter": parsed.Exporters} {
+	for kind, entries := range map[string][]entry{"extension": parsed.Extensions, "exporter": parsed.Exporters, "processor": parsed.Processors} {
 		listed[kind] = map[string]map[string]string{}
 		for _, e := range entries {
 			listed[kind][e.Name] = e.Stability

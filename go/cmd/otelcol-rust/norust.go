@@ -5,6 +5,7 @@ package main
 import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/processor"
 )
 
 // Built with -tags otelcolrust_norust: the same collector without the Rust library, only to
@@ -13,5 +14,7 @@ import (
 func rustExtensions() ([]extension.Factory, error) { return nil, nil }
 
 func rustExporters() ([]exporter.Factory, error) { return nil, nil }
+
+func rustProcessors() ([]processor.Factory, error) { return nil, nil }
 
 func rustFatalError() error { return nil }

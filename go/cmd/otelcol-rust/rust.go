@@ -5,9 +5,11 @@ package main
 import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/processor"
 
 	"github.com/otelcol-rust/otelcol-rust/go/rustexporter"
 	"github.com/otelcol-rust/otelcol-rust/go/rustextension"
+	"github.com/otelcol-rust/otelcol-rust/go/rustprocessor"
 )
 
 // rustExtensions returns the Rust extensions.
@@ -15,6 +17,9 @@ func rustExtensions() ([]extension.Factory, error) { return rustextension.NewFac
 
 // rustExporters returns the Rust exporters.
 func rustExporters() ([]exporter.Factory, error) { return rustexporter.NewFactories() }
+
+// rustProcessors returns the Rust processors.
+func rustProcessors() ([]processor.Factory, error) { return rustprocessor.NewFactories() }
 
 // rustFatalError is the first fatal error a Rust extension reported.
 func rustFatalError() error { return rustextension.FatalError() }

@@ -9,4 +9,5 @@ type Kind = rustffi.Kind
 const (
 	KindExtension = rustffi.KindExtension
 	KindExporter  = rustffi.KindExporter
+	KindProcessor = rustffi.KindProcessor
 )

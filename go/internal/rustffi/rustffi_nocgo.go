@@ -39,6 +39,15 @@ func Export(context.Context, Handle, Signal, []byte, int) ExportResult {
 	return ExportResult{Outcome: ExportPermanent, Message: ErrNoCgo.Error()}
 }
 
+// Process runs a chain of Rust processors on a batch: without cgo, a permanent failure
+// saying so.
+func Process([]uint64, Signal, []byte, uint64) ProcessResult {
+	return ProcessResult{Status: ProcessPermanent, StagesRun: 1, Message: ErrNoCgo.Error()}
+}
+
+// Release frees the Rust memory the result aliases: without cgo there is none.
+func (r *ProcessResult) Release() {}
+
 // LiveInstances counts started Rust instances not yet shut down.
 func LiveInstances() (uint64, error) { return 0, ErrNoCgo }
 

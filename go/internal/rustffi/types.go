@@ -22,6 +22,7 @@ type Kind string
 const (
 	KindExtension Kind = "extension"
 	KindExporter  Kind = "exporter"
+	KindProcessor Kind = "processor"
 )
 
 // Signal is the kind of telemetry a batch carries, numbered as otelcol_rust_export takes it.
@@ -74,6 +75,49 @@ type ExportResult struct {
 	Message string
 }
 
+// ProcessStatus is how the last processor stage of a Process call ended, numbered as
+// otelcol_rust_process answers it.
+type ProcessStatus uint32
+
+// The statuses of a Process call (ProcessResult.Status).
+const (
+	// ProcessOK: the stages ran; the result says what they did to the batch.
+	ProcessOK ProcessStatus = iota
+	// ProcessRetryable: the last stage run failed; the same batch may succeed later.
+	ProcessRetryable
+	// ProcessPermanent: the last stage run failed for good (a panic, a shut-down instance, an
+	// undeclared signal among them).
+	ProcessPermanent
+)
+
+// ProcessResult is what one Process call answered: the stages of the chain that ran, and what
+// they did to the batch as a whole. Its slices alias Rust memory: they are valid until
+// Release, and whatever outlives it must be copied.
+type ProcessResult struct {
+	Status ProcessStatus
+	// StagesRun is how many stages of the chain ran, from the first: 1 to len(handles). The
+	// last of them answered Status; the later ones did not run (the run ended early because a
+	// stage dropped items, changed their count or failed).
+	StagesRun int
+	// Message is the reason of an error status (UTF-8, at most 1024 bytes).
+	Message string
+	// Replaced: Replacement is the new batch (an OTLP export request of the signal); Edits
+	// is then empty.
+	Replaced    bool
+	Replacement []byte
+	// Edits is the edit script to apply to the original batch when not Replaced (empty: the
+	// stages changed no attribute).
+	Edits []byte
+	// HasKeep: Keep is a bitmap of KeepItems bits, LSB first (item i is byte i/8, bit i%8;
+	// 1 = keep), over the batch after Replacement or Edits.
+	HasKeep   bool
+	Keep      []byte
+	KeepItems uint64
+
+	// output names the Rust memory the slices alias; 0 once released.
+	output uint64
+}
+
 // ComponentType is a component type registered in the Rust library.
 type ComponentType struct {
 	Kind Kind   `json:"kind"`
@@ -86,7 +130,7 @@ type ComponentType struct {
 	// SDKVersion is the otelcol-rust-sdk version the factory was compiled against, as its
 	// registration recorded it; ComponentTypes refuses one SDKVersion does not satisfy.
 	SDKVersion string `json:"sdk_version"`
-	// Signals are the pipelines an exporter can be in ("traces", "metrics", "logs"), at least
+	// Signals are the pipelines an exporter or processor can be in ("traces", "metrics", "logs"), at least
 	// one; empty for other kinds.
 	Signals []string `json:"signals,omitempty"`
 }
@@ -183,6 +227,13 @@ type LibraryCounts struct {
 	Exports      uint64 `json:"exports"`
 	ExportErrors uint64 `json:"export_errors"`
 	ExportPanics uint64 `json:"export_panics"`
+	// ProcessCrossings counts Process calls (one per fused run of Rust processors);
+	// ProcessStages the processor stages those calls ran; ProcessErrors the stages that
+	// answered an error; ProcessPanics those whose processor panicked.
+	ProcessCrossings uint64 `json:"process_crossings"`
+	ProcessStages    uint64 `json:"process_stages"`
+	ProcessErrors    uint64 `json:"process_errors"`
+	ProcessPanics    uint64 `json:"process_panics"`
 }
 
 // callContext is the wire form of a context.Context: Rust gets the time left, not a clock

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
@@ -44,6 +45,12 @@ func RunCollector(tb testing.TB, config string, extensions ...extension.Factory)
 // RunCollectorWith is RunCollector with receivers and exporters besides the nop ones.
 func RunCollectorWith(tb testing.TB, config string, moreReceivers []receiver.Factory, moreExporters []exporter.Factory, extensions ...extension.Factory) *Collector {
 	tb.Helper()
+	return RunCollectorWithProcessors(tb, config, nil, moreReceivers, moreExporters, extensions...)
+}
+
+// RunCollectorWithProcessors is RunCollectorWith with processors.
+func RunCollectorWithProcessors(tb testing.TB, config string, processors []processor.Factory, moreReceivers []receiver.Factory, moreExporters []exporter.Factory, extensions ...extension.Factory) *Collector {
+	tb.Helper()
 	source := &reloadableConfig{yaml: config}
 	factories := func() (otelcol.Factories, error) {
 		exts, err := otelcol.MakeFactoryMap(extensions...)
@@ -58,9 +65,14 @@ func RunCollectorWith(tb testing.TB, config string, moreReceivers []receiver.Fac
 		if err != nil {
 			return otelcol.Factories{}, err
 		}
+		procs, err := otelcol.MakeFactoryMap(processors...)
+		if err != nil {
+			return otelcol.Factories{}, err
+		}
 		return otelcol.Factories{
 			Extensions: exts,
 			Receivers:  receivers,
+			Processors: procs,
 			Exporters:  exporters,
 			Telemetry:  otelconftelemetry.NewFactory(),
 		}, nil

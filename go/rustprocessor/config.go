@@ -1,0 +1,9 @@
+package rustprocessor
+
+import "github.com/otelcol-rust/otelcol-rust/go/internal/rustcomponent"
+
+// Config is the config of every Rust processor: only the Rust processor's own keys (a
+// processor has no standard settings), one document merged over the type's Rust defaults
+// and judged by Rust at config load, under the component's path (see rustextension's
+// RustComponentConfig, which is the same document).
+type Config = rustcomponent.Config
