@@ -1,0 +1,223 @@
+package contrib
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Patterns the redaction configs use: card numbers (Visa, MasterCard, as the
+// redactionprocessor README writes them) and e-mail addresses.
+const (
+	visa       = `4[0-9]{12}(?:[0-9]{3})?`
+	mastercard = `(5[1-5][0-9]{14})`
+	email      = `[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}`
+)
+
+// redactionConfigs are the configs rust_redaction and the Go redactionprocessor are compared
+// under: each written once and given to both, as a user would move from one to the other.
+var redactionConfigs = []struct{ name, config string }{
+	{"allow_list_summary_debug", fmt.Sprintf(`
+allowed_keys: [http.request.method, http.route, card.number, user.email, note, http.response.status_code, tags, nested, card.int, latency_ms, exception.message]
+blocked_values: [%q, %q, %q]
+summary: debug
+`, visa, mastercard, email)},
+	{"allow_all_md5_summary_info", fmt.Sprintf(`
+allow_all_keys: true
+blocked_values: [%q, %q]
+hash_function: md5
+summary: info
+`, visa, email)},
+	{"sha1_ignored_keys_summary_silent", fmt.Sprintf(`
+allowed_keys: [card.number, user.email, note, exception.message]
+ignored_keys: [http.route, session.token, user.id]
+blocked_values: [%q, %q]
+hash_function: sha1
+summary: silent
+`, visa, mastercard)},
+	{"sha3_redact_all_types_key_patterns", fmt.Sprintf(`
+allow_all_keys: true
+blocked_key_patterns: ['.*token.*', '^owner\.']
+ignored_key_patterns: ['^http\.']
+blocked_values: [%q, '[0-9]{3}-[0-9]{4}']
+allowed_values: ['@example\.com$']
+hash_function: sha3
+redact_all_types: true
+summary: debug
+`, visa)},
+	{"hmac_sha256_blocked_values_only", fmt.Sprintf(`
+allow_all_keys: true
+blocked_values: [%q, %q, 'tok_[0-9a-f]+']
+hash_function: hmac-sha256
+hmac_key: 0123456789abcdef0123456789abcdef-golden
+summary: debug
+`, visa, email)},
+	{"hmac_sha512_allowed_values", fmt.Sprintf(`
+allowed_keys: [card.number, user.email, note, session.token]
+blocked_values: [%q, %q]
+allowed_values: ['^4111']
+hash_function: hmac-sha512
+hmac_key: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+summary: info
+`, visa, email)},
+	// An empty config fails closed: every key is removed (and the summary is silent).
+	{"empty_fails_closed", `{}`},
+	{"redact_all_types_mask", fmt.Sprintf(`
+allowed_keys: [card.number, card.int, tags, nested, payload, latency_ms, db.cached, user.id, empty, redaction.masked.count]
+blocked_values: [%q, '^[0-9]+$', 'true']
+redact_all_types: true
+summary: debug
+`, visa)},
+}
+
+// TestRedactionMatchesGo compares rust_redaction (through rustprocessor and the real boundary)
+// with the collector-contrib redactionprocessor v0.164.0, same config, same batch, for every
+// signal: the outputs must be exactly equal (values, attribute order, summary attributes and
+// their types).
+func TestRedactionMatchesGo(t *testing.T) {
+	for _, c := range redactionConfigs {
+		t.Run(c.name, func(t *testing.T) {
+			goStages := []stage{{goRedaction, "golden", c.config}}
+			rustStages := []stage{{rust(t, "rust_redaction"), "golden", c.config}}
+			t.Run("traces", func(t *testing.T) {
+				compareChains(t, tracesChain, goStages, rustStages, true, goldenTraces(1), goldenTraces(2))
+			})
+			t.Run("metrics", func(t *testing.T) {
+				compareChains(t, metricsChain, goStages, rustStages, true, goldenMetrics(1), goldenMetrics(2))
+			})
+			t.Run("logs", func(t *testing.T) {
+				compareChains(t, logsChain, goStages, rustStages, true, goldenLogs(1), goldenLogs(2))
+			})
+		})
+	}
+}
+
+// compareChains runs the same inputs through the Go chain and the Rust chain and requires
+// exactly equal outputs. With mustChange it also requires the Go chain to have changed
+// something, so that a comparison cannot pass on a config neither side acts on.
+func compareChains[T any](t *testing.T, ops chainOps[T], goStages, rustStages []stage, mustChange bool, inputs ...T) {
+	t.Helper()
+	want := runChain(t, ops, goStages, inputs...)
+	got := runChain(t, ops, rustStages, inputs...)
+	changed := len(want) != len(inputs)
+	for i := 0; !changed && i < len(want); i++ {
+		changed = difference(ops.signal, inputs[i], want[i]) != ""
+	}
+	if changed != mustChange {
+		t.Fatalf("the Go chain changed the batches: %v, want %v", changed, mustChange)
+	}
+	equalBatches(t, ops.signal, "rust vs go", want, got)
+}
+
+// filterCases are rust_filter configs and the OTTL conditions that mean the same, for
+// ottl_filter (filterprocessor's semantics, see ottlfilter_test.go). Regexes are unanchored on
+// both sides (OTTL's IsMatch is Go's MatchString).
+var filterCases = []struct {
+	name, rust, goConfig string
+	// dropsNothing: the case's conditions match no item (the output is the input).
+	dropsNothing bool
+}{
+	{"traces_name_and_attribute", `
+traces:
+  span:
+    - name: '^GET '
+      attributes: {http.response.status_code: '^5'}
+    - attributes: {user.email: 'example\.org$'}
+`, `
+traces:
+  span:
+    - 'IsMatch(name, "^GET ") and IsMatch(attributes["http.response.status_code"], "^5")'
+    - 'IsMatch(attributes["user.email"], "example\\.org$")'
+`, false},
+	{"traces_resource", `
+traces:
+  span:
+    - resource_attributes: {service.name: '^(cart|payment)$'}
+      attributes: {db.cached: 'true'}
+`, `
+traces:
+  span:
+    - 'IsMatch(resource.attributes["service.name"], "^(cart|payment)$") and IsMatch(attributes["db.cached"], "true")'
+`, false},
+	// Every span of the first resource: its scopes and the resource go too.
+	{"traces_whole_resource", `
+traces:
+  span:
+    - resource_attributes: {host.name: '.'}
+`, `
+traces:
+  span:
+    - 'IsMatch(resource.attributes["host.name"], ".")'
+`, false},
+	{"metrics", `
+metrics:
+  datapoint:
+    - name: 'request'
+      attributes: {http.request.method: '^(GET|PUT)$'}
+    - resource_attributes: {service.name: '^cart$'}
+      attributes: {user.id: '7$'}
+    - name: '^rpc\.'
+`, `
+metrics:
+  datapoint:
+    - 'IsMatch(metric.name, "request") and IsMatch(attributes["http.request.method"], "^(GET|PUT)$")'
+    - 'IsMatch(resource.attributes["service.name"], "^cart$") and IsMatch(attributes["user.id"], "7$")'
+    - 'IsMatch(metric.name, "^rpc\\.")'
+`, false},
+	{"logs", `
+logs:
+  log_record:
+    - severity_number_below: 9
+    - body: 'failed'
+      attributes: {card.number: '4111'}
+    - resource_attributes: {owner.email: 'bob'}
+      attributes: {latency_ms: '\.5$'}
+`, `
+logs:
+  log_record:
+    - 'severity_number < 9'
+    - 'IsMatch(body, "failed") and IsMatch(attributes["card.number"], "4111")'
+    - 'IsMatch(resource.attributes["owner.email"], "bob") and IsMatch(attributes["latency_ms"], "\\.5$")'
+`, false},
+	// Nothing matches: the batch passes unchanged.
+	{"traces_nothing_matches", `
+traces:
+  span:
+    - name: '^no such span$'
+`, `
+traces:
+  span:
+    - 'IsMatch(name, "^no such span$")'
+`, true},
+	// Everything matches: nothing is passed on (ErrSkipProcessingData on both sides).
+	{"logs_everything", `
+logs:
+  log_record:
+    - severity_number_below: 100
+`, `
+logs:
+  log_record:
+    - 'severity_number < 100'
+`, false},
+}
+
+// TestFilterMatchesGo compares rust_filter (keep/drop answers applied by rustprocessor) with
+// filterprocessor's semantics (ottl_filter) under equivalent conditions, on the golden
+// batches of the signal each case filters: exactly equal outputs, including which scopes,
+// metrics and resources are removed once empty.
+func TestFilterMatchesGo(t *testing.T) {
+	for _, c := range filterCases {
+		t.Run(c.name, func(t *testing.T) {
+			goStages := []stage{{goFilter, "golden", c.goConfig}}
+			rustStages := []stage{{rust(t, "rust_filter"), "golden", c.rust}}
+			switch {
+			case strings.HasPrefix(c.name, "traces"):
+				compareChains(t, tracesChain, goStages, rustStages, !c.dropsNothing, goldenTraces(1), goldenTraces(3))
+			case strings.HasPrefix(c.name, "metrics"):
+				compareChains(t, metricsChain, goStages, rustStages, !c.dropsNothing, goldenMetrics(1), goldenMetrics(3))
+			default:
+				compareChains(t, logsChain, goStages, rustStages, !c.dropsNothing, goldenLogs(1), goldenLogs(3))
+			}
+		})
+	}
+}
