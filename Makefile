@@ -23,7 +23,7 @@ GO_MODULE := github.com/otelcol-rust/otelcol-rust/go
 go_env = GOFLAGS="-ldflags=-X=$(GO_MODULE)/internal/rustffi.archiveDigest=$$(sha256sum $(1) | cut -d' ' -f1)"
 GO_ENV = $(call go_env,$(ARCHIVE))
 
-.PHONY: check-bazel bazel-fix bench test-bench test-builder test-new-component run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
+.PHONY: check-bazel bazel-fix bench test-bench test-contrib test-builder test-new-component run build rust rust-testlib test test-rust test-go test-reliability reliability generate check-generated lint tools clean
 
 ## run: build the sample collector and run it with examples/config.yaml
 run: build
@@ -42,7 +42,7 @@ rust-testlib:
 	mkdir -p $(dir $(TEST_ARCHIVE)) && cp rust/target/release/libotelcol_rust.a $(TEST_ARCHIVE)
 
 ## test: every check and test suite (what CI runs)
-test: check-generated check-bazel lint test-rust test-reliability test-go test-bench test-builder test-new-component
+test: check-generated check-bazel lint test-rust test-reliability test-go test-bench test-contrib test-builder test-new-component
 
 test-rust:
 	cd rust && FUZZ_EXECS=5000 cargo test --locked --workspace
@@ -83,16 +83,25 @@ BENCH_COUNT ?= 8
 bench: rust-testlib rust
 	mkdir -p $(TOOLS)
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem \
-	  -count $(BENCH_COUNT) ./internal/rustffi/ ./internal/rusttelemetry/ ./internal/exporterbench/ > $(TOOLS)/bench.txt
+	  -count $(BENCH_COUNT) ./internal/rustffi/ ./internal/rusttelemetry/ ./internal/exporterbench/ ./internal/processorbench/ > $(TOOLS)/bench.txt
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./benchmarks/ >> $(TOOLS)/bench.txt
+	cd contrib && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./... >> $(TOOLS)/bench.txt
 	cd tools/benchstat && go tool benchstat -col /side $(TOOLS)/bench.txt
 
 # The benchmarks, one iteration each, so they cannot rot (part of make test); exporterbench's
 # test (each exporter delivers the batch as marshalled) runs with its benchmarks.
 test-bench: rust-testlib rust
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./internal/rustffi/ ./internal/rusttelemetry/
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -bench . -benchtime 1x ./internal/exporterbench/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -bench . -benchtime 1x ./internal/exporterbench/ ./internal/processorbench/
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchtime 1x ./benchmarks/
+
+# contrib/ (its own Go module, so collector-contrib stays out of go/go.mod): rust_redaction and
+# rust_filter against the Go processors doing the same job, alone and in pipelines of a real
+# collector, outputs exactly equal, under -race; each of its benchmarks once.
+test-contrib: rust
+	cd contrib && test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	cd contrib && go vet ./...
+	cd contrib && $(GO_ENV) go test -race -count=1 -bench . -benchtime 1x ./...
 
 ## generate: rewrite go/internal/rustffi/boundary_gen.go from rust/ffi/src/boundary.rs
 generate: $(RUST2GO_CLI)
