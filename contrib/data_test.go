@@ -21,12 +21,13 @@ import (
 // Values a redaction config can act on; the index picks one per item, so that items differ.
 var (
 	cardNumbers = []string{"4111111111111111", "card 5500000000000004 on file", "4012888888881881", "no card here", "411111111111"}
-	emails      = []string{"alice@example.com", "bob.smith+otel@mail.example.org", "not-an-email", "carol@example"}
-	notes       = []string{"call me at 555-0100", "plain text", "token=abc123; card=4111111111111111", "", "ünïcödé text 4000000000000002"}
-	routes      = []string{"/api/cart", "/api/checkout", "/api/products/{id}", "/health"}
-	methods     = []string{"GET", "POST", "PUT", "DELETE"}
-	services    = []string{"frontend", "cart", "payment"}
-	spanNames   = []string{"GET /api/cart", "POST /api/checkout", "SELECT orders", "redis GET", "healthcheck"}
+	emails      = []string{"alice@example.com", "bob.smith+otel@mail.example.org", "not-an-email", "carol@example", "josé@exämple.com"}
+	// Arabic-Indic digits and accented letters: Go's \d, \w and \b are ASCII, Rust's Unicode.
+	notes     = []string{"call me at 555-0100", "plain text", "token=abc123; card=4111111111111111", "", "ünïcödé text 4000000000000002", "call ٥٥٥-٠١٠٠ or 555-0199", "a12b"}
+	routes    = []string{"/api/cart", "/api/checkout", "/api/products/{id}", "/health"}
+	methods   = []string{"GET", "POST", "PUT", "DELETE"}
+	services  = []string{"frontend", "cart", "payment"}
+	spanNames = []string{"GET /api/cart", "POST /api/checkout", "SELECT orders", "redis GET", "healthcheck"}
 )
 
 // fillAttributes puts the attributes every golden item carries, chosen by rng: strings that

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // Patterns the redaction configs use: card numbers (Visa, MasterCard, as the
@@ -62,6 +64,20 @@ summary: info
 `, visa, email)},
 	// An empty config fails closed: every key is removed (and the summary is silent).
 	{"empty_fails_closed", `{}`},
+	// Go's Perl classes and word boundaries are ASCII: the Arabic-Indic digits and accented
+	// letters of some values must not match.
+	{"perl_classes_ascii", `
+allow_all_keys: true
+blocked_values: ['\d{3}-\d{4}', '\w+@\w+\.\w+', '\bcard\b\S*\d']
+summary: debug
+`},
+	// Patterns that match the empty string: Go masks at every position but right after a match.
+	{"empty_matches", `
+allow_all_keys: true
+ignored_key_patterns: ['^(user|session|card|http\.route$|exception)']
+blocked_values: ['[0-9]*']
+summary: info
+`},
 	{"redact_all_types_mask", fmt.Sprintf(`
 allowed_keys: [card.number, card.int, tags, nested, payload, latency_ms, db.cached, user.id, empty, redaction.masked.count]
 blocked_values: [%q, '^[0-9]+$', 'true']
@@ -219,5 +235,43 @@ func TestFilterMatchesGo(t *testing.T) {
 				compareChains(t, logsChain, goStages, rustStages, !c.dropsNothing, goldenLogs(1), goldenLogs(3))
 			}
 		})
+	}
+}
+
+// TestRedactionLogBodyIsGoOnly documents the part of redactionprocessor that rust_redaction
+// leaves out (its documented scope is attributes): log bodies. With a card number in every
+// (string) body, the Go processor masks it and records redaction.body.masked.* on the record;
+// rust_redaction leaves bodies alone. Everything else is the same: the Rust output is the Go
+// output for the same records with bodies no pattern matches, the original bodies put back.
+func TestRedactionLogBodyIsGoOnly(t *testing.T) {
+	config := redactionConfigs[0].config // allow list, card numbers masked, summary debug
+	withCard, neutral := goldenLogs(1), goldenLogs(1)
+	setBodies(withCard, "paid with 4111111111111111")
+	setBodies(neutral, "paid with a card")
+
+	goMasked := runChain(t, logsChain, []stage{{goRedaction, "body", config}}, withCard)
+	goNeutral := runChain(t, logsChain, []stage{{goRedaction, "body", config}}, neutral)
+	got := runChain(t, logsChain, []stage{{rust(t, "rust_redaction"), "body", config}}, withCard)
+	if len(goMasked) != 1 || len(goNeutral) != 1 || len(got) != 1 {
+		t.Fatalf("batches passed on: %d, %d, %d; want one each", len(goMasked), len(goNeutral), len(got))
+	}
+	record := goMasked[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	if body := record.Body().Str(); body != "paid with ****" {
+		t.Fatalf("the Go processor left the body %q: the difference this test documents is gone", body)
+	}
+	if _, ok := record.Attributes().Get("redaction.body.masked.count"); !ok {
+		t.Fatal("the Go processor wrote no redaction.body.masked.count")
+	}
+	setBodies(goNeutral[0], "paid with 4111111111111111")
+	equalBatches(t, logsSignal, "rust vs go (bodies aside)", goNeutral, got)
+}
+
+func setBodies(ld plog.Logs, body string) {
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				lr.Body().SetStr(body)
+			}
+		}
 	}
 }
