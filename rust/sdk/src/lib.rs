@@ -16,12 +16,14 @@
 //! See `docs/writing-an-extension.md` and `docs/writing-an-exporter.md` for the walk-throughs,
 //! and the [`exporter`] module for a minimal exporter and its unit test.
 
+pub mod attributes;
 mod config;
 pub mod duration;
 mod error;
 pub mod exporter;
 mod lifecycle;
 pub mod metrics;
+pub mod processor;
 mod registry;
 #[doc(hidden)]
 pub mod scope;
@@ -29,9 +31,17 @@ mod stability;
 pub mod testing;
 mod tree;
 
+pub use attributes::{AttributeMap, Edits, MapKind};
 pub use config::{Config, decode as decode_config, encode as encode_config};
 pub use error::{ConfigProblem, ConfigProblems, Error};
 pub use exporter::{Batch, ExportContext, ExportOutcome, Exporter, ExporterFactory, Signal};
+pub use processor::{
+    ProcessBatch, ProcessContext, ProcessError, Processed, Processor, ProcessorFactory, Replacement,
+};
+// The fused run and the guarded process call: for the host (otelcol-rust-ffi) and
+// `testing::TestHost`.
+#[doc(hidden)]
+pub use processor::{KeepBitmap, ProcessEnd, ProcessRun, RunOutput, guarded_process};
 // The guarded export runner: for the host (otelcol-rust-ffi) and `testing::TestHost`, which
 // run exports the same way.
 #[doc(hidden)]
@@ -63,10 +73,12 @@ pub fn in_current_scope<F: std::future::Future>(
 // (otelcol-rust-ffi), not components, so hidden from the API (docs/versioning.md).
 #[doc(hidden)]
 pub use registry::{
-    AsExporter, AsExtension, BoxFuture, EXPORTER_FACTORIES, EXTENSION_FACTORIES, ErasedExporter,
-    ErasedExporterFactory, ErasedExtension, ErasedExtensionFactory, ErasedFactory,
-    ExporterRegistration, FactoryConfig, Registration, exporter_factories, extension_factories,
-    find_exporter_factory, find_extension_factory,
+    AsExporter, AsExtension, AsProcessor, BoxFuture, EXPORTER_FACTORIES, EXTENSION_FACTORIES,
+    ErasedExporter, ErasedExporterFactory, ErasedExtension, ErasedExtensionFactory, ErasedFactory,
+    ErasedProcessor, ErasedProcessorFactory, ExporterRegistration, FactoryConfig,
+    PROCESSOR_FACTORIES, ProcessorRegistration, Registration, exporter_factories,
+    extension_factories, find_exporter_factory, find_extension_factory, find_processor_factory,
+    processor_factories,
 };
 
 /// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`] and

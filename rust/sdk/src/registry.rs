@@ -13,6 +13,9 @@ use linkme::distributed_slice;
 
 use crate::exporter::{Batch, ExportContext, ExportOutcome, Exporter, ExporterFactory, Signal};
 use crate::lifecycle::{CreateSettings, Extension, ExtensionFactory, Host, LifecycleContext};
+use crate::processor::{
+    ProcessBatch, ProcessContext, ProcessError, Processed, Processor, ProcessorFactory,
+};
 use crate::{Config, Error, Stability, config};
 
 /// A boxed, sendable future, as returned by the erased lifecycle calls.
@@ -22,6 +25,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The component kinds, as the boundary names them.
 pub(crate) const EXTENSION: &str = "extension";
 pub(crate) const EXPORTER: &str = "exporter";
+pub(crate) const PROCESSOR: &str = "processor";
 
 /// Every extension factory linked into the library, each with the SDK version it was built
 /// with. Fill it with [`register_extension!`](crate::register_extension), never by hand.
@@ -39,6 +43,14 @@ pub static EXTENSION_FACTORIES: [Registration];
 #[distributed_slice]
 #[doc(hidden)]
 pub static EXPORTER_FACTORIES: [ExporterRegistration];
+
+/// Every processor factory linked into the library, each with the SDK version it was built
+/// with. Fill it with [`register_processor!`](crate::register_processor), never by hand.
+// Allowed: as for EXTENSION_FACTORIES.
+#[allow(unsafe_code)]
+#[distributed_slice]
+#[doc(hidden)]
+pub static PROCESSOR_FACTORIES: [ProcessorRegistration];
 
 /// One element of [`EXTENSION_FACTORIES`]: a factory and the version of the SDK the component
 /// was compiled against, as [`register_extension!`](crate::register_extension) writes them.
@@ -62,6 +74,22 @@ pub struct ExporterRegistration {
     pub factory: &'static dyn ErasedExporterFactory,
     /// [`VERSION`](crate::VERSION) of the SDK the registering crate was compiled against.
     pub sdk_version: &'static str,
+}
+
+/// One element of [`PROCESSOR_FACTORIES`], as [`Registration`] is for extensions.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct ProcessorRegistration {
+    /// The factory.
+    pub factory: &'static dyn ErasedProcessorFactory,
+    /// [`VERSION`](crate::VERSION) of the SDK the registering crate was compiled against.
+    pub sdk_version: &'static str,
+}
+
+impl std::fmt::Debug for ProcessorRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_registration(f, "ProcessorRegistration", self.factory, self.sdk_version)
+    }
 }
 
 fn debug_registration(
@@ -133,6 +161,32 @@ macro_rules! register_exporter {
     };
 }
 
+/// Registers a [`ProcessorFactory`] value in [`PROCESSOR_FACTORIES`], with the SDK version
+/// the component is compiled against ([`VERSION`](crate::VERSION)).
+///
+/// ```ignore
+/// otelcol_rust_sdk::register_processor!(RedactionFactory);
+/// ```
+#[macro_export]
+macro_rules! register_processor {
+    ($factory:expr) => {
+        const _: () = {
+            // Allowed: linkme's element is a `link_section` static; it holds plain references.
+            #[allow(unsafe_code)]
+            #[$crate::linkme::distributed_slice($crate::PROCESSOR_FACTORIES)]
+            #[linkme(crate = $crate::linkme)]
+            static REGISTRATION: $crate::ProcessorRegistration = $crate::ProcessorRegistration {
+                factory: &$crate::AsProcessor($factory),
+                sdk_version: $crate::VERSION,
+            };
+        };
+    };
+}
+
+/// A [`ProcessorFactory`] as registered: see the module documentation.
+#[doc(hidden)]
+pub struct AsProcessor<F>(pub F);
+
 /// An [`ExtensionFactory`] as registered: see the module documentation.
 #[doc(hidden)]
 pub struct AsExtension<F>(pub F);
@@ -163,6 +217,13 @@ impl<F: ExtensionFactory> FactoryConfig for AsExtension<F> {
 }
 
 impl<F: ExporterFactory> FactoryConfig for AsExporter<F> {
+    type Factory = F;
+    type Config = F::Config;
+    const TYPE: &'static str = F::TYPE;
+    const STABILITY: Stability = F::STABILITY;
+}
+
+impl<F: ProcessorFactory> FactoryConfig for AsProcessor<F> {
     type Factory = F;
     type Config = F::Config;
     const TYPE: &'static str = F::TYPE;
@@ -263,6 +324,75 @@ impl<F: ExporterFactory> ErasedExporterFactory for AsExporter<F> {
     }
 }
 
+/// A [`ProcessorFactory`] seen through JSON. Implemented for every registered one.
+#[doc(hidden)]
+pub trait ErasedProcessorFactory: ErasedFactory {
+    /// The signals the processor declares ([`ProcessorFactory::SIGNALS`]).
+    fn signals(&self) -> &'static [Signal];
+    /// Decodes, validates again and creates.
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedProcessor>, Error>;
+}
+
+impl<F: ProcessorFactory> ErasedProcessorFactory for AsProcessor<F> {
+    fn signals(&self) -> &'static [Signal] {
+        F::SIGNALS
+    }
+
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedProcessor>, Error> {
+        let config = config::decode::<F::Config>(json)?;
+        Ok(Box::new(self.0.create(settings, config)?))
+    }
+}
+
+/// A [`Processor`] behind a pointer. Implemented for every `Processor`.
+#[doc(hidden)]
+pub trait ErasedProcessor: Send + Sync {
+    /// See [`Processor::start`].
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    /// See [`Processor::process`].
+    fn process(
+        &self,
+        batch: &ProcessBatch<'_>,
+        ctx: &ProcessContext,
+    ) -> Result<Processed, ProcessError>;
+    /// See [`Processor::shutdown`].
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+impl<P: Processor> ErasedProcessor for P {
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Processor::start(self, ctx, host))
+    }
+
+    fn process(
+        &self,
+        batch: &ProcessBatch<'_>,
+        ctx: &ProcessContext,
+    ) -> Result<Processed, ProcessError> {
+        Processor::process(self, batch, ctx)
+    }
+
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Processor::shutdown(self, ctx))
+    }
+}
+
 /// An [`Extension`] behind a pointer. Implemented for every `Extension`.
 #[doc(hidden)]
 pub trait ErasedExtension: Send {
@@ -344,6 +474,36 @@ pub fn extension_factories() -> Result<Vec<Registration>, Error> {
 #[doc(hidden)]
 pub fn exporter_factories() -> Result<Vec<ExporterRegistration>, Error> {
     check_exporters(&EXPORTER_FACTORIES)
+}
+
+/// The processor registrations, sorted by type and checked as [`exporter_factories`] does.
+#[doc(hidden)]
+pub fn processor_factories() -> Result<Vec<ProcessorRegistration>, Error> {
+    let checked = check_factories(PROCESSOR, &PROCESSOR_FACTORIES, |registration| {
+        registration.factory
+    })?;
+    if let Some(silent) = checked
+        .iter()
+        .find(|registration| registration.factory.signals().is_empty())
+    {
+        return Err(Error::NoSignals {
+            component_type: silent.factory.component_type().to_owned(),
+            factory: silent.factory.factory_name(),
+        });
+    }
+    Ok(checked)
+}
+
+/// The processor factory registered for `component_type`, from [`processor_factories`].
+#[doc(hidden)]
+pub fn find_processor_factory(
+    component_type: &str,
+) -> Result<&'static dyn ErasedProcessorFactory, Error> {
+    processor_factories()?
+        .into_iter()
+        .map(|registration| registration.factory)
+        .find(|factory| factory.component_type() == component_type)
+        .ok_or_else(|| unknown(PROCESSOR, component_type))
 }
 
 fn check_extensions(registrations: &[Registration]) -> Result<Vec<Registration>, Error> {
