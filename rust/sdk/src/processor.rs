@@ -17,7 +17,11 @@
 //! /// Drops spans named `health`.
 //! #[derive(Debug, Default, Serialize, Deserialize)]
 //! pub struct DropHealthConfig {}
-//! impl Config for DropHealthConfig {}
+//! impl Config for DropHealthConfig {
+//!     fn validate(&self) -> Result<(), Error> {
+//!         Ok(())
+//!     }
+//! }
 //!
 //! pub struct DropHealth;
 //!
@@ -541,6 +545,316 @@ pub fn guarded_process(
                 std::mem::forget(again);
             }
             ProcessEnd::Panicked(message)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+    use crate::MapKind;
+    use crate::proto::common::v1::any_value::Value;
+    use crate::proto::common::v1::{AnyValue, KeyValue};
+    use crate::proto::metrics::v1::{
+        Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics,
+        ScopeMetrics, Sum, metric::Data,
+    };
+    use crate::proto::resource::v1::Resource;
+    use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span, span::Event, span::Link};
+
+    fn kv(key: &str, value: &str) -> KeyValue {
+        KeyValue {
+            key: key.to_owned(),
+            value: Some(AnyValue {
+                value: Some(Value::StringValue(value.to_owned())),
+            }),
+            ..KeyValue::default()
+        }
+    }
+
+    fn span(name: &str, events: usize, links: usize) -> Span {
+        Span {
+            name: name.to_owned(),
+            attributes: vec![kv("name", name)],
+            events: (0..events).map(|_| Event::default()).collect(),
+            links: (0..links).map(|_| Link::default()).collect(),
+            ..Span::default()
+        }
+    }
+
+    /// Two resources (the second without a resource message), spans with events and links.
+    fn traces() -> ExportTraceServiceRequest {
+        ExportTraceServiceRequest {
+            resource_spans: vec![
+                ResourceSpans {
+                    resource: Some(Resource {
+                        attributes: vec![kv("service.name", "a")],
+                        ..Resource::default()
+                    }),
+                    scope_spans: vec![ScopeSpans {
+                        spans: vec![span("s0", 2, 1), span("s1", 0, 0)],
+                        ..ScopeSpans::default()
+                    }],
+                    ..ResourceSpans::default()
+                },
+                ResourceSpans {
+                    scope_spans: vec![ScopeSpans {
+                        spans: vec![span("s2", 0, 2)],
+                        ..ScopeSpans::default()
+                    }],
+                    ..ResourceSpans::default()
+                },
+            ],
+        }
+    }
+
+    fn kinds(batch: &ProcessBatch<'_>) -> Vec<(u32, MapKind)> {
+        let mut maps = Vec::new();
+        batch
+            .for_each_attributes(|map| maps.push((map.index, map.kind)))
+            .unwrap_or_else(|err| panic!("{err}"));
+        maps
+    }
+
+    #[test]
+    fn trace_maps_are_numbered_in_document_order() {
+        let bytes = traces().encode_to_vec();
+        let batch = ProcessBatch::new(Signal::Traces, &bytes, 3);
+        use MapKind::*;
+        let expected = [
+            Resource, Scope, Span, SpanEvent, SpanEvent, SpanLink, Span, Resource, Scope, Span,
+            SpanLink, SpanLink,
+        ];
+        let got = kinds(&batch);
+        assert_eq!(got.iter().map(|m| m.1).collect::<Vec<_>>(), expected);
+        assert_eq!(
+            got.iter().map(|m| m.0).collect::<Vec<_>>(),
+            (0..12).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn data_points_of_every_metric_type_are_items_and_maps() {
+        let point = NumberDataPoint::default();
+        let request = ExportMetricsServiceRequest {
+            resource_metrics: vec![ResourceMetrics {
+                scope_metrics: vec![ScopeMetrics {
+                    metrics: vec![
+                        Metric {
+                            data: Some(Data::Gauge(Gauge {
+                                data_points: vec![point.clone(), point.clone()],
+                            })),
+                            ..Metric::default()
+                        },
+                        Metric::default(),
+                        Metric {
+                            data: Some(Data::Sum(Sum {
+                                data_points: vec![point],
+                                ..Sum::default()
+                            })),
+                            ..Metric::default()
+                        },
+                        Metric {
+                            data: Some(Data::Histogram(Histogram {
+                                data_points: vec![HistogramDataPoint::default()],
+                                ..Histogram::default()
+                            })),
+                            ..Metric::default()
+                        },
+                    ],
+                    ..ScopeMetrics::default()
+                }],
+                ..ResourceMetrics::default()
+            }],
+        };
+        let bytes = request.encode_to_vec();
+        assert_eq!(count_items(Signal::Metrics, &bytes), Ok(4));
+        let batch = ProcessBatch::new(Signal::Metrics, &bytes, 4);
+        let got: Vec<MapKind> = kinds(&batch).into_iter().map(|m| m.1).collect();
+        assert_eq!(
+            got,
+            [
+                MapKind::Resource,
+                MapKind::Scope,
+                MapKind::DataPoint,
+                MapKind::DataPoint,
+                MapKind::DataPoint,
+                MapKind::DataPoint
+            ]
+        );
+    }
+
+    #[test]
+    fn edits_have_pdata_semantics() {
+        let mut attributes = vec![kv("a", "1"), kv("b", "2"), kv("c", "3"), kv("a", "4")];
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                resource: Some(Resource {
+                    attributes: attributes.clone(),
+                    ..Resource::default()
+                }),
+                ..ResourceSpans::default()
+            }],
+        };
+        let bytes = request.encode_to_vec();
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 0);
+        let mut edits = Edits::new();
+        edits.remove(0, "a"); // the last entry moves into the first "a"'s place
+        edits.set_str(0, "b", "x"); // in place
+        edits.set_int(0, "d", 7); // appended
+        edits.remove(0, "missing");
+        run.apply(Processed::Edits(edits))
+            .unwrap_or_else(|err| panic!("{err}"));
+        attributes.swap_remove(0);
+        attributes[1] = kv("b", "x");
+        attributes.push(KeyValue {
+            key: "d".to_owned(),
+            value: Some(AnyValue {
+                value: Some(Value::IntValue(7)),
+            }),
+            ..KeyValue::default()
+        });
+        let seen = run.batch().traces().unwrap_or_else(|err| panic!("{err}"));
+        let resource = seen.resource_spans[0]
+            .resource
+            .as_ref()
+            .map(|r| r.attributes.clone());
+        assert_eq!(resource, Some(attributes));
+        let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(output.replacement, None);
+        let mut script = Vec::new();
+        script.extend_from_slice(&0u32.to_le_bytes());
+        script.push(2);
+        script.extend_from_slice(&1u32.to_le_bytes());
+        script.push(b'a');
+        script.extend_from_slice(&0u32.to_le_bytes());
+        script.push(0);
+        script.extend_from_slice(&1u32.to_le_bytes());
+        script.push(b'b');
+        script.extend_from_slice(&1u32.to_le_bytes());
+        script.push(b'x');
+        script.extend_from_slice(&0u32.to_le_bytes());
+        script.push(1);
+        script.extend_from_slice(&1u32.to_le_bytes());
+        script.push(b'd');
+        script.extend_from_slice(&7i64.to_le_bytes());
+        script.extend_from_slice(&0u32.to_le_bytes());
+        script.push(2);
+        script.extend_from_slice(&7u32.to_le_bytes());
+        script.extend_from_slice(b"missing");
+        assert_eq!(output.edit_script, script);
+    }
+
+    #[test]
+    fn a_run_shows_each_stage_the_previous_edits_and_ends_after_a_drop() {
+        let bytes = traces().encode_to_vec();
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 3);
+        let mut edits = Edits::new();
+        edits.set_str(2, "seen", "first");
+        run.apply(Processed::Edits(edits))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(!run.ended());
+        let mut seen = None;
+        run.batch()
+            .for_each_attributes(|map| {
+                if map.index == 2 {
+                    seen = map.attributes.iter().find(|kv| kv.key == "seen").cloned();
+                }
+            })
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(seen, Some(kv("seen", "first")));
+        // The bytes a later stage reads carry the edit too.
+        let again = ExportTraceServiceRequest::decode(run.batch().bytes())
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(
+            again.resource_spans[0].scope_spans[0].spans[0]
+                .attributes
+                .contains(&kv("seen", "first"))
+        );
+        run.apply(Processed::Keep(vec![true, true, true]))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(!run.ended(), "keeping everything changes nothing");
+        run.apply(Processed::Keep(vec![true, false, true]))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(run.ended());
+        let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(
+            output.keep,
+            Some(KeepBitmap {
+                bitmap: vec![0b101],
+                items: 3
+            })
+        );
+        assert!(!output.edit_script.is_empty());
+    }
+
+    #[test]
+    fn answers_the_run_cannot_use_are_the_stages_errors() {
+        let bytes = traces().encode_to_vec();
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 3);
+        let err = run.apply(Processed::Keep(vec![true])).err();
+        assert_eq!(
+            err.map(|e| e.reason().to_owned()),
+            Some("the processor answered 1 keep flags for a batch of 3 items".to_owned())
+        );
+        let mut edits = Edits::new();
+        edits.set_str(12, "k", "v");
+        let err = run.apply(Processed::Edits(edits)).err();
+        assert_eq!(
+            err.map(|e| e.reason().to_owned()),
+            Some("an edit names attribute map 12, but the batch has 12".to_owned())
+        );
+        let err = run
+            .apply(Processed::Replace(Replacement::Encoded(vec![0x0a, 0x05])))
+            .err();
+        assert!(err.is_some_and(|e| !e.is_retryable()));
+    }
+
+    #[test]
+    fn edits_after_a_replacement_go_into_it_and_a_count_change_ends_the_run() {
+        let bytes = traces().encode_to_vec();
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 3);
+        run.apply(Processed::Replace(Replacement::Encoded(bytes.clone())))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(!run.ended(), "the same count goes on");
+        let mut edits = Edits::new();
+        edits.set_str(0, "after", "yes");
+        run.apply(Processed::Edits(edits))
+            .unwrap_or_else(|err| panic!("{err}"));
+        let mut fewer = traces();
+        fewer.resource_spans.pop();
+        run.apply(Processed::Replace(Replacement::Traces(fewer.clone())))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(run.ended());
+        let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(output.replacement, Some(fewer.encode_to_vec()));
+        assert!(output.edit_script.is_empty());
+    }
+
+    struct Panics;
+
+    impl Processor for Panics {
+        fn process(
+            &self,
+            _: &ProcessBatch<'_>,
+            _: &ProcessContext,
+        ) -> Result<Processed, ProcessError> {
+            panic!("boom");
+        }
+    }
+
+    #[test]
+    fn a_panic_is_caught() {
+        let batch = ProcessBatch::new(Signal::Logs, &[], 0);
+        let ctx = ProcessContext::new(ComponentId {
+            kind: "p".to_owned(),
+            name: String::new(),
+        });
+        match guarded_process(&Panics, &batch, &ctx) {
+            ProcessEnd::Panicked(message) => assert_eq!(message, "boom"),
+            ProcessEnd::Answered(answer) => panic!("answered {answer:?}"),
         }
     }
 }

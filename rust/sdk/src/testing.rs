@@ -125,8 +125,9 @@ use tokio::sync::watch;
 
 use crate::{
     Batch, BuildInfo, ComponentId, CreateSettings, Error, ExportContext, ExportOutcome, Exporter,
-    ExporterFactory, Extension, ExtensionFactory, Host, LifecycleContext, Status, StatusReporter,
-    decode_config, guarded_export,
+    ExporterFactory, Extension, ExtensionFactory, Host, LifecycleContext, ProcessBatch,
+    ProcessContext, ProcessEnd, ProcessError, Processed, Processor, ProcessorFactory, Status,
+    StatusReporter, decode_config, guarded_export, guarded_process,
 };
 
 /// The deadline [`TestHost::start`] and [`TestHost::shutdown`] give a call unless
@@ -257,6 +258,48 @@ impl TestHost {
     ) -> Result<F::Exporter, Error> {
         self.check_type(F::TYPE)?;
         factory.create(&self.settings, decode_config(config_json)?)
+    }
+
+    /// Creates a processor as the collector does, like [`TestHost::exporter`] for an
+    /// exporter: `config_json` decoded over the defaults, validated, then
+    /// [`ProcessorFactory::create`].
+    pub fn processor<F: ProcessorFactory>(
+        &self,
+        factory: &F,
+        config_json: &str,
+    ) -> Result<F::Processor, Error> {
+        self.check_type(F::TYPE)?;
+        factory.create(&self.settings, decode_config(config_json)?)
+    }
+
+    /// Starts `processor` with this host, cut off at the context's deadline:
+    /// [`Error::DeadlineExceeded`].
+    pub async fn start_processor<P: Processor>(&self, processor: &mut P) -> Result<(), Error> {
+        let ctx = self.context();
+        within_deadline(self.deadline, processor.start(&ctx, &self.host)).await
+    }
+
+    /// Processes `batch` the way the collector's host does, with the same guard: a panic
+    /// answers a permanent [`ProcessError`] (`rust processor panicked: ...`) and the processor
+    /// stays usable. What the collector then does with the answer is in docs/boundary.md.
+    pub fn process<P: Processor>(
+        &self,
+        processor: &P,
+        batch: &ProcessBatch<'_>,
+    ) -> Result<Processed, ProcessError> {
+        let ctx = ProcessContext::new(self.settings.id.clone());
+        match guarded_process(processor, batch, &ctx) {
+            ProcessEnd::Answered(answer) => answer,
+            ProcessEnd::Panicked(message) => Err(ProcessError::permanent(format!(
+                "rust processor panicked: {message}"
+            ))),
+        }
+    }
+
+    /// Shuts `processor` down, cut off at the context's deadline.
+    pub async fn shutdown_processor<P: Processor>(&self, processor: &mut P) -> Result<(), Error> {
+        let ctx = self.context();
+        within_deadline(self.deadline, processor.shutdown(&ctx)).await
     }
 
     fn check_type(&self, factory_type: &'static str) -> Result<(), Error> {
