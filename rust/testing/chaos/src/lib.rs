@@ -1,11 +1,13 @@
 //! `rust_chaos`: a TEST-ONLY extension that misbehaves on request, one failure mode per config
-//! key, for the reliability tests (go/reliability), and an exporter of the same type (see
-//! [`exporter`]) that answers batches as told and counts them. It is linked only into the
-//! archive built with the ffi crate's `test-components` feature and never ships in the
-//! default build.
+//! key, for the reliability tests (go/reliability), an exporter of the same type (see
+//! [`exporter`]) that answers batches as told and counts them, and a processor of the same
+//! type (see [`processor`]) that answers every kind of processor result. It is linked only
+//! into the archive built with the ffi crate's `test-components` feature and never ships in
+//! the default build.
 #![allow(clippy::panic)] // Panicking on request is this crate's whole purpose.
 
 pub mod exporter;
+pub mod processor;
 
 use std::time::Duration;
 
