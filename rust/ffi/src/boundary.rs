@@ -15,11 +15,12 @@
 //! - Instances are named by `u64` handles from a table, never by pointers. Handle 0 is never
 //!   issued.
 //!
-//! One call is hand-written C ABI instead: [`export::otelcol_rust_export`], the data path. rust2go's
-//! g2r would copy the batch into an owned `Vec<u8>`; this call reads Go's bytes in place
+//! The data path is hand-written C ABI instead: [`export::otelcol_rust_export`] and
+//! [`process::otelcol_rust_process`] (with [`process::otelcol_rust_process_release`]). rust2go's
+//! g2r would copy the batch into an owned `Vec<u8>`; these calls read Go's bytes in place
 //! (docs/boundary.md has the figures).
 // The g2r macro expands to the unsafe `extern "C"` shims; the other unsafe items here are
-// `otelcol_rust_drop_reply` and `otelcol_rust_export`.
+// `otelcol_rust_drop_reply`, `otelcol_rust_export` and the two process calls.
 #![allow(unsafe_code)]
 #![allow(missing_docs)] // The macro also emits undocumented items; the trait itself is documented.
 
@@ -609,5 +610,292 @@ pub mod export {
             }
             ExportOutcome::permanent(format!("rust host panicked: {message}"))
         })
+    }
+}
+
+/// The processors' data path: [`otelcol_rust_process`](process::otelcol_rust_process) and
+/// [`otelcol_rust_process_release`](process::otelcol_rust_process_release), hand-written C ABI
+/// beside [`export`] (and in a module for the same reason).
+pub mod process {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use otelcol_rust_sdk::{ProcessError, RunOutput, Signal};
+
+    use crate::host;
+
+    /// The longest reason a process call answers; a longer one is cut at a char boundary.
+    pub const PROCESS_MESSAGE_CAPACITY: usize = 1024;
+
+    /// `ProcessResult::status` values: how the last stage that ran ended.
+    pub const PROCESS_OK: u32 = 0;
+    /// See [`PROCESS_OK`].
+    pub const PROCESS_RETRYABLE: u32 = 1;
+    /// See [`PROCESS_OK`].
+    pub const PROCESS_PERMANENT: u32 = 2;
+
+    /// What [`otelcol_rust_process`] answers, written into memory Go owns:
+    ///
+    /// ```c
+    /// typedef struct {
+    ///     uint32_t status;          // 0 ok, 1 retryable error, 2 permanent error (of the last stage run)
+    ///     uint32_t stages_run;      // 1..stages: stages that ran; the last one ran has `status`
+    ///     uint64_t output;          // Rust-owned output handle; 0 = nothing to release
+    ///     uint32_t replaced;        // 1: replacement holds the new batch
+    ///     uint32_t has_keep;        // 1: keep holds a bitmap
+    ///     const uint8_t *replacement; uint64_t replacement_len;   // OTLP Export*ServiceRequest bytes
+    ///     const uint8_t *edits;       uint64_t edits_len;         // edit script, when !replaced
+    ///     const uint8_t *keep;        uint64_t keep_items;        // bitmap, LSB first: item i -> byte i/8 bit i%8; 1 = keep
+    ///     uint64_t message_len;     uint8_t message[1024];        // error reason, UTF-8, cut at a char boundary
+    /// } otelcol_rust_process_result;
+    /// ```
+    ///
+    /// OWNERSHIP: the struct is Go's; Rust writes it during the call and keeps no pointer to
+    /// it. The pointers Rust writes into it point into Rust memory owned by `output`, valid
+    /// until `otelcol_rust_process_release(output)`.
+    #[repr(C)]
+    pub struct ProcessResult {
+        pub status: u32,
+        pub stages_run: u32,
+        pub output: u64,
+        pub replaced: u32,
+        pub has_keep: u32,
+        pub replacement: *const u8,
+        pub replacement_len: u64,
+        pub edits: *const u8,
+        pub edits_len: u64,
+        pub keep: *const u8,
+        pub keep_items: u64,
+        pub message_len: u64,
+        pub message: [u8; PROCESS_MESSAGE_CAPACITY],
+    }
+
+    // Go lends this struct (go/internal/rustffi/boundary_process.go's C declaration): the
+    // layout must be the one cgo gives Go, which TestProcessResultLayout checks against the
+    // same numbers.
+    const _: () = {
+        use std::mem::{align_of, offset_of, size_of};
+        assert!(size_of::<ProcessResult>() == 1104);
+        assert!(align_of::<ProcessResult>() == 8);
+        assert!(offset_of!(ProcessResult, status) == 0);
+        assert!(offset_of!(ProcessResult, stages_run) == 4);
+        assert!(offset_of!(ProcessResult, output) == 8);
+        assert!(offset_of!(ProcessResult, replaced) == 16);
+        assert!(offset_of!(ProcessResult, has_keep) == 20);
+        assert!(offset_of!(ProcessResult, replacement) == 24);
+        assert!(offset_of!(ProcessResult, replacement_len) == 32);
+        assert!(offset_of!(ProcessResult, edits) == 40);
+        assert!(offset_of!(ProcessResult, edits_len) == 48);
+        assert!(offset_of!(ProcessResult, keep) == 56);
+        assert!(offset_of!(ProcessResult, keep_items) == 64);
+        assert!(offset_of!(ProcessResult, message_len) == 72);
+        assert!(offset_of!(ProcessResult, message) == 80);
+        assert!(PROCESS_MESSAGE_CAPACITY == 1024);
+    };
+
+    impl ProcessResult {
+        /// Writes an answer, touching only the bytes it uses (Go's struct is over 1 KiB).
+        /// The output's memory moves into one box, whose address is the `output` handle.
+        fn fill(&mut self, stages_run: u32, outcome: Result<RunOutput, ProcessError>) {
+            self.stages_run = stages_run;
+            self.output = 0;
+            self.replaced = 0;
+            self.has_keep = 0;
+            self.replacement = std::ptr::null();
+            self.replacement_len = 0;
+            self.edits = std::ptr::null();
+            self.edits_len = 0;
+            self.keep = std::ptr::null();
+            self.keep_items = 0;
+            self.message_len = 0;
+            let output = match outcome {
+                Ok(output) => output,
+                Err(err) => {
+                    self.status = if err.is_retryable() {
+                        PROCESS_RETRYABLE
+                    } else {
+                        PROCESS_PERMANENT
+                    };
+                    let reason = err.reason();
+                    let mut len = reason.len().min(PROCESS_MESSAGE_CAPACITY);
+                    while !reason.is_char_boundary(len) {
+                        len -= 1;
+                    }
+                    self.message_len = len as u64;
+                    self.message[..len].copy_from_slice(&reason.as_bytes()[..len]);
+                    return;
+                }
+            };
+            self.status = PROCESS_OK;
+            if output.replacement.is_none()
+                && output.edit_script.is_empty()
+                && output.keep.is_none()
+            {
+                // Unchanged: nothing to hand over, nothing to release.
+                return;
+            }
+            let output = Box::new(output);
+            if let Some(replacement) = &output.replacement {
+                self.replaced = 1;
+                self.replacement = replacement.as_ptr();
+                self.replacement_len = replacement.len() as u64;
+            } else if !output.edit_script.is_empty() {
+                self.edits = output.edit_script.as_ptr();
+                self.edits_len = output.edit_script.len() as u64;
+            }
+            if let Some(keep) = &output.keep {
+                self.has_keep = 1;
+                self.keep = keep.bitmap.as_ptr();
+                self.keep_items = keep.items;
+            }
+            // The box's heap memory (and the vectors' it owns) does not move until
+            // `otelcol_rust_process_release` rebuilds and drops it.
+            self.output = Box::into_raw(output) as u64;
+        }
+    }
+
+    /// The signal numbers of [`otelcol_rust_process`] (those of the export call).
+    fn signal(number: u32) -> Option<Signal> {
+        match number {
+            0 => Some(Signal::Traces),
+            1 => Some(Signal::Metrics),
+            2 => Some(Signal::Logs),
+            _ => None,
+        }
+    }
+
+    /// Runs the processor instances behind `handles`, in order, on one batch, in one crossing
+    /// (a fused run), and writes the answer to `out`:
+    ///
+    /// ```c
+    /// void otelcol_rust_process(const uint64_t *handles, size_t stages,
+    ///                           uint32_t signal /*0 traces,1 metrics,2 logs*/,
+    ///                           const uint8_t *batch, size_t batch_len, uint64_t items,
+    ///                           otelcol_rust_process_result *out);
+    /// ```
+    ///
+    /// - OWNERSHIP: `handles`, `batch` and `out` are Go's, borrowed for the call; Rust keeps no
+    ///   pointer to them. What `out` points to is Rust's, owned by `out->output` until
+    ///   [`otelcol_rust_process_release`].
+    /// - The stages run synchronously on the calling thread, each inside its own instance's
+    ///   telemetry scope, each seeing the batch as the stages before it left it. The run ends
+    ///   early after a stage that drops items or changes their count (`stages_run` says how
+    ///   far it got; Go continues from there), and at a stage's error, which is the answer.
+    /// - Errors of a stage besides its own: an unknown or shut-down handle, or a signal its
+    ///   type does not declare, is permanent; a panic is permanent `rust processor panicked:
+    ///   <message>`, logged and counted, and the instance stays usable. Shutdown of an
+    ///   instance waits for the calls running it.
+    /// - Many threads may call it at once, on one chain or several. Nothing unwinds into Go.
+    ///
+    /// # Safety
+    /// `handles` is valid for reads of `stages` u64s (or `stages` is 0); `batch` is valid for
+    /// reads of `batch_len` bytes (or `batch_len` is 0) and neither is written during the
+    /// call; `out` is null or points to an initialised `otelcol_rust_process_result` that
+    /// nothing else accesses during the call.
+    #[no_mangle]
+    pub unsafe extern "C" fn otelcol_rust_process(
+        handles: *const u64,
+        stages: usize,
+        signal_number: u32,
+        batch: *const u8,
+        batch_len: usize,
+        items: u64,
+        out: *mut ProcessResult,
+    ) {
+        if out.is_null() {
+            return;
+        }
+        // SAFETY: `out` is non-null and, per the contract, an initialised `ProcessResult`
+        // nobody else accesses during the call, so a unique reference to it is sound.
+        let out = unsafe { &mut *out };
+        let malformed = |what: &str| {
+            (
+                u32::from(stages > 0),
+                Err(ProcessError::permanent(format!(
+                    "malformed {what} sent by Go: null pointer"
+                ))),
+            )
+        };
+        let (stages_run, outcome) = if stages > 0 && handles.is_null() {
+            malformed("handles")
+        } else if batch_len > 0 && batch.is_null() {
+            malformed("batch")
+        } else {
+            let handles: &[u64] = if stages == 0 {
+                &[]
+            } else {
+                // SAFETY: per the contract, `handles` is valid for reads of `stages` u64s and
+                // not written during the call; the slice lives only in this block.
+                unsafe { std::slice::from_raw_parts(handles, stages) }
+            };
+            let bytes: &[u8] = if batch_len == 0 {
+                &[]
+            } else {
+                // SAFETY: per the contract, `batch` is valid for reads of `batch_len` bytes
+                // and Go does not write them while the call runs; the slice lives only in this
+                // block, and `process_slices` takes it as a parameter, so no borrow of it can
+                // outlive the call (the output owns copies).
+                unsafe { std::slice::from_raw_parts(batch, batch_len) }
+            };
+            process_slices(handles, signal_number, bytes, items)
+        };
+        out.fill(stages_run, outcome);
+    }
+
+    /// [`otelcol_rust_process`] once its inputs are slices; nothing unwinds out of it.
+    fn process_slices(
+        handles: &[u64],
+        signal_number: u32,
+        bytes: &[u8],
+        items: u64,
+    ) -> (u32, Result<RunOutput, ProcessError>) {
+        catch_unwind(AssertUnwindSafe(|| {
+            crate::logs::install();
+            match signal(signal_number) {
+                Some(signal) => {
+                    let answer = host::process(handles, signal, bytes, items);
+                    (answer.stages_run, answer.outcome)
+                }
+                None => (
+                    u32::from(!handles.is_empty()),
+                    Err(ProcessError::permanent(format!(
+                        "malformed signal sent by Go: {signal_number}"
+                    ))),
+                ),
+            }
+        }))
+        .unwrap_or_else(|payload| {
+            let message = host::panic_message(payload.as_ref());
+            // A payload's own destructor may panic too: that must not unwind into Go either.
+            if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+                std::mem::forget(again);
+            }
+            (
+                u32::from(!handles.is_empty()),
+                Err(ProcessError::permanent(format!(
+                    "rust host panicked: {message}"
+                ))),
+            )
+        })
+    }
+
+    /// Frees the output a process call answered:
+    ///
+    /// ```c
+    /// void otelcol_rust_process_release(uint64_t output);   // 0 is a no-op
+    /// ```
+    ///
+    /// # Safety
+    /// `output` is 0 or the `output` of one `otelcol_rust_process` answer, released exactly
+    /// once; nothing reads that answer's pointers afterwards.
+    #[no_mangle]
+    pub unsafe extern "C" fn otelcol_rust_process_release(output: u64) {
+        if output == 0 {
+            return;
+        }
+        // SAFETY: per the contract, `output` is the address `ProcessResult::fill` got from
+        // `Box::into_raw` of a `Box<RunOutput>`, not freed yet.
+        let output = unsafe { Box::from_raw(output as usize as *mut RunOutput) };
+        // Dropping vectors cannot panic, but nothing may unwind into Go.
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
     }
 }

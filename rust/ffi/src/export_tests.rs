@@ -599,19 +599,34 @@ fn shutdown_waits_for_exports_in_flight() {
     assert_eq!(SHUT_DOWN.get("stuck"), 1);
 }
 
-/// Guarantees: the exporter kind is listed with its signals, next to the extensions.
+/// Guarantees: the exporter kind is listed with its signals, before the extensions and the
+/// processors.
 #[test]
 fn exporters_are_listed_with_their_signals() {
     let reply = Rust::component_types();
     assert!(reply.ok, "{}", reply.error);
     let listed: Vec<serde_json::Value> = serde_json::from_str(&reply.json).expect("JSON");
+    let exporters: Vec<&serde_json::Value> = listed
+        .iter()
+        .take_while(|entry| entry["kind"] == "exporter")
+        .collect();
+    // rust_chaos's exporter is linked by the processor tests (process_tests.rs).
+    assert_eq!(exporters.len(), 2, "{listed:?}");
+    assert_eq!(exporters[0]["type"], "rust_chaos");
     assert_eq!(
-        listed[0],
+        *exporters[1],
         serde_json::json!({
             "kind": "exporter", "type": "test_exporter", "stability": "Development",
             "factory": "otelcol_rust_ffi::export_tests::ExportFixture",
             "sdk_version": env!("CARGO_PKG_VERSION"), "signals": ["traces", "logs"],
         })
     );
-    assert!(listed[1..].iter().all(|entry| entry["kind"] == "extension"));
+    let kinds: Vec<&str> = listed[2..]
+        .iter()
+        .filter_map(|entry| entry["kind"].as_str())
+        .collect();
+    assert!(kinds
+        .iter()
+        .all(|kind| ["extension", "processor"].contains(kind)));
+    assert!(kinds.is_sorted(), "{kinds:?}");
 }

@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
     exporter_factories, extension_factories, find_exporter_factory, find_extension_factory,
-    guarded_export, scope, BoxFuture, ComponentId, CreateSettings, ErasedExporter,
-    ErasedExporterFactory, ErasedExtension, ErasedExtensionFactory, ErasedFactory, ExportContext,
-    ExportEnd, ExportOutcome, Host, LifecycleContext, Meter, Signal, SpawnedTasks, Status,
+    find_processor_factory, guarded_export, guarded_process, processor_factories, scope, BoxFuture,
+    ComponentId, CreateSettings, ErasedExporter, ErasedExporterFactory, ErasedExtension,
+    ErasedExtensionFactory, ErasedFactory, ErasedProcessor, ErasedProcessorFactory, ExportContext,
+    ExportEnd, ExportOutcome, Host, LifecycleContext, Meter, ProcessBatch, ProcessContext,
+    ProcessEnd, ProcessError, ProcessRun, Processed, RunOutput, Signal, SpawnedTasks, Status,
     StatusReporter,
 };
 use serde::Deserialize;
@@ -99,6 +101,7 @@ struct Instance {
 enum Component {
     Extension(Box<dyn ErasedExtension>),
     Exporter(Box<dyn ErasedExporter>),
+    Processor(Box<dyn ErasedProcessor>),
 }
 
 impl Component {
@@ -110,6 +113,7 @@ impl Component {
         match self {
             Self::Extension(extension) => extension.start(ctx, host),
             Self::Exporter(exporter) => exporter.start(ctx, host),
+            Self::Processor(processor) => processor.start(ctx, host),
         }
     }
 
@@ -120,6 +124,7 @@ impl Component {
         match self {
             Self::Extension(extension) => extension.shutdown(ctx),
             Self::Exporter(exporter) => exporter.shutdown(ctx),
+            Self::Processor(processor) => processor.shutdown(ctx),
         }
     }
 }
@@ -129,6 +134,7 @@ impl Component {
 enum Factory {
     Extension(&'static dyn ErasedExtensionFactory),
     Exporter(&'static dyn ErasedExporterFactory),
+    Processor(&'static dyn ErasedProcessorFactory),
 }
 
 /// A started component, as the table holds it.
@@ -138,16 +144,32 @@ enum Running {
     Extension(Mutex<Box<dyn ErasedExtension>>),
     /// Shared with the exports in flight.
     Exporter(Arc<RunningExporter>),
+    /// Shared with the process calls in flight.
+    Processor(Arc<RunningProcessor>),
 }
 
-/// A started exporter. Every export holds `exporter` for reading while it runs (so exports
-/// run concurrently); shutdown takes it for writing, which waits for the exports in flight,
-/// and leaves `None`.
-struct RunningExporter {
+/// A started exporter or processor, which serves data calls (exports, process calls) from
+/// many threads at once. Every call holds `component` for reading while it runs; shutdown
+/// takes it for writing, which waits for the calls in flight, and leaves `None`.
+struct Shared<C: ?Sized> {
     id: ComponentId,
     scope: u64,
     signals: &'static [Signal],
-    exporter: tokio::sync::RwLock<Option<Box<dyn ErasedExporter>>>,
+    component: tokio::sync::RwLock<Option<Box<C>>>,
+}
+
+type RunningExporter = Shared<dyn ErasedExporter>;
+type RunningProcessor = Shared<dyn ErasedProcessor>;
+
+impl<C: ?Sized> Shared<C> {
+    fn new(id: ComponentId, scope: u64, signals: &'static [Signal], component: Box<C>) -> Self {
+        Self {
+            id,
+            scope,
+            signals,
+            component: tokio::sync::RwLock::new(Some(component)),
+        }
+    }
 }
 
 /// Status reports of an instance (fatal errors included), waiting for Go to collect them with
@@ -603,6 +625,8 @@ pub enum Kind {
     Extension,
     /// `exporter`
     Exporter,
+    /// `processor`
+    Processor,
 }
 
 impl Kind {
@@ -611,9 +635,12 @@ impl Kind {
         match name {
             "extension" => Ok(Self::Extension),
             "exporter" => Ok(Self::Exporter),
+            "processor" => Ok(Self::Processor),
             _ => Err(Error::BadRequest {
                 what: "component kind",
-                reason: format!("unknown kind {name:?} (want \"extension\" or \"exporter\")"),
+                reason: format!(
+                    "unknown kind {name:?} (want \"extension\", \"exporter\" or \"processor\")"
+                ),
             }),
         }
     }
@@ -622,13 +649,14 @@ impl Kind {
         match self {
             Self::Extension => "extension",
             Self::Exporter => "exporter",
+            Self::Processor => "processor",
         }
     }
 }
 
 /// The registered component types of every kind, sorted by kind then type, each as
 /// `{"kind":..,"type":..,"stability":..,"factory":..,"sdk_version":..}` plus, for an
-/// exporter, `"signals":[..]`: the level the factory declares (named as Go's
+/// exporter or a processor, `"signals":[..]`: the level the factory declares (named as Go's
 /// `component.StabilityLevel` reads it), its Rust path and the SDK version its registration
 /// recorded, which the Go module checks against the SDK version it speaks
 /// (docs/versioning.md). A malformed or duplicate type refuses the whole list.
@@ -642,7 +670,7 @@ pub fn component_types() -> Result<Vec<serde_json::Value>, Error> {
             "sdk_version": sdk_version,
         })
     };
-    // "exporter" sorts before "extension"; each registry is sorted by type.
+    // "exporter" sorts before "extension", before "processor"; each registry is sorted by type.
     let mut types: Vec<serde_json::Value> = exporter_factories()?
         .iter()
         .map(|registration| {
@@ -662,6 +690,15 @@ pub fn component_types() -> Result<Vec<serde_json::Value>, Error> {
             registration.sdk_version,
         )
     }));
+    types.extend(processor_factories()?.iter().map(|registration| {
+        let mut entry = describe(
+            Kind::Processor,
+            registration.factory,
+            registration.sdk_version,
+        );
+        entry["signals"] = serde_json::json!(registration.factory.signals());
+        entry
+    }));
     Ok(types)
 }
 
@@ -670,6 +707,7 @@ fn find_factory(kind: &str, component_type: &str) -> Result<&'static dyn ErasedF
     Ok(match Kind::parse(kind)? {
         Kind::Extension => find_extension_factory(component_type)?,
         Kind::Exporter => find_exporter_factory(component_type)?,
+        Kind::Processor => find_processor_factory(component_type)?,
     })
 }
 
@@ -718,6 +756,7 @@ pub fn create_and_start(
     let factory = match kind {
         Kind::Extension => Factory::Extension(find_extension_factory(component_type)?),
         Kind::Exporter => Factory::Exporter(find_exporter_factory(component_type)?),
+        Kind::Processor => Factory::Processor(find_processor_factory(component_type)?),
     };
     let call = call_context(context_json)?;
     let mut host: Host = parse("host info", host_json)?;
@@ -731,11 +770,15 @@ pub fn create_and_start(
             Factory::Exporter(factory) => {
                 Component::Exporter(factory.create(&settings, config_json)?)
             }
+            Factory::Processor(factory) => {
+                Component::Processor(factory.create(&settings, config_json)?)
+            }
         }
     };
     let signals = match factory {
         Factory::Extension(_) => &[][..],
         Factory::Exporter(factory) => factory.signals(),
+        Factory::Processor(factory) => factory.signals(),
     };
     let meter = settings.meter;
     meter.seal();
@@ -769,12 +812,18 @@ pub fn create_and_start(
             let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
             let running = match component {
                 Component::Extension(extension) => Running::Extension(Mutex::new(extension)),
-                Component::Exporter(exporter) => Running::Exporter(Arc::new(RunningExporter {
-                    id: context.id.clone(),
+                Component::Exporter(exporter) => Running::Exporter(Arc::new(Shared::new(
+                    context.id.clone(),
                     scope,
                     signals,
-                    exporter: tokio::sync::RwLock::new(Some(exporter)),
-                })),
+                    exporter,
+                ))),
+                Component::Processor(processor) => Running::Processor(Arc::new(Shared::new(
+                    context.id.clone(),
+                    scope,
+                    signals,
+                    processor,
+                ))),
             };
             let instance = Instance {
                 context,
@@ -820,7 +869,8 @@ pub fn create_and_start(
 /// (no new one can begin: the handle is gone). If some are still running at the deadline,
 /// the answer is that error, and the exporter is shut down (bounded by [`CLEANUP_TIMEOUT`])
 /// and dropped in the background once they end: each ends by its own deadline or
-/// cancellation.
+/// cancellation. A processor's shutdown waits the same way for the process calls running its
+/// stages (they have no deadline: a processor is synchronous CPU work that returns).
 ///
 /// Answers, beside the outcome, the fatal errors the instance reported that Go has not
 /// collected: those queued since Go's last poll and those reported while it shut down.
@@ -859,23 +909,27 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     let runtime = runtime()?;
     let task_context = call.context.clone();
     let signal = Arc::clone(&call.signal);
-    let exporter = match &running {
-        Running::Exporter(exporter) => Some(Arc::clone(exporter)),
-        Running::Extension(_) => None,
-    };
-    let stop = async move {
-        let component = match running {
-            Running::Extension(extension) => Component::Extension(
+    let (owned, in_service) = match running {
+        Running::Extension(extension) => (
+            Some(Component::Extension(
                 extension
                     .into_inner()
                     .unwrap_or_else(PoisonError::into_inner),
-            ),
-            Running::Exporter(exporter) => {
-                match exports_ended(&exporter, &task_context, &signal).await? {
-                    Some(exporter) => Component::Exporter(exporter),
-                    None => return Ok(()),
-                }
-            }
+            )),
+            None,
+        ),
+        Running::Exporter(exporter) => (None, Some(InService::Exporter(exporter))),
+        Running::Processor(processor) => (None, Some(InService::Processor(processor))),
+    };
+    let served = in_service.clone();
+    let stop = async move {
+        let component = match (owned, served) {
+            (Some(component), _) => component,
+            (None, Some(served)) => match calls_ended(&served, &task_context, &signal).await? {
+                Some(component) => component,
+                None => return Ok(()),
+            },
+            (None, None) => return Ok(()),
         };
         shut_down(component, &task_context, signal.cancellation()).await
     };
@@ -883,11 +937,11 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
         Ok(stopped) => (stopped, None),
         Err((err, task)) => (Err(err), task),
     };
-    if let (Some(exporter), Err(_)) = (exporter, &result) {
-        // Exports still in flight kept the exporter (or the stop was cut short): it is shut
-        // down once they end, unless the stop took it already.
+    if let (Some(in_service), Err(_)) = (in_service, &result) {
+        // Calls still in flight kept the exporter or processor (or the stop was cut short): it
+        // is shut down once they end, unless the stop took it already.
         runtime.spawn(shut_down_later(
-            exporter,
+            in_service,
             started_with,
             scope,
             tasks.clone(),
@@ -928,28 +982,55 @@ async fn shut_down(
     stopped.and(dropped)
 }
 
-/// Waits, bounded by the context, until no export of `exporter` is in flight, and takes the
-/// exporter out (`None` if something took it already).
-async fn exports_ended(
-    exporter: &Arc<RunningExporter>,
+/// A started exporter or processor being shut down: it is shared with the data calls in
+/// flight, which shutdown waits for.
+#[derive(Clone)]
+enum InService {
+    Exporter(Arc<RunningExporter>),
+    Processor(Arc<RunningProcessor>),
+}
+
+impl InService {
+    /// Waits until no data call is in flight and takes the component out (`None` if
+    /// something took it already).
+    async fn take(&self) -> Option<Component> {
+        match self {
+            Self::Exporter(exporter) => exporter
+                .component
+                .write()
+                .await
+                .take()
+                .map(Component::Exporter),
+            Self::Processor(processor) => processor
+                .component
+                .write()
+                .await
+                .take()
+                .map(Component::Processor),
+        }
+    }
+}
+
+/// [`InService::take`], bounded by the context.
+async fn calls_ended(
+    in_service: &InService,
     context: &LifecycleContext,
     signal: &CallSignal,
-) -> Result<Option<Box<dyn ErasedExporter>>, Error> {
-    let write = Box::pin(async { Ok(exporter.exporter.write().await.take()) });
+) -> Result<Option<Component>, Error> {
+    let write = Box::pin(async { Ok(in_service.take().await) });
     run_guarded(context, signal.cancellation(), write).await
 }
 
-/// Shuts an exporter down (bounded by [`CLEANUP_TIMEOUT`]) once its exports in flight have
-/// ended, unless something took it already.
+/// Shuts an exporter or processor down (bounded by [`CLEANUP_TIMEOUT`]) once its calls in
+/// flight have ended, unless something took it already.
 async fn shut_down_later(
-    exporter: Arc<RunningExporter>,
+    in_service: InService,
     context: LifecycleContext,
     scope: u64,
     tasks: SpawnedTasks,
 ) {
-    let taken = exporter.exporter.write().await.take();
-    if let Some(taken) = taken {
-        clean_up(Component::Exporter(taken), context, scope, tasks).await;
+    if let Some(taken) = in_service.take().await {
+        clean_up(taken, context, scope, tasks).await;
     }
 }
 
@@ -1026,7 +1107,7 @@ fn export_uncounted(call: ExportCall<'_>) -> ExportOutcome {
     let run = scope::InScope::new(exporter.scope, async {
         let export = Box::pin(async {
             // Held for the whole export: shutdown waits for it.
-            let running = exporter.exporter.read().await;
+            let running = exporter.component.read().await;
             match running.as_deref() {
                 Some(running) => running.export(batch, &ctx).await,
                 None => no_running_exporter(call.handle),
@@ -1118,6 +1199,112 @@ fn no_running_exporter(handle: u64) -> ExportOutcome {
     ExportOutcome::permanent(format!("no running exporter instance {handle}"))
 }
 
+/// Process calls (every call of `otelcol_rust_process`: one per fused run of processors), the
+/// stages they ran, the stages that answered an error (a panic included) and those that
+/// panicked.
+pub static PROCESS_CROSSINGS: AtomicU64 = AtomicU64::new(0);
+/// See [`PROCESS_CROSSINGS`].
+pub static PROCESS_STAGES: AtomicU64 = AtomicU64::new(0);
+/// See [`PROCESS_CROSSINGS`].
+pub static PROCESS_ERRORS: AtomicU64 = AtomicU64::new(0);
+/// See [`PROCESS_CROSSINGS`].
+pub static PROCESS_PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// What a process call answers: how its last stage ended and, when it succeeded, the run's
+/// output (a new batch or edits, and the last stage's keep mask).
+#[derive(Debug)]
+pub struct ProcessAnswer {
+    /// The stages that ran (the last one ran ended the run).
+    pub stages_run: u32,
+    /// The run's output, or the error of its last stage.
+    pub outcome: Result<RunOutput, ProcessError>,
+}
+
+/// Runs the processor instances behind `handles`, in order, on one batch (borrowed for the
+/// call) on the calling thread, as one fused run; counts it in the library metrics. See
+/// `boundary::process::otelcol_rust_process` for the semantics.
+pub fn process(handles: &[u64], signal: Signal, bytes: &[u8], items: u64) -> ProcessAnswer {
+    PROCESS_CROSSINGS.fetch_add(1, Ordering::Relaxed);
+    if handles.is_empty() {
+        return ProcessAnswer {
+            stages_run: 0,
+            outcome: Err(ProcessError::permanent("no processor to run")),
+        };
+    }
+    let mut run = ProcessRun::new(signal, bytes, items);
+    let mut stages_run = 0;
+    for &handle in handles {
+        stages_run += 1;
+        PROCESS_STAGES.fetch_add(1, Ordering::Relaxed);
+        let applied = run_stage(handle, run.batch()).and_then(|answer| run.apply(answer));
+        if let Err(err) = applied {
+            // The stage's own error, or an answer the run cannot use (keep flags of the wrong
+            // length, an edit past the last map): that stage's error ends the run.
+            PROCESS_ERRORS.fetch_add(1, Ordering::Relaxed);
+            return ProcessAnswer {
+                stages_run,
+                outcome: Err(err),
+            };
+        }
+        if run.ended() {
+            break;
+        }
+    }
+    let outcome = run.finish();
+    if outcome.is_err() {
+        PROCESS_ERRORS.fetch_add(1, Ordering::Relaxed);
+    }
+    ProcessAnswer {
+        stages_run,
+        outcome,
+    }
+}
+
+/// Runs one stage: the processor behind `handle` on `batch`, in its instance's telemetry
+/// scope, its panic contained (then logged and counted).
+fn run_stage(handle: u64, batch: &ProcessBatch<'_>) -> Result<Processed, ProcessError> {
+    let processor = match instances().get(&handle).map(|instance| &instance.running) {
+        Some(Running::Processor(processor)) => Arc::clone(processor),
+        _ => return Err(no_running_processor(handle)),
+    };
+    if !processor.signals.contains(&batch.signal()) {
+        let declared: Vec<&str> = processor.signals.iter().map(|s| s.as_str()).collect();
+        return Err(ProcessError::permanent(format!(
+            "this processor does not process {} (its type declares {})",
+            batch.signal(),
+            declared.join(", ")
+        )));
+    }
+    let _scope = scope::enter(processor.scope);
+    // Never blocks: it fails only while a shutdown holds the processor or waits for it (and
+    // then the instance is already gone from the table).
+    let Ok(running) = processor.component.try_read() else {
+        return Err(no_running_processor(handle));
+    };
+    let Some(running) = running.as_deref() else {
+        return Err(no_running_processor(handle));
+    };
+    let ctx = ProcessContext::new(processor.id.clone());
+    match guarded_process(running, batch, &ctx) {
+        ProcessEnd::Answered(answer) => answer,
+        ProcessEnd::Panicked(message) => {
+            PROCESS_PANICS.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                signal = batch.signal().as_str(),
+                items = batch.items(),
+                "rust processor panicked: {message}; the batch fails with a permanent error"
+            );
+            Err(ProcessError::permanent(format!(
+                "rust processor panicked: {message}"
+            )))
+        }
+    }
+}
+
+fn no_running_processor(handle: u64) -> ProcessError {
+    ProcessError::permanent(format!("no running processor instance {handle}"))
+}
+
 /// Waits up to `timeout` for the next event of the instance behind `handle`.
 pub fn wait_event(handle: u64, timeout: Duration) -> Event {
     let events = instances()
@@ -1176,6 +1363,15 @@ pub struct LibraryMetrics {
     pub export_errors: u64,
     /// Those whose export panicked (also counted in `panics_caught` and `export_errors`).
     pub export_panics: u64,
+    /// Process calls (calls of `otelcol_rust_process`: one per fused run of processors).
+    pub process_crossings: u64,
+    /// The processor stages those calls ran.
+    pub process_stages: u64,
+    /// The stages that answered an error (a retryable or permanent one, a panic included).
+    pub process_errors: u64,
+    /// The stages whose processor panicked (also counted in `panics_caught` and
+    /// `process_errors`).
+    pub process_panics: u64,
 }
 
 /// Reads the library's own counters.
@@ -1189,6 +1385,10 @@ pub fn library_metrics() -> LibraryMetrics {
         exports: EXPORTS.load(Ordering::Relaxed),
         export_errors: EXPORT_ERRORS.load(Ordering::Relaxed),
         export_panics: EXPORT_PANICS.load(Ordering::Relaxed),
+        process_crossings: PROCESS_CROSSINGS.load(Ordering::Relaxed),
+        process_stages: PROCESS_STAGES.load(Ordering::Relaxed),
+        process_errors: PROCESS_ERRORS.load(Ordering::Relaxed),
+        process_panics: PROCESS_PANICS.load(Ordering::Relaxed),
     }
 }
 

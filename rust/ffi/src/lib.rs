@@ -43,6 +43,8 @@ mod export_tests;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]
+mod process_tests;
+#[cfg(test)]
 mod telemetry_tests;
 #[cfg(test)]
 mod tests;

@@ -21,7 +21,7 @@ use crate::{host, logs};
 /// The log buffer is global: tests that drain it or fill it take turns.
 static BUFFER_USERS: Mutex<()> = Mutex::new(());
 
-fn exclusive() -> MutexGuard<'static, ()> {
+pub(crate) fn exclusive() -> MutexGuard<'static, ()> {
     BUFFER_USERS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

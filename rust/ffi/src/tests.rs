@@ -132,6 +132,8 @@ fn registry_lists_linked_components() {
     assert_eq!(
         serde_json::Value::from(listed),
         serde_json::json!([
+            // Linked by the processor tests (process_tests.rs), with its extension.
+            entry("rust_chaos", "Alpha", "rust_chaos::ChaosFactory"),
             entry("rust_sample", "Development", "rust_sample::SampleFactory"),
             entry("test_fixture", "Beta", "otelcol_rust_ffi::tests::Fixture"),
             entry(
@@ -182,7 +184,7 @@ fn config_calls_answer_json_or_errors() {
     });
     assert_eq!(
         reply.error,
-        r#"malformed component kind sent by Go: unknown kind "receiver" (want "extension" or "exporter")"#
+        r#"malformed component kind sent by Go: unknown kind "receiver" (want "extension", "exporter" or "processor")"#
     );
 
     let reply = Rust::dependencies(config_request(
