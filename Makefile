@@ -75,6 +75,7 @@ reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzExportBatch$$' -fuzztime 2m ./reliability/
 	cd rust && FUZZ_EXECS=2000000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_entry_points -- --nocapture
 	cd rust && FUZZ_EXECS=500000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_export -- --nocapture
+	cd rust && FUZZ_EXECS=500000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_process -- --nocapture
 	CHURN_CYCLES=2000 EXPORT_EXECS=5000 tools/leakcheck.sh
 	NEW_COMPONENT_FULL=1 tools/new-component-test.sh
 
