@@ -35,19 +35,6 @@ void otelcol_rust_process(const uint64_t *handles, size_t stages, uint32_t signa
 // Frees what `output` names; 0 is a no-op.
 void otelcol_rust_process_release(uint64_t output);
 
-// TEMPORARY (until the Rust side lands): weak stand-ins so that the tree links meanwhile.
-#include <string.h>
-__attribute__((weak)) void otelcol_rust_process(const uint64_t *handles, size_t stages, uint32_t signal,
-	const uint8_t *batch, size_t batch_len, uint64_t items, otelcol_rust_process_result *out) {
-	static const char message[] = "otelcol_rust_process is not in the linked Rust archive";
-	memset(out, 0, sizeof(*out));
-	out->status = 2;
-	out->stages_run = 1;
-	out->message_len = sizeof(message) - 1;
-	memcpy(out->message, message, sizeof(message) - 1);
-}
-__attribute__((weak)) void otelcol_rust_process_release(uint64_t output) {}
-
 // Rust keeps no Go pointer past either call and never calls back into Go.
 #cgo noescape otelcol_rust_process
 #cgo nocallback otelcol_rust_process
