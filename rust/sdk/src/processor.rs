@@ -513,7 +513,12 @@ impl<'a> ProcessRun<'a> {
         if self.replaced {
             output.replacement = Some(self.batch.into_bytes());
         } else {
-            encode_script(&self.edits, &mut output.edit_script);
+            // Each stage's edits are sorted by map, their concatenation is not: the script
+            // must be (Go applies it in one pass over the maps). The sort is stable, so the
+            // edits of one map stay in the order the stages made them.
+            let mut edits = self.edits;
+            edits.sort_by_key(|edit| edit.map);
+            encode_script(&edits, &mut output.edit_script);
         }
         Ok(output)
     }
@@ -788,6 +793,32 @@ mod tests {
             })
         );
         assert!(!output.edit_script.is_empty());
+    }
+
+    /// Scenario: two stages edit maps 2 and 0, then 0 and 2.
+    /// Guarantees: the run's script is sorted by map, each map's edits in stage order.
+    #[test]
+    fn a_runs_script_is_sorted_by_map_across_stages() {
+        let bytes = traces().encode_to_vec();
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 3);
+        for stage in ["one", "two"] {
+            let mut edits = Edits::new();
+            edits.set_str(2, "k", stage);
+            edits.set_str(0, "k", stage);
+            run.apply(Processed::Edits(edits))
+                .unwrap_or_else(|err| panic!("{err}"));
+        }
+        let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
+        let mut script = Vec::new();
+        for (map, value) in [(0u32, "one"), (0, "two"), (2, "one"), (2, "two")] {
+            script.extend_from_slice(&map.to_le_bytes());
+            script.push(0);
+            script.extend_from_slice(&1u32.to_le_bytes());
+            script.push(b'k');
+            script.extend_from_slice(&3u32.to_le_bytes());
+            script.extend_from_slice(value.as_bytes());
+        }
+        assert_eq!(output.edit_script, script);
     }
 
     #[test]
