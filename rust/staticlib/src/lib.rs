@@ -13,7 +13,9 @@
 // The boundary's exported symbols.
 pub use otelcol_rust_ffi;
 
+use rust_filter as _;
 use rust_otlphttp as _;
+use rust_redaction as _;
 use rust_sample as _;
 
 // Test-only: never in the default build (see the `test-components` feature).

@@ -1,6 +1,7 @@
 //! rust_filter's conditions on decoded batches: each condition kind, the all-fields and
 //! any-condition rules, attribute existence and text forms, and config validation.
 
+use otelcol_rust_sdk::prost::Message;
 use otelcol_rust_sdk::proto::collector::logs::v1::ExportLogsServiceRequest;
 use otelcol_rust_sdk::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use otelcol_rust_sdk::proto::collector::trace::v1::ExportTraceServiceRequest;
@@ -14,7 +15,10 @@ use otelcol_rust_sdk::proto::metrics::v1::{
 };
 use otelcol_rust_sdk::proto::resource::v1::Resource;
 use otelcol_rust_sdk::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use otelcol_rust_sdk::{ConfigProblems, decode_config};
+use otelcol_rust_sdk::testing::TestHost;
+use otelcol_rust_sdk::{
+    ConfigProblems, ProcessBatch, ProcessRun, Processed, Signal, decode_config,
+};
 
 use crate::FilterConfig;
 use crate::filter::{Conditions, keep_points, keep_records, keep_spans};
@@ -372,5 +376,63 @@ fn validation_names_the_path() {
     assert_eq!(
         problems(r#"{"logs":{"log_record":[{"severity_number_below":"WARN"}]}}"#),
         ["logs::log_record[0]::severity_number_below: invalid type: string \"WARN\", expected i32"]
+    );
+}
+
+fn processor(config: &str) -> crate::FilterProcessor {
+    match TestHost::new("rust_filter").processor(&crate::FilterFactory, config) {
+        Ok(processor) => processor,
+        Err(err) => panic!("{config}: {err}"),
+    }
+}
+
+/// Guarantees: through the host's guard, a drop answers `Keep` with one flag per item (the
+/// host's run accepts it and ends there); no drop answers `Unchanged`.
+#[test]
+fn answers_keep_or_unchanged() {
+    let host = TestHost::new("rust_filter");
+    let bytes = traces().encode_to_vec();
+    let batch = ProcessBatch::new(Signal::Traces, &bytes, 4);
+    let filter = processor(r#"{"traces":{"span":[{"name":"health"}]}}"#);
+    let answer = host.process(&filter, &batch);
+    assert_eq!(answer, Ok(Processed::Keep(vec![true, false, true, true])));
+    let mut run = ProcessRun::new(Signal::Traces, &bytes, 4);
+    assert_eq!(answer.map(|answer| run.apply(answer)), Ok(Ok(())));
+    assert!(run.ended());
+    let filter = processor(r#"{"traces":{"span":[{"name":"^none$"}]}}"#);
+    assert_eq!(host.process(&filter, &batch), Ok(Processed::Unchanged));
+    let metrics_bytes = metrics().encode_to_vec();
+    let filter = processor(r#"{"metrics":{"datapoint":[{"name":"duration"}]}}"#);
+    assert_eq!(
+        host.process(
+            &filter,
+            &ProcessBatch::new(Signal::Metrics, &metrics_bytes, 6)
+        ),
+        Ok(Processed::Keep(vec![true, true, true, false, false, true]))
+    );
+}
+
+/// Guarantees: a signal without conditions is not decoded (bytes that do not decode pass as
+/// `Unchanged`); with conditions, such bytes fail the batch with a permanent error.
+#[test]
+fn signals_without_conditions_are_not_decoded() {
+    let host = TestHost::new("rust_filter");
+    let garbage = [0x0a, 0x05, 0x01];
+    let logs_only = processor(r#"{"logs":{"log_record":[{"severity_number_below":5}]}}"#);
+    for signal in [Signal::Traces, Signal::Metrics] {
+        assert_eq!(
+            host.process(&logs_only, &ProcessBatch::new(signal, &garbage, 1)),
+            Ok(Processed::Unchanged)
+        );
+    }
+    let err = host
+        .process(&logs_only, &ProcessBatch::new(Signal::Logs, &garbage, 1))
+        .err()
+        .unwrap_or_else(|| panic!("a malformed batch was accepted"));
+    assert!(!err.is_retryable());
+    assert!(
+        err.reason()
+            .starts_with("cannot filter the batch: malformed logs batch"),
+        "{err}"
     );
 }
