@@ -252,7 +252,16 @@ func registerLibraryMetrics(mp metric.MeterProvider, logger *zap.Logger) metric.
 		metric.WithDescription("Exports that answered retryable or permanent (timeouts, cancellations and panics included)."), metric.WithUnit("{batch}"))
 	exportPanics, err8 := meter.Int64ObservableCounter("otelcol_rust_export_panics",
 		metric.WithDescription("Exports whose Rust exporter panicked (each answered permanent)."), metric.WithUnit("{panic}"))
-	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8); err != nil {
+	// Processors: one crossing per run of consecutive Rust processors, each running stages.
+	crossings, err9 := meter.Int64ObservableCounter("otelcol_rust_process_crossings",
+		metric.WithDescription("Batches Go handed to Rust processors: one per run of consecutive Rust processors."), metric.WithUnit("{batch}"))
+	stages, err10 := meter.Int64ObservableCounter("otelcol_rust_process_stages",
+		metric.WithDescription("Rust processor stages those crossings ran (stages per crossing is the fusion)."), metric.WithUnit("{stage}"))
+	processErrors, err11 := meter.Int64ObservableCounter("otelcol_rust_process_errors",
+		metric.WithDescription("Rust processor stages that answered retryable or permanent (panics included)."), metric.WithUnit("{stage}"))
+	processPanics, err12 := meter.Int64ObservableCounter("otelcol_rust_process_panics",
+		metric.WithDescription("Rust processor stages that panicked (each answered permanent)."), metric.WithUnit("{panic}"))
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12); err != nil {
 		logger.Warn("Cannot create the Rust library metrics", zap.Error(err))
 		return nil
 	}
@@ -269,8 +278,12 @@ func registerLibraryMetrics(mp metric.MeterProvider, logger *zap.Logger) metric.
 		o.ObserveInt64(exports, saturate(counts.Exports))
 		o.ObserveInt64(exportErrors, saturate(counts.ExportErrors))
 		o.ObserveInt64(exportPanics, saturate(counts.ExportPanics))
+		o.ObserveInt64(crossings, saturate(counts.ProcessCrossings))
+		o.ObserveInt64(stages, saturate(counts.ProcessStages))
+		o.ObserveInt64(processErrors, saturate(counts.ProcessErrors))
+		o.ObserveInt64(processPanics, saturate(counts.ProcessPanics))
 		return nil
-	}, calls, errs, panics, live, dropped, exports, exportErrors, exportPanics)
+	}, calls, errs, panics, live, dropped, exports, exportErrors, exportPanics, crossings, stages, processErrors, processPanics)
 	if err != nil {
 		logger.Warn("Cannot register the Rust library metrics", zap.Error(err))
 		return nil
