@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// components is `components` output of a collector with two Rust extensions and a Go one, and
-// a Rust exporter (traces and logs) beside a Go one, as the collector (otelcol v0.164.0)
-// prints it.
+// components is `components` output of a collector with two Rust extensions and a Go one, a
+// Rust exporter (traces and logs) beside a Go one, and a Rust processor (traces and metrics)
+// beside a Go one, as the collector (otelcol v0.164.0) prints it.
 const components = `buildinfo:
     command: otelcol-rust
     version: 0.1.0-dev
@@ -22,6 +22,19 @@ receivers:
         logs: Stable
         metrics: Stable
         traces: Stable
+processors:
+    - name: batch
+      module: go.opentelemetry.io/collector/processor/batchprocessor v0.164.0
+      stability:
+        logs: Beta
+        metrics: Beta
+        traces: Beta
+    - name: rust_filter
+      module: example.com/dist/rustfactories/processor/rust_filter v0.0.0
+      stability:
+        logs: Undefined
+        metrics: Alpha
+        traces: Alpha
 exporters:
     - name: debug
       module: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0
@@ -51,8 +64,8 @@ extensions:
 `
 
 // Guarantees: the builder's last step accepts a binary only if it lists every Rust type of its
-// kind at the stability level the type's crate declares (an exporter's for exactly its
-// signals), and says which type is wrong and how. A type in two kinds is checked in each.
+// kind at the stability level the type's crate declares (an exporter's or a processor's for
+// exactly its signals), and says which type is wrong and how. A type in two kinds is checked in each.
 func TestCheckListed(t *testing.T) {
 	sample := rustType{Kind: "extension", Type: "rust_sample", Stability: "Development"}
 	chaosExporter := rustType{Kind: "exporter", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "logs"}}
@@ -70,6 +83,10 @@ func TestCheckListed(t *testing.T) {
 			`the Rust exporter "rust_chaos" is listed at stability {traces: Beta, metrics: Undefined, logs: Beta}, its crate declares {traces: Alpha, metrics: Undefined, logs: Alpha}`},
 		{"an exporter without a signal it declares", []rustType{{Kind: "exporter", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "metrics", "logs"}}},
 			`the Rust exporter "rust_chaos" is listed at stability {traces: Beta, metrics: Undefined, logs: Beta}, its crate declares {traces: Beta, metrics: Beta, logs: Beta}`},
+		{"a processor listed as declared", []rustType{{Kind: "processor", Type: "rust_filter", Stability: "Alpha", Signals: []string{"traces", "metrics"}}, sample}, ""},
+		{"a processor listed only as an exporter", []rustType{{Kind: "processor", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "logs"}}}, `the Rust processor "rust_chaos" is not listed`},
+		{"a processor without a signal it declares", []rustType{{Kind: "processor", Type: "rust_filter", Stability: "Alpha", Signals: []string{"traces", "metrics", "logs"}}},
+			`the Rust processor "rust_filter" is listed at stability {traces: Alpha, metrics: Alpha, logs: Undefined}, its crate declares {traces: Alpha, metrics: Alpha, logs: Alpha}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkListed([]byte(components), tc.types)

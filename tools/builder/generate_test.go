@@ -86,13 +86,17 @@ func TestGeneratedRustCrate(t *testing.T) {
 
 // Guarantees: ocb gets the Go modules as written, one generated factory module per Rust type in
 // place of the cargo modules, in the section of its kind (an extension's calls
-// rustextension.NewFactory, an exporter's rustexporter.NewFactory; one type may be both), cgo
+// rustextension.NewFactory, an exporter's rustexporter.NewFactory, a processor's
+// rustprocessor.NewFactory; one type may be of several kinds), cgo
 // on, the distribution build tag, and replaces for this repository's Go module and the
 // modules it replaces itself.
 func TestOCBManifest(t *testing.T) {
 	repo := repoRoot(t)
 	path := writeManifest(t, distHeader+"  build_tags: netgo osusergo\n  version: 1.0\n"+`extensions:
   - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
+  - cargo: 'my-ext = { path = "my_ext" }'
+processors:
+  - gomod: go.opentelemetry.io/collector/processor/batchprocessor v0.164.0
   - cargo: 'my-ext = { path = "my_ext" }'
 exporters:
   - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0
@@ -113,6 +117,7 @@ replaces:
 		{Kind: "exporter", Type: "my_ext", Signals: []string{"logs"}},
 		{Kind: "extension", Type: "my_ext"},
 		{Kind: "extension", Type: "my_ext_two"},
+		{Kind: "processor", Type: "my_ext", Signals: []string{"traces", "logs"}},
 	})
 	for _, factory := range factories {
 		if err := factory.generate(m, module); err != nil {
@@ -134,6 +139,7 @@ replaces:
 			OutputPath string `yaml:"output_path"`
 		} `yaml:"dist"`
 		Extensions []map[string]string `yaml:"extensions"`
+		Processors []map[string]string `yaml:"processors"`
 		Exporters  []map[string]string `yaml:"exporters"`
 		Replaces   []string            `yaml:"replaces"`
 	}
@@ -152,12 +158,16 @@ replaces:
 			"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext v0.0.0",
 			"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext_two v0.0.0",
 		},
+		"processors": {
+			"go.opentelemetry.io/collector/processor/batchprocessor v0.164.0",
+			"go.opentelemetry.io/collector/cmd/builder/rustfactories/processor/my_ext v0.0.0",
+		},
 		"exporters": {
 			"go.opentelemetry.io/collector/exporter/debugexporter v0.164.0",
 			"go.opentelemetry.io/collector/cmd/builder/rustfactories/exporter/my_ext v0.0.0",
 		},
 	} {
-		modules := map[string][]map[string]string{"extensions": got.Extensions, "exporters": got.Exporters}[section]
+		modules := map[string][]map[string]string{"extensions": got.Extensions, "processors": got.Processors, "exporters": got.Exporters}[section]
 		var gomods, names []string
 		for _, module := range modules {
 			gomods = append(gomods, module["gomod"])
@@ -169,7 +179,7 @@ replaces:
 			t.Errorf("%s: %v, want gomod %v", section, modules, want)
 		}
 		// ocb imports each under its name: the same type in two kinds needs two.
-		if wantNames := map[string][]string{"extensions": {"rustextension_my_ext", "rustextension_my_ext_two"}, "exporters": {"rustexporter_my_ext"}}[section]; !slices.Equal(names, wantNames) {
+		if wantNames := map[string][]string{"extensions": {"rustextension_my_ext", "rustextension_my_ext_two"}, "processors": {"rustprocessor_my_ext"}, "exporters": {"rustexporter_my_ext"}}[section]; !slices.Equal(names, wantNames) {
 			t.Errorf("%s: import names %v, want %v", section, names, wantNames)
 		}
 	}
@@ -177,6 +187,7 @@ replaces:
 		"example.com/a => ../a",
 		"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "extension", "my_ext") + "\"",
 		"go.opentelemetry.io/collector/cmd/builder/rustfactories/exporter/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "exporter", "my_ext") + "\"",
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/processor/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "processor", "my_ext") + "\"",
 		"github.com/otelcol-rust/otelcol-rust/go => " + filepath.Join(repo, "go"),
 		"github.com/ihciah/rust2go => " + filepath.Join(repo, "third_party", "rust2go"),
 	} {
@@ -192,6 +203,10 @@ replaces:
 		filepath.Join("exporter", "my_ext"): {
 			`"go.opentelemetry.io/collector/exporter"`, `"github.com/otelcol-rust/otelcol-rust/go/rustexporter"`,
 			`func NewFactory() exporter.Factory { return rustexporter.NewFactory("my_ext") }`,
+		},
+		filepath.Join("processor", "my_ext"): {
+			`"go.opentelemetry.io/collector/processor"`, `"github.com/otelcol-rust/otelcol-rust/go/rustprocessor"`,
+			`func NewFactory() processor.Factory { return rustprocessor.NewFactory("my_ext") }`,
 		},
 	} {
 		factory := read(t, filepath.Join(m.OutputPath, "rustfactories", dir, "factory.go"))

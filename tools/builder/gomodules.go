@@ -19,6 +19,7 @@ const (
 	goModulePath   = "github.com/otelcol-rust/otelcol-rust/go"
 	extensionPkg   = goModulePath + "/rustextension"
 	exporterPkg    = goModulePath + "/rustexporter"
+	processorPkg   = goModulePath + "/rustprocessor"
 	digestVariable = goModulePath + "/internal/rustffi.archiveDigest"
 	// distributionTag makes rustffi take the archive from CGO_LDFLAGS (go/internal/rustffi/link_distribution.go).
 	distributionTag = "otelcolrust_distribution"
@@ -27,7 +28,7 @@ const (
 // goFactory is the generated Go module holding the factory of one Rust component type: ocb's
 // manifest wants one module with a NewFactory per component.
 type goFactory struct {
-	Kind   string // "extension" or "exporter"
+	Kind   string // "extension", "exporter" or "processor"
 	Type   string // the Rust component type, e.g. rust_sample
 	Dir    string // OUTPUT/rustfactories/<kind>/<type>: one type may exist in two kinds
 	Module string // Go module (and package) path
@@ -38,6 +39,7 @@ type goFactory struct {
 var goKinds = map[string]struct{ Collector, Package string }{
 	"extension": {"go.opentelemetry.io/collector/extension", extensionPkg},
 	"exporter":  {"go.opentelemetry.io/collector/exporter", exporterPkg},
+	"processor": {"go.opentelemetry.io/collector/processor", processorPkg},
 }
 
 func newGoFactories(m *Manifest, types []rustType) []goFactory {

@@ -12,7 +12,8 @@ import (
 // says what it registers instead; every such problem is reported at once. The distribution
 // takes a type when a module registering it (by its own crate, or else by a crate it brings
 // in) is listed under the type's kind, notes the ones it leaves out, and keeps a type no
-// module can be found to register.
+// module can be found to register. Processors are a kind like the others: listed under
+// processors:, checked and reported the same way.
 func TestSelectTypesChecksKinds(t *testing.T) {
 	module := func(pkg string, listings ...Listing) CargoModule {
 		return CargoModule{Where: listings[0].Where, Pos: listings[0].Pos, Listings: listings, Package: pkg, Key: pkg}
@@ -22,9 +23,11 @@ func TestSelectTypesChecksKinds(t *testing.T) {
 			return Listing{Section: section, Where: fmt.Sprintf("%s[%d]", section, i), Pos: fmt.Sprintf("m.yaml:%d:5", line)}
 		}
 	}
-	extensions, exporters := listing("extensions"), listing("exporters")
+	extensions, processors, exporters := listing("extensions"), listing("processors"), listing("exporters")
 	sample := rustType{Kind: "extension", Type: "rust_sample", Factory: "rust_sample::SampleFactory"}
 	otlphttp := rustType{Kind: "exporter", Type: "rust_otlphttp", Factory: "rust_otlphttp::OtlpHttpFactory", Signals: []string{"traces"}}
+	filter := rustType{Kind: "processor", Type: "rust_filter", Factory: "rust_filter::FilterFactory", Signals: []string{"traces", "metrics", "logs"}}
+	redaction := rustType{Kind: "processor", Type: "rust_redaction", Factory: "rust_redaction::RedactionFactory", Signals: []string{"traces", "metrics", "logs"}}
 	both := []rustType{
 		{Kind: "exporter", Type: "acme", Factory: "acme::ExporterFactory", Signals: []string{"logs"}},
 		{Kind: "extension", Type: "acme", Factory: "acme::ExtensionFactory"},
@@ -53,6 +56,38 @@ func TestSelectTypesChecksKinds(t *testing.T) {
 			err: []string{
 				"exporters[0] (m.yaml:3:5, crate rust-sample) registers no exporter: its crate registers only the extension rust_sample; list it under extensions:",
 				"extensions[0] (m.yaml:5:5, crate empty) registers no extension: its crate registers no component (an otelcol-rust extension registers its factory with otelcol_rust_sdk::register_extension!)",
+			},
+		},
+		{
+			name: "processors under processors:, beside an extension and an exporter",
+			modules: []CargoModule{
+				module("rust-sample", extensions(0, 3)),
+				module("rust-redaction", processors(1, 6)),
+				module("rust-filter", processors(2, 7)),
+				module("rust-otlphttp", exporters(0, 9)),
+			},
+			crates: []moduleCrates{
+				{"rust_sample", []string{"rust_sample"}},
+				{"rust_redaction", []string{"rust_redaction", "regex"}},
+				{"rust_filter", []string{"rust_filter", "regex"}},
+				{"rust_otlphttp", []string{"rust_otlphttp"}},
+			},
+			types:    []rustType{otlphttp, sample, filter, redaction},
+			selected: []string{"exporter/rust_otlphttp", "extension/rust_sample", "processor/rust_filter", "processor/rust_redaction"},
+		},
+		{
+			name: "a processor crate under exporters, an exporter crate and a crate registering nothing under processors",
+			modules: []CargoModule{
+				module("rust-filter", exporters(0, 3)),
+				module("rust-otlphttp", processors(0, 5)),
+				module("empty", processors(1, 6)),
+			},
+			crates: []moduleCrates{{"rust_filter", []string{"rust_filter"}}, {"rust_otlphttp", []string{"rust_otlphttp"}}, {"empty", []string{"empty"}}},
+			types:  []rustType{otlphttp, filter},
+			err: []string{
+				"exporters[0] (m.yaml:3:5, crate rust-filter) registers no exporter: its crate registers only the processor rust_filter; list it under processors:",
+				"processors[0] (m.yaml:5:5, crate rust-otlphttp) registers no processor: its crate registers only the exporter rust_otlphttp; list it under exporters:",
+				"processors[1] (m.yaml:6:5, crate empty) registers no processor: its crate registers no component (an otelcol-rust processor registers its factory with otelcol_rust_sdk::register_processor!)",
 			},
 		},
 		{
@@ -85,6 +120,14 @@ func TestSelectTypesChecksKinds(t *testing.T) {
 				{Kind: "extension", Type: "acme_ext", Factory: "rust_sample::Factory"},
 			},
 			selected: []string{"exporter/acme", "extension/acme_ext"},
+		},
+		{
+			name:     "a crate of a processor and an exporter under exporters only: its processor is left out",
+			modules:  []CargoModule{module("acme", exporters(0, 5))},
+			crates:   []moduleCrates{{"acme", []string{"acme"}}},
+			types:    []rustType{both[0], {Kind: "processor", Type: "acme", Factory: "acme::ProcessorFactory", Signals: []string{"logs"}}},
+			selected: []string{"exporter/acme"},
+			notes:    []string{"exporters[0] (m.yaml:5:5, crate acme) registers the processor acme, which the distribution leaves out: list the crate under processors: as well to have it"},
 		},
 		{
 			name:     "a type no module registers is kept",

@@ -107,7 +107,7 @@ func TestManifestErrors(t *testing.T) {
 		{
 			name: "cargo outside extensions",
 			body: distHeader + "receivers:\n  - cargo: 'my-ext = \"1\"'\n",
-			want: "manifest.yaml:5:12: receivers[0]: cargo modules can only be extensions or exporters for now (Rust receivers are not supported yet)",
+			want: "manifest.yaml:5:12: receivers[0]: cargo modules can only be extensions, processors or exporters for now (Rust receivers are not supported yet)",
 		},
 		{
 			name: "the same crate twice in a second section",
@@ -249,5 +249,26 @@ exporters:
 	exporters := m.doc["exporters"].([]any)
 	if len(exporters) != 1 || exporters[0].(map[string]any)["gomod"] != "go.opentelemetry.io/collector/exporter/debugexporter v0.164.0" {
 		t.Errorf("Go modules for ocb: %v", exporters)
+	}
+}
+
+// Guarantees: a cargo module under processors: is a processor listing (the kind the list step
+// checks its crate for), kept out of ocb's processors beside the Go ones, which pass through.
+func TestManifestProcessorModules(t *testing.T) {
+	path := writeManifest(t, distHeader+`processors:
+  - gomod: go.opentelemetry.io/collector/processor/batchprocessor v0.164.0
+  - cargo: 'my-ext = { path = "my_ext" }'
+`)
+	m, err := LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Listing{{"processors", "processors[1]", path + ":6:5"}}
+	if len(m.Cargo) != 1 || !slices.Equal(m.Cargo[0].Listings, want) || m.Cargo[0].Listings[0].Kind() != "processor" {
+		t.Fatalf("cargo modules %+v, want one with listings %+v of kind processor", m.Cargo, want)
+	}
+	processors := m.doc["processors"].([]any)
+	if len(processors) != 1 || processors[0].(map[string]any)["gomod"] != "go.opentelemetry.io/collector/processor/batchprocessor v0.164.0" {
+		t.Errorf("Go modules for ocb: %v", processors)
 	}
 }
