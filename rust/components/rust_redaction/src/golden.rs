@@ -106,7 +106,7 @@ fn redacted(config: &str, attributes: Vec<KeyValue>) -> Vec<String> {
         Err(err) => panic!("compile: {err}"),
     };
     let mut map = PdataMap(attributes.clone());
-    redactor.redact(&attributes, &mut map);
+    redactor.redact(&crate::wire::entries(&attributes), &mut map);
     render(&map.0)
 }
 

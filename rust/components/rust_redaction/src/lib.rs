@@ -55,6 +55,7 @@ mod redact;
 #[cfg(test)]
 mod tests;
 mod value;
+mod wire;
 
 use otelcol_rust_sdk::{
     CreateSettings, Edits, Error, MapKind, ProcessBatch, ProcessContext, ProcessError, Processed,
@@ -98,22 +99,28 @@ impl Processor for RedactionProcessor {
         _ctx: &ProcessContext,
     ) -> Result<Processed, ProcessError> {
         let mut edits = Edits::new();
-        batch
-            .for_each_attributes(|map| {
-                // The Go processor does not visit span links.
-                if map.kind != MapKind::SpanLink {
-                    self.redactor.redact(
-                        map.attributes,
-                        &mut MapOf {
-                            edits: &mut edits,
-                            map: map.index,
-                        },
-                    );
-                }
-            })
-            // A batch the collector accepted but prost cannot decode (see ProcessBatch::traces)
-            // cannot be redacted; passing it on unredacted would leak what it should hide.
-            .map_err(|err| ProcessError::permanent(format!("cannot redact the batch: {err}")))?;
+        // Read in place from the bytes: decoding the batch would cost twenty times the
+        // redaction (see the wire module).
+        wire::for_each_map(batch.signal(), batch.bytes(), |index, kind, entries| {
+            // The Go processor does not visit span links.
+            if kind != MapKind::SpanLink {
+                self.redactor.redact(
+                    entries,
+                    &mut MapOf {
+                        edits: &mut edits,
+                        map: index,
+                    },
+                );
+            }
+        })
+        // A batch that does not decode cannot be redacted; passing it on unredacted would
+        // leak what it should hide.
+        .map_err(|err| {
+            ProcessError::permanent(format!(
+                "cannot redact the batch: malformed {} batch: {err}",
+                batch.signal()
+            ))
+        })?;
         Ok(if edits.is_empty() {
             Processed::Unchanged
         } else {

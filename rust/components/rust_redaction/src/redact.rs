@@ -11,7 +11,6 @@ use std::borrow::Cow;
 
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
-use otelcol_rust_sdk::proto::common::v1::KeyValue;
 use regex::Regex;
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
@@ -19,7 +18,7 @@ use sha3::Sha3_256;
 
 use crate::config::{HashFunction, RedactionConfig, Summary};
 use crate::go_regex;
-use crate::value::{as_string, int_of, is_str, str_of};
+use crate::wire::Entry;
 
 /// The edits of one attribute map, with pdata's `PutStr`, `PutInt` and `Remove` meaning.
 pub(crate) trait MapEdits {
@@ -314,7 +313,7 @@ impl Redactor {
     }
 
     /// Redacts one attribute map: writes into `edits` what Go's `processAttrs` does to it.
-    pub(crate) fn redact(&self, attributes: &[KeyValue], edits: &mut impl MapEdits) {
+    pub(crate) fn redact<'a>(&self, attributes: &'a [Entry<'a>], edits: &mut impl MapEdits) {
         let mut redacted: Vec<&str> = Vec::new();
         let mut masked: Vec<&str> = Vec::new();
         let mut allowed: Vec<&str> = Vec::new();
@@ -322,7 +321,7 @@ impl Redactor {
         // Keys set once for all their entries (see `set_masked`).
         let mut collapsed: Vec<&str> = Vec::new();
         for entry in attributes {
-            let key = entry.key.as_str();
+            let key = entry.key;
             let mask_whole = match self.classify(key) {
                 KeyClass::OwnSummary => continue,
                 KeyClass::Ignored => {
@@ -335,12 +334,12 @@ impl Redactor {
                 }
                 KeyClass::Checked { mask_whole } => mask_whole,
             };
-            let value = entry.value.as_ref();
+            let value = &entry.value;
             // Go reads `value.Str()` (empty for other types) unless redact_all_types.
             let text = if self.redact_all_types {
-                as_string(value)
+                value.as_string()
             } else {
-                Cow::Borrowed(str_of(value))
+                Cow::Borrowed(value.str())
             };
             if any_match(self.allowed_values.as_ref(), &text) {
                 allowed.push(key);
@@ -354,7 +353,7 @@ impl Redactor {
             if let Some(masked_value) = masked_value {
                 masked.push(key);
                 // Go's SetStr leaves an equal string as it was: no edit needed.
-                if !(is_str(value) && str_of(value) == masked_value) {
+                if !(value.is_str() && value.str() == masked_value) {
                     set_masked(attributes, key, masked_value, &mut collapsed, edits);
                 }
             }
@@ -388,7 +387,7 @@ impl Redactor {
     /// never masked or removed while the summary is on, which is the only time they are read.
     fn add_summary<'a>(
         &self,
-        attributes: &'a [KeyValue],
+        attributes: &'a [Entry<'a>],
         mut keys: Vec<&'a str>,
         keys_attr: &str,
         count_attr: &str,
@@ -407,7 +406,7 @@ impl Redactor {
         let mut count = keys.len() as i64;
         if self.summary == Summary::Debug {
             let existing = if accumulate {
-                get(attributes, keys_attr).map(|entry| str_of(entry.value.as_ref()))
+                get(attributes, keys_attr).map(|entry| entry.value.str())
             } else {
                 None
             };
@@ -419,7 +418,7 @@ impl Redactor {
         }
         if self.summary.enabled() {
             if accumulate && let Some(entry) = get(attributes, count_attr) {
-                count = count.wrapping_add(int_of(entry.value.as_ref()));
+                count = count.wrapping_add(entry.value.int());
             }
             edits.set_int(count_attr, count);
         }
@@ -429,7 +428,7 @@ impl Redactor {
     /// accumulated.
     fn add_count(
         &self,
-        attributes: &[KeyValue],
+        attributes: &[Entry<'_>],
         count: usize,
         count_attr: &str,
         edits: &mut impl MapEdits,
@@ -446,12 +445,12 @@ impl Redactor {
 }
 
 /// The first entry with `key`, as pdata's `Map.Get` finds it.
-fn get<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a KeyValue> {
+fn get<'e, 'a>(attributes: &'e [Entry<'a>], key: &str) -> Option<&'e Entry<'a>> {
     attributes.iter().find(|entry| entry.key == key)
 }
 
 /// A remove that changes something (pdata's `Remove` of an absent key does nothing).
-fn remove_if_present(attributes: &[KeyValue], key: &str, edits: &mut impl MapEdits) {
+fn remove_if_present(attributes: &[Entry<'_>], key: &str, edits: &mut impl MapEdits) {
     if get(attributes, key).is_some() {
         edits.remove(key);
     }
@@ -463,7 +462,7 @@ fn remove_if_present(attributes: &[KeyValue], key: &str, edits: &mut impl MapEdi
 /// its entries removed, then one entry set to the first masked value; its later entries add
 /// no edit. Nothing unmasked is left; the map has one entry fewer per duplicate than Go's.
 fn set_masked<'a>(
-    attributes: &[KeyValue],
+    attributes: &[Entry<'_>],
     key: &'a str,
     value: String,
     collapsed: &mut Vec<&'a str>,

@@ -55,7 +55,7 @@ pub(crate) fn as_string(value: Option<&AnyValue>) -> Cow<'_, str> {
 /// pdata's `float64AsString`: `NaN`, `Infinity`, `-Infinity`, else the shortest decimal that
 /// reads back as the same double, with an exponent below 1e-6 and from 1e21 on (`1e+21`,
 /// `1.5e-7`).
-fn double_as_string(double: f64) -> String {
+pub(crate) fn double_as_string(double: f64) -> String {
     if double.is_nan() {
         return "NaN".to_owned();
     }
@@ -93,7 +93,7 @@ fn write_number(double: f64, out: &mut String) {
 }
 
 /// Standard base64 with padding (Go's `base64.StdEncoding`).
-fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
