@@ -479,19 +479,7 @@ pub fn exporter_factories() -> Result<Vec<ExporterRegistration>, Error> {
 /// The processor registrations, sorted by type and checked as [`exporter_factories`] does.
 #[doc(hidden)]
 pub fn processor_factories() -> Result<Vec<ProcessorRegistration>, Error> {
-    let checked = check_factories(PROCESSOR, &PROCESSOR_FACTORIES, |registration| {
-        registration.factory
-    })?;
-    if let Some(silent) = checked
-        .iter()
-        .find(|registration| registration.factory.signals().is_empty())
-    {
-        return Err(Error::NoSignals {
-            component_type: silent.factory.component_type().to_owned(),
-            factory: silent.factory.factory_name(),
-        });
-    }
-    Ok(checked)
+    check_processors(&PROCESSOR_FACTORIES)
 }
 
 /// The processor factory registered for `component_type`, from [`processor_factories`].
@@ -516,16 +504,43 @@ fn check_exporters(
     registrations: &[ExporterRegistration],
 ) -> Result<Vec<ExporterRegistration>, Error> {
     let checked = check_factories(EXPORTER, registrations, |registration| registration.factory)?;
-    if let Some(silent) = checked
-        .iter()
-        .find(|registration| registration.factory.signals().is_empty())
-    {
-        return Err(Error::NoSignals {
-            component_type: silent.factory.component_type().to_owned(),
-            factory: silent.factory.factory_name(),
-        });
-    }
+    check_signals(EXPORTER, &checked, |registration| {
+        (registration.factory, registration.factory.signals())
+    })?;
     Ok(checked)
+}
+
+fn check_processors(
+    registrations: &[ProcessorRegistration],
+) -> Result<Vec<ProcessorRegistration>, Error> {
+    let checked = check_factories(PROCESSOR, registrations, |registration| {
+        registration.factory
+    })?;
+    check_signals(PROCESSOR, &checked, |registration| {
+        (registration.factory, registration.factory.signals())
+    })?;
+    Ok(checked)
+}
+
+/// Refuses the first factory of a pipeline kind that declares no signal: it could be in no
+/// pipeline.
+fn check_signals<R>(
+    kind: &'static str,
+    registrations: &[R],
+    declared: impl Fn(&R) -> (&'static dyn ErasedFactory, &'static [Signal]),
+) -> Result<(), Error> {
+    match registrations
+        .iter()
+        .map(declared)
+        .find(|(_, signals)| signals.is_empty())
+    {
+        Some((silent, _)) => Err(Error::NoSignals {
+            kind,
+            component_type: silent.component_type().to_owned(),
+            factory: silent.factory_name(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The extension factory registered for `component_type`, from [`extension_factories`] (so a
@@ -673,8 +688,40 @@ mod tests {
     exporter_factory!(Silent, "silent", &[]);
     exporter_factory!(ShoutyOut, "Shouty", &[Signal::Metrics]);
 
+    impl Processor for Idle {
+        // Drops every item: an answer only a real processor call produces.
+        fn process(
+            &self,
+            batch: &ProcessBatch<'_>,
+            _: &ProcessContext,
+        ) -> Result<Processed, ProcessError> {
+            Ok(Processed::Keep(vec![false; batch.items() as usize]))
+        }
+    }
+
+    macro_rules! processor_factory {
+        ($name:ident, $kind:literal, $signals:expr) => {
+            struct $name;
+            impl ProcessorFactory for $name {
+                const TYPE: &'static str = $kind;
+                const SIGNALS: &'static [Signal] = $signals;
+                type Config = NoConfig;
+                type Processor = Idle;
+                fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Idle, Error> {
+                    Ok(Idle)
+                }
+            }
+        };
+    }
+
+    // The same type as the extension and the exporter `alpha`, in a third kind: allowed.
+    processor_factory!(AlphaProc, "alpha", &[Signal::Traces, Signal::Metrics]);
+    processor_factory!(AlphaProcAgain, "alpha", &[Signal::Logs]);
+    processor_factory!(SilentProc, "silent", &[]);
+
     register_extension!(Alpha);
     register_exporter!(AlphaOut);
+    register_processor!(AlphaProc);
 
     fn registered(factory: &'static dyn ErasedExtensionFactory) -> Registration {
         Registration {
@@ -685,6 +732,13 @@ mod tests {
 
     fn exporter(factory: &'static dyn ErasedExporterFactory) -> ExporterRegistration {
         ExporterRegistration {
+            factory,
+            sdk_version: crate::VERSION,
+        }
+    }
+
+    fn processor(factory: &'static dyn ErasedProcessorFactory) -> ProcessorRegistration {
+        ProcessorRegistration {
             factory,
             sdk_version: crate::VERSION,
         }
@@ -740,6 +794,82 @@ mod tests {
                 .err()
                 .map(|err| err.to_string()),
             Some("unknown exporter type \"beta\"".to_owned())
+        );
+    }
+
+    /// Guarantees: `register_processor!` puts a processor factory in its own slice, with the
+    /// SDK version and its signals; each lookup finds the factory of its own kind; the erased
+    /// factory creates an instance the host can start, call and stop.
+    #[tokio::test]
+    async fn registered_processor_is_found_created_and_called() {
+        let registrations = processor_factories().expect("valid registry");
+        assert_eq!(registrations.len(), 1);
+        assert_eq!(registrations[0].sdk_version, env!("CARGO_PKG_VERSION"));
+        let factory = find_processor_factory("alpha").expect("registered");
+        assert_eq!(
+            factory.factory_name(),
+            "otelcol_rust_sdk::registry::tests::AlphaProc"
+        );
+        assert_eq!(factory.signals(), [Signal::Traces, Signal::Metrics]);
+        assert_eq!(factory.stability(), Stability::Development);
+        assert_eq!(factory.default_config().ok(), Some(serde_json::json!({})));
+        assert_eq!(
+            find_exporter_factory("alpha").map(|factory| factory.factory_name()),
+            Ok("otelcol_rust_sdk::registry::tests::AlphaOut")
+        );
+        assert_eq!(
+            find_processor_factory("beta")
+                .err()
+                .map(|err| err.to_string()),
+            Some("unknown processor type \"beta\"".to_owned())
+        );
+
+        let host = crate::testing::TestHost::new("alpha/erased");
+        let err = factory.create(host.settings(), r#"{"odd":1}"#).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("odd: unknown configuration key")
+        );
+        let mut instance = factory.create(host.settings(), "{}").expect("valid");
+        instance
+            .start(&host.context(), host.host())
+            .await
+            .expect("starts");
+        let ctx = ProcessContext::new(host.settings().id.clone());
+        let answer = instance.process(&ProcessBatch::new(Signal::Traces, &[], 2), &ctx);
+        assert_eq!(answer, Ok(Processed::Keep(vec![false, false])));
+        instance.shutdown(&host.context()).await.expect("stops");
+    }
+
+    /// Guarantees: two processor factories of one type are refused, and a processor that
+    /// declares no signal is refused naming its own kind.
+    #[test]
+    fn processors_are_checked_like_exporters() {
+        let err = check_processors(&[
+            processor(&AsProcessor(AlphaProc)),
+            processor(&AsProcessor(AlphaProcAgain)),
+        ])
+        .err();
+        assert_eq!(
+            err.map(|err| err.to_string()),
+            Some(
+                "processor type \"alpha\" is registered more than once: by \
+                 otelcol_rust_sdk::registry::tests::AlphaProc and by \
+                 otelcol_rust_sdk::registry::tests::AlphaProcAgain"
+                    .to_owned()
+            )
+        );
+        let err = check_processors(&[
+            processor(&AsProcessor(AlphaProc)),
+            processor(&AsProcessor(SilentProc)),
+        ])
+        .err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some(
+                "processor type \"silent\" (otelcol_rust_sdk::registry::tests::SilentProc) \
+                 declares no signals"
+            )
         );
     }
 
