@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // Patterns the redaction configs use: card numbers (Visa, MasterCard, as the
@@ -72,10 +74,13 @@ blocked_values: ['\d{3}-\d{4}', '\w+@\w+\.\w+', '\bcard\b\S*\d']
 summary: debug
 `},
 	// Patterns that match the empty string: Go masks at every position but right after a match.
+	// The allowed values are the golden log bodies, which the Go processor would mask too (see
+	// TestRedactionLogBodyIsGoOnly); no attribute value is one of them.
 	{"empty_matches", `
 allow_all_keys: true
 ignored_key_patterns: ['^(user|session|card|http\.route$|exception)']
 blocked_values: ['[0-9]*']
+allowed_values: ['^(user logged in|payment accepted|cache miss|request failed: upstream reset|GET /api/cart 200)$']
 summary: info
 `},
 	{"redact_all_types_mask", fmt.Sprintf(`
@@ -273,5 +278,81 @@ func setBodies(ld plog.Logs, body string) {
 				lr.Body().SetStr(body)
 			}
 		}
+	}
+}
+
+// TestFilterDifferences documents where rust_filter and filterprocessor's OTTL conditions
+// disagree (rust_filter's README lists the regex, bytes, map and empty-value ones): on a batch
+// of two spans, the second of which holds the value in question, each case's condition drops
+// the span on one side only. The test fails when a difference disappears or turns around, so
+// that the documentation is kept true.
+func TestFilterDifferences(t *testing.T) {
+	for _, c := range []struct {
+		name, rust, goCondition string
+		put                     func(pcommon.Map)
+		rustDrops, goDrops      bool
+	}{
+		// Rust's \d is Unicode (rust_filter does not translate OTTL's Go regexes), Go's ASCII.
+		{"perl_class_unicode", `{note: '\d{3}-\d{4}'}`, `IsMatch(attributes["note"], "\\d{3}-\\d{4}")`,
+			func(m pcommon.Map) { m.PutStr("note", "call ٥٥٥-٠١٠٠") }, true, false},
+		// Bytes are matched as pdata's AsString writes them (base64), OTTL's as hex.
+		{"bytes_base64_not_hex", `{payload: '^aGVsbG8=$'}`, `IsMatch(attributes["payload"], "^aGVsbG8=$")`,
+			func(m pcommon.Map) { m.PutEmptyBytes("payload").FromRaw([]byte("hello")) }, true, false},
+		{"bytes_hex", `{payload: '^68656c6c6f$'}`, `IsMatch(attributes["payload"], "^68656c6c6f$")`,
+			func(m pcommon.Map) { m.PutEmptyBytes("payload").FromRaw([]byte("hello")) }, false, true},
+		// An attribute with an empty value is "" here; OTTL never matches it.
+		{"empty_value", `{empty: '^$'}`, `IsMatch(attributes["empty"], "^$")`,
+			func(m pcommon.Map) { m.PutEmpty("empty") }, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			td := ptrace.NewTraces()
+			spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+			spans.AppendEmpty().SetName("kept")
+			marked := spans.AppendEmpty()
+			marked.SetName("marked")
+			c.put(marked.Attributes())
+			rustOut := runChain(t, tracesChain, []stage{{rust(t, "rust_filter"), "diff", "traces: {span: [{attributes: " + c.rust + "}]}"}}, td)
+			goOut := runChain(t, tracesChain, []stage{{goFilter, "diff", fmt.Sprintf("traces: {span: [%q]}", c.goCondition)}}, td)
+			if got := countItems(tracesSignal, rustOut) == 1; got != c.rustDrops {
+				t.Errorf("rust_filter dropped the span: %v, documented %v", got, c.rustDrops)
+			}
+			if got := countItems(tracesSignal, goOut) == 1; got != c.goDrops {
+				t.Errorf("the OTTL condition dropped the span: %v, documented %v", got, c.goDrops)
+			}
+		})
+	}
+}
+
+// TestFilterEmptyContainers documents the one difference in what is removed around the
+// items: filterprocessor removes every scope without items and resource without scopes that
+// it meets, also when its conditions drop nothing (an empty scope in the input disappears);
+// with rust_filter a batch where nothing is dropped passes unchanged, empty scope included.
+// When something is dropped, both remove every empty container (the golden comparisons).
+func TestFilterEmptyContainers(t *testing.T) {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName("kept")
+	rs.ScopeSpans().AppendEmpty().Scope().SetName("empty scope")
+	for _, c := range []struct {
+		name, rust, goConfig string
+		rustScopes, goScopes int
+	}{
+		{"nothing_dropped", `traces: {span: [{name: '^none$'}]}`, `traces: {span: ['IsMatch(name, "^none$")']}`, 2, 1},
+		{"something_dropped", `traces: {span: [{name: '^x$'}]}`, `traces: {span: ['IsMatch(name, "^x$")']}`, 1, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := tracesSignal.copyOf(td)
+			if c.name == "something_dropped" {
+				in.ResourceSpans().At(0).ScopeSpans().At(0).Spans().AppendEmpty().SetName("x")
+			}
+			rustOut := runChain(t, tracesChain, []stage{{rust(t, "rust_filter"), "empty", c.rust}}, in)
+			goOut := runChain(t, tracesChain, []stage{{goFilter, "empty", c.goConfig}}, in)
+			if got := rustOut[0].ResourceSpans().At(0).ScopeSpans().Len(); got != c.rustScopes {
+				t.Errorf("rust_filter left %d scopes, documented %d", got, c.rustScopes)
+			}
+			if got := goOut[0].ResourceSpans().At(0).ScopeSpans().Len(); got != c.goScopes {
+				t.Errorf("filterprocessor's rule left %d scopes, documented %d", got, c.goScopes)
+			}
+		})
 	}
 }

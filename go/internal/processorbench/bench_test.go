@@ -35,8 +35,9 @@ import (
 // sizes are the batch sizes every benchmark runs.
 var sizes = []int{10, 1000, 10_000}
 
-// keepEvery is the keep/drop verdict the keep path measures: rust_chaos keeps one span in
-// keepEvery (and drops the others), as does its Go counterpart.
+// keepEvery is the keep/drop verdict the keep path measures: rust_chaos keep_every drops
+// every span whose index % keepEvery is keepEvery - 1 (half of them), as does its Go
+// counterpart.
 const keepEvery = 2
 
 // BenchmarkProcessorPaths is the cost of each kind of answer a Rust processor gives, end to end
@@ -61,7 +62,7 @@ func BenchmarkProcessorPaths(b *testing.B) {
 		}{
 			{"unchanged", goProcessor(func(ptrace.Traces) {}), rustProcessor("rust_chaos", chaos("unchanged")), false},
 			{"roundtrip", marshalUnmarshal, rustProcessor("rust_chaos", chaos("roundtrip")), false},
-			{"keep", goProcessor(dropAllBut(keepEvery)), rustProcessor("rust_chaos", chaos("keep_every")), true},
+			{"keep", goProcessor(dropEvery(keepEvery)), rustProcessor("rust_chaos", chaos("keep_every")), true},
 		} {
 			for _, side := range []struct {
 				name string
@@ -147,7 +148,7 @@ func redactionConfig(tb testing.TB) map[string]any {
 func chaos(mode string) map[string]any {
 	config := map[string]any{"mode": mode}
 	if mode == "keep_every" {
-		config["keep_every"] = keepEvery
+		config["every"] = keepEvery
 	}
 	return config
 }
@@ -189,10 +190,10 @@ func TestPathsDoTheirWork(t *testing.T) {
 		}
 	}
 	goKept := run(func(next consumer.Traces) func(testing.TB) func(ptrace.Traces) {
-		return goProcessorTo(dropAllBut(keepEvery), next)
+		return goProcessorTo(dropEvery(keepEvery), next)
 	})
 	rustKept := run(rust("rust_chaos", chaos("keep_every")))
-	if goKept.SpanCount() != 1000/keepEvery || string(marshal(t, goKept)) != string(marshal(t, rustKept)) {
+	if goKept.SpanCount() != 1000-1000/keepEvery || string(marshal(t, goKept)) != string(marshal(t, rustKept)) {
 		t.Errorf("keep_every kept %d spans, the Go base %d, or others", rustKept.SpanCount(), goKept.SpanCount())
 	}
 	if got := marshal(t, run(rust("rust_redaction", redactionConfig(t)))); string(got) == string(want) {
@@ -238,16 +239,16 @@ func goProcessorTo(f func(ptrace.Traces), next consumer.Traces) func(testing.TB)
 	}
 }
 
-// dropAllBut drops every span but one in every (in document order), as rust_chaos's
-// keep_every does.
-func dropAllBut(every int) func(ptrace.Traces) {
+// dropEvery drops every span whose index (in document order) % every is every - 1, as
+// rust_chaos's keep_every does.
+func dropEvery(every int) func(ptrace.Traces) {
 	return func(td ptrace.Traces) {
 		i := 0
 		td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
 			rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
 				ss.Spans().RemoveIf(func(ptrace.Span) bool {
 					i++
-					return (i-1)%every != 0
+					return (i-1)%every == every-1
 				})
 				return ss.Spans().Len() == 0
 			})
