@@ -563,3 +563,446 @@ fn varint(message: &mut &[u8]) -> Result<u64, String> {
     }
     Err("varint too long".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+    use crate::proto::common::v1::InstrumentationScope;
+    use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+    use crate::proto::metrics::v1::{
+        ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram, HistogramDataPoint,
+        Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint,
+    };
+    use crate::proto::resource::v1::Resource;
+    use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span, span::Event, span::Link};
+
+    fn kv(key: &str, value: &str) -> KeyValue {
+        KeyValue {
+            key: key.to_owned(),
+            value: Some(AnyValue {
+                value: Some(Value::StringValue(value.to_owned())),
+            }),
+            ..KeyValue::default()
+        }
+    }
+
+    fn int(key: &str, value: i64) -> KeyValue {
+        KeyValue {
+            key: key.to_owned(),
+            value: Some(AnyValue {
+                value: Some(Value::IntValue(value)),
+            }),
+            ..KeyValue::default()
+        }
+    }
+
+    /// Each map labelled with its own name, so the walk's order is checked, not only its kinds.
+    fn named(name: &str) -> Vec<KeyValue> {
+        vec![kv("n", name)]
+    }
+
+    fn resource(name: &str) -> Option<Resource> {
+        Some(Resource {
+            attributes: named(name),
+            ..Resource::default()
+        })
+    }
+
+    fn scope(name: &str) -> Option<InstrumentationScope> {
+        Some(InstrumentationScope {
+            attributes: named(name),
+            ..InstrumentationScope::default()
+        })
+    }
+
+    /// The maps in the order visited: (index, kind, the `n` label or "" for an empty map).
+    fn walk(decoded: &Decoded) -> Vec<(u32, MapKind, String)> {
+        let mut maps = Vec::new();
+        decoded.for_each(|map| {
+            let label = map
+                .attributes
+                .iter()
+                .find(|kv| kv.key == "n")
+                .and_then(|kv| kv.value.as_ref())
+                .and_then(|value| match &value.value {
+                    Some(Value::StringValue(label)) => Some(label.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            maps.push((map.index, map.kind, label));
+        });
+        maps
+    }
+
+    fn expect(maps: &[(MapKind, &str)]) -> Vec<(u32, MapKind, String)> {
+        (0u32..)
+            .zip(maps)
+            .map(|(index, (kind, label))| (index, *kind, (*label).to_owned()))
+            .collect()
+    }
+
+    fn span(name: &str, events: &[&str], links: &[&str]) -> Span {
+        Span {
+            attributes: named(name),
+            events: events
+                .iter()
+                .map(|event| Event {
+                    attributes: named(event),
+                    ..Event::default()
+                })
+                .collect(),
+            links: links
+                .iter()
+                .map(|link| Link {
+                    attributes: named(link),
+                    ..Link::default()
+                })
+                .collect(),
+            ..Span::default()
+        }
+    }
+
+    /// Scenario: two resources, the second without a resource message and with a scope
+    /// without a scope message; spans with events and links.
+    /// Guarantees: resource, scope, then per span its own map, its events', its links'; a
+    /// missing resource or scope is one empty map; items count spans only.
+    #[test]
+    fn trace_maps_follow_the_document() {
+        let decoded = Decoded::Traces(ExportTraceServiceRequest {
+            resource_spans: vec![
+                ResourceSpans {
+                    resource: resource("r0"),
+                    scope_spans: vec![
+                        ScopeSpans {
+                            scope: scope("s0"),
+                            spans: vec![
+                                span("a", &["a.e0", "a.e1"], &["a.l0"]),
+                                span("b", &[], &[]),
+                            ],
+                            ..ScopeSpans::default()
+                        },
+                        ScopeSpans {
+                            scope: scope("s1"),
+                            spans: vec![span("c", &["c.e0"], &[])],
+                            ..ScopeSpans::default()
+                        },
+                    ],
+                    ..ResourceSpans::default()
+                },
+                ResourceSpans {
+                    scope_spans: vec![ScopeSpans {
+                        spans: vec![span("d", &[], &["d.l0", "d.l1"])],
+                        ..ScopeSpans::default()
+                    }],
+                    ..ResourceSpans::default()
+                },
+            ],
+        });
+        use MapKind::*;
+        assert_eq!(
+            walk(&decoded),
+            expect(&[
+                (Resource, "r0"),
+                (Scope, "s0"),
+                (Span, "a"),
+                (SpanEvent, "a.e0"),
+                (SpanEvent, "a.e1"),
+                (SpanLink, "a.l0"),
+                (Span, "b"),
+                (Scope, "s1"),
+                (Span, "c"),
+                (SpanEvent, "c.e0"),
+                (Resource, ""),
+                (Scope, ""),
+                (Span, "d"),
+                (SpanLink, "d.l0"),
+                (SpanLink, "d.l1"),
+            ])
+        );
+        assert_eq!(decoded.items(), 4);
+        assert_eq!(count_items(Signal::Traces, &decoded.encode()), Ok(4));
+    }
+
+    fn metric(data: Data) -> Metric {
+        Metric {
+            data: Some(data),
+            ..Metric::default()
+        }
+    }
+
+    /// Scenario: one metric of every type (two points each), a metric without data, a scope
+    /// without a scope message, a resource without a resource message.
+    /// Guarantees: every data point of every type is one map and one item, in order; a metric
+    /// without data has neither; exemplars are not maps; the count from the bytes agrees.
+    #[test]
+    fn metric_maps_cover_every_data_point_type() {
+        let number = |name: &str| NumberDataPoint {
+            attributes: named(name),
+            exemplars: vec![Default::default()],
+            ..NumberDataPoint::default()
+        };
+        let histogram = |name: &str| HistogramDataPoint {
+            attributes: named(name),
+            ..HistogramDataPoint::default()
+        };
+        let exponential = |name: &str| ExponentialHistogramDataPoint {
+            attributes: named(name),
+            ..ExponentialHistogramDataPoint::default()
+        };
+        let summary = |name: &str| SummaryDataPoint {
+            attributes: named(name),
+            ..SummaryDataPoint::default()
+        };
+        let decoded = Decoded::Metrics(ExportMetricsServiceRequest {
+            resource_metrics: vec![
+                ResourceMetrics {
+                    resource: resource("r0"),
+                    scope_metrics: vec![ScopeMetrics {
+                        scope: scope("s0"),
+                        metrics: vec![
+                            metric(Data::Gauge(Gauge {
+                                data_points: vec![number("g0"), number("g1")],
+                            })),
+                            Metric::default(),
+                            metric(Data::Sum(Sum {
+                                data_points: vec![number("s0"), number("s1")],
+                                ..Sum::default()
+                            })),
+                            metric(Data::Histogram(Histogram {
+                                data_points: vec![histogram("h0"), histogram("h1")],
+                                ..Histogram::default()
+                            })),
+                        ],
+                        ..ScopeMetrics::default()
+                    }],
+                    ..ResourceMetrics::default()
+                },
+                ResourceMetrics {
+                    scope_metrics: vec![ScopeMetrics {
+                        metrics: vec![
+                            metric(Data::ExponentialHistogram(ExponentialHistogram {
+                                data_points: vec![exponential("e0"), exponential("e1")],
+                                ..ExponentialHistogram::default()
+                            })),
+                            metric(Data::Summary(Summary {
+                                data_points: vec![summary("q0"), summary("q1")],
+                            })),
+                        ],
+                        ..ScopeMetrics::default()
+                    }],
+                    ..ResourceMetrics::default()
+                },
+            ],
+        });
+        use MapKind::*;
+        assert_eq!(
+            walk(&decoded),
+            expect(&[
+                (Resource, "r0"),
+                (Scope, "s0"),
+                (DataPoint, "g0"),
+                (DataPoint, "g1"),
+                (DataPoint, "s0"),
+                (DataPoint, "s1"),
+                (DataPoint, "h0"),
+                (DataPoint, "h1"),
+                (Resource, ""),
+                (Scope, ""),
+                (DataPoint, "e0"),
+                (DataPoint, "e1"),
+                (DataPoint, "q0"),
+                (DataPoint, "q1"),
+            ])
+        );
+        assert_eq!(decoded.items(), 10);
+        assert_eq!(count_items(Signal::Metrics, &decoded.encode()), Ok(10));
+    }
+
+    /// Guarantees: log maps are resource, scope, then each record's; missing resource and
+    /// scope are empty maps; a resource without scopes has its one map.
+    #[test]
+    fn log_maps_follow_the_document() {
+        let record = |name: &str| LogRecord {
+            attributes: named(name),
+            ..LogRecord::default()
+        };
+        let decoded = Decoded::Logs(ExportLogsServiceRequest {
+            resource_logs: vec![
+                ResourceLogs {
+                    scope_logs: vec![
+                        ScopeLogs {
+                            log_records: vec![record("l0"), record("l1")],
+                            ..ScopeLogs::default()
+                        },
+                        ScopeLogs {
+                            scope: scope("s1"),
+                            log_records: vec![record("l2")],
+                            ..ScopeLogs::default()
+                        },
+                    ],
+                    ..ResourceLogs::default()
+                },
+                ResourceLogs {
+                    resource: resource("r1"),
+                    ..ResourceLogs::default()
+                },
+            ],
+        });
+        use MapKind::{Resource, Scope};
+        assert_eq!(
+            walk(&decoded),
+            expect(&[
+                (Resource, ""),
+                (Scope, ""),
+                (MapKind::LogRecord, "l0"),
+                (MapKind::LogRecord, "l1"),
+                (Scope, "s1"),
+                (MapKind::LogRecord, "l2"),
+                (Resource, "r1"),
+            ])
+        );
+        assert_eq!(decoded.items(), 3);
+        assert_eq!(count_items(Signal::Logs, &decoded.encode()), Ok(3));
+    }
+
+    fn edits(build: impl FnOnce(&mut Edits)) -> Vec<Edit> {
+        let mut edits = Edits::new();
+        build(&mut edits);
+        edits.into_sorted()
+    }
+
+    fn logs_with(attributes: Vec<KeyValue>) -> Decoded {
+        Decoded::Logs(ExportLogsServiceRequest {
+            resource_logs: vec![ResourceLogs {
+                scope_logs: vec![ScopeLogs {
+                    log_records: vec![LogRecord {
+                        attributes,
+                        ..LogRecord::default()
+                    }],
+                    ..ScopeLogs::default()
+                }],
+                ..ResourceLogs::default()
+            }],
+        })
+    }
+
+    fn record_attributes(decoded: &Decoded) -> Vec<KeyValue> {
+        let mut found = Vec::new();
+        decoded.for_each(|map| {
+            if map.kind == MapKind::LogRecord {
+                found = map.attributes.to_vec();
+            }
+        });
+        found
+    }
+
+    /// Guarantees: pdata's semantics, edit by edit in the order given: PutStr/PutInt change
+    /// the FIRST entry with the key in place (whatever its type) or append; Remove moves the
+    /// last entry into the first match's place; removing an absent key does nothing.
+    #[test]
+    fn edits_mirror_pdata() {
+        let mut decoded = logs_with(vec![kv("a", "1"), kv("b", "2"), kv("a", "3"), kv("c", "4")]);
+        let script = edits(|edits| {
+            edits.set_int(2, "a", -5); // the first "a", in place, now an int
+            edits.set_str(2, "new", "x"); // appended
+            edits.remove(2, "b"); // "new" (the last) takes b's place
+            edits.remove(2, "zzz"); // absent: nothing
+        });
+        assert_eq!(decoded.apply(&script), Ok(()));
+        assert_eq!(
+            record_attributes(&decoded),
+            [int("a", -5), kv("new", "x"), kv("a", "3"), kv("c", "4")]
+        );
+        // Removing the first of two equal keys leaves the second, moved or not.
+        let script = edits(|edits| {
+            edits.remove(2, "a");
+            edits.remove(2, "c"); // now the first entry: the last moves again
+        });
+        assert_eq!(decoded.apply(&script), Ok(()));
+        assert_eq!(record_attributes(&decoded), [kv("a", "3"), kv("new", "x")]);
+    }
+
+    /// Guarantees: an edit to a missing resource or scope creates it (pdata's are never
+    /// missing); maps are applied in ascending order whatever order the edits were made in;
+    /// an edit past the last map is refused naming both numbers.
+    #[test]
+    fn edits_reach_missing_maps_and_stop_at_the_end() {
+        let mut decoded = logs_with(Vec::new());
+        let script = edits(|edits| {
+            edits.set_str(2, "record", "r");
+            edits.set_str(1, "scope", "s");
+            edits.set_str(0, "resource", "x");
+        });
+        assert_eq!(decoded.apply(&script), Ok(()));
+        let mut maps = Vec::new();
+        decoded.for_each(|map| maps.push(map.attributes.to_vec()));
+        assert_eq!(
+            maps,
+            [
+                vec![kv("resource", "x")],
+                vec![kv("scope", "s")],
+                vec![kv("record", "r")]
+            ]
+        );
+        let script = edits(|edits| {
+            edits.set_str(3, "k", "v");
+            edits.set_str(0, "first", "applied");
+        });
+        assert_eq!(
+            decoded.apply(&script),
+            Err("an edit names attribute map 3, but the batch has 3".to_owned())
+        );
+    }
+
+    /// Guarantees: the script's wire format byte for byte: little-endian map and lengths,
+    /// op codes 0/1/2, UTF-8 keys and values by their byte length, i64 two's complement,
+    /// remove with no value.
+    #[test]
+    fn the_script_is_the_boundarys_wire_format() {
+        let mut script = Vec::new();
+        encode_script(
+            &edits(|edits| {
+                edits.remove(258, "é");
+                edits.set_int(1, "n", -2);
+                edits.set_str(1, "k", "vé");
+            }),
+            &mut script,
+        );
+        let expected: Vec<u8> = [
+            &[1, 0, 0, 0, 1, 1, 0, 0, 0, b'n'][..],
+            &[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            &[
+                1, 0, 0, 0, 0, 1, 0, 0, 0, b'k', 3, 0, 0, 0, b'v', 0xc3, 0xa9,
+            ],
+            &[2, 1, 0, 0, 2, 2, 0, 0, 0, 0xc3, 0xa9],
+        ]
+        .concat();
+        assert_eq!(script, expected);
+    }
+
+    /// Guarantees: counting from the bytes refuses what is not a well-formed message instead
+    /// of guessing, and skips fields of every wire type it does not count.
+    #[test]
+    fn counting_refuses_malformed_bytes() {
+        let good = logs_with(vec![kv("a", "b")]).encode();
+        assert_eq!(count_items(Signal::Logs, &good), Ok(1));
+        assert_eq!(
+            count_items(Signal::Logs, &good[..good.len() - 1]),
+            Err("truncated field".to_owned())
+        );
+        assert_eq!(
+            count_items(Signal::Logs, &[0x0b]),
+            Err("unsupported wire type 3".to_owned())
+        );
+        // Varint, fixed64 and fixed32 fields around the resource are skipped.
+        let mut with_others = vec![
+            0x10, 0x96, 0x01, 0x19, 0, 0, 0, 0, 0, 0, 0, 0, 0x25, 0, 0, 0, 0,
+        ];
+        with_others.extend_from_slice(&good);
+        assert_eq!(count_items(Signal::Logs, &with_others), Ok(1));
+        let request = ExportLogsServiceRequest::decode(good.as_slice());
+        assert!(request.is_ok());
+    }
+}
