@@ -1233,10 +1233,18 @@ pub fn process(handles: &[u64], signal: Signal, bytes: &[u8], items: u64) -> Pro
     }
     let mut run = ProcessRun::new(signal, bytes, items);
     let mut stages_run = 0;
-    for &handle in handles {
+    for (stage, &handle) in handles.iter().enumerate() {
         stages_run += 1;
         PROCESS_STAGES.fetch_add(1, Ordering::Relaxed);
-        let applied = run_stage(handle, run.batch()).and_then(|answer| run.apply(answer));
+        let last = stage + 1 == handles.len();
+        let applied = run_stage(handle, run.batch()).and_then(|answer| {
+            // The last stage's edits are left to Go: nothing in Rust reads the batch again.
+            if last {
+                run.apply_last(answer)
+            } else {
+                run.apply(answer)
+            }
+        });
         if let Err(err) = applied {
             // The stage's own error, or an answer the run cannot use (keep flags of the wrong
             // length, an edit past the last map): that stage's error ends the run.

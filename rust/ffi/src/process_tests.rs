@@ -20,7 +20,7 @@ use otelcol_rust_sdk::proto::metrics::v1::{
 use otelcol_rust_sdk::proto::resource::v1::Resource;
 use otelcol_rust_sdk::proto::trace::v1::{span, ResourceSpans, ScopeSpans, Span};
 use otelcol_rust_sdk::{
-    Config, CreateSettings, Error, ProcessBatch, ProcessContext, ProcessError, Processed,
+    Config, CreateSettings, Edits, Error, ProcessBatch, ProcessContext, ProcessError, Processed,
     Processor, ProcessorFactory, Signal,
 };
 use serde::{Deserialize, Serialize};
@@ -60,10 +60,13 @@ struct ProcessFixture;
 #[serde(default)]
 struct FixtureConfig {
     /// `gate` (waits until the test opens the tag's gate), `log` (logs "fixture processes"
-    /// at info), anything else answers Unchanged.
+    /// at info), `edit` (sets `fixture` to the tag in map `map`, from the map number alone:
+    /// the batch is never read), anything else answers Unchanged.
     behaviour: String,
     /// Names this instance in the gates and tallies.
     tag: String,
+    /// The map `edit` edits.
+    map: u32,
 }
 
 impl Config for FixtureConfig {
@@ -142,6 +145,11 @@ impl Processor for FixtureProcessor {
                 assert!(GATES.wait(tag, 1), "the test never opened gate {tag}");
             }
             "log" => tracing::info!(id = %ctx.id, "fixture processes"),
+            "edit" => {
+                let mut edits = Edits::new();
+                edits.set_str(self.config.map, "fixture", tag);
+                return Ok(Processed::Edits(edits));
+            }
             _ => {}
         }
         Ok(Processed::Unchanged)
@@ -733,6 +741,70 @@ fn runs_end_at_drops_errors_and_panics() {
     }
     assert_eq!(counted_since(before), [6, 11, 3, 2]);
     for handle in [a, c, keep, keep_all, drop_all, retryable, panics] {
+        shutdown(handle);
+    }
+}
+
+/// Scenario: a stage answers edits computed without reading the batch (as a processor that
+/// walks the bytes itself does), on a batch prost refuses to decode (a string that is not
+/// UTF-8, which pdata carries) and with a map past the batch's last.
+/// Guarantees: the last stage's edits go to Go as they are, the batch never decoded (Go makes
+/// them, and refuses a map past the last); a stage another follows has its edits made to the
+/// decoded batch, so there an undecodable batch or a map past the last is its permanent error.
+#[test]
+fn the_last_stages_edits_are_left_to_go() {
+    let _turn = counting();
+    let mut request = traces();
+    request.resource_spans[0].scope_spans[0].spans[0].name = "NOT-UTF-8".to_owned();
+    let mut not_utf8 = request.encode_to_vec();
+    let at = not_utf8
+        .windows(9)
+        .position(|window| window == b"NOT-UTF-8")
+        .expect("the name is in the bytes");
+    not_utf8[at] = 0xff;
+    assert!(ExportTraceServiceRequest::decode(&not_utf8[..]).is_err());
+    let valid = traces().encode_to_vec();
+    let edit = |tag: &str, map: u32| {
+        start_scoped(
+            "test_processor",
+            tag,
+            serde_json::json!({"behaviour": "edit", "tag": tag, "map": map}),
+            0,
+        )
+    };
+    let first = edit("first", 2);
+    let past = edit("past", 99);
+    let unchanged = fixture(serde_json::json!({"tag": "unchanged"}));
+    let fixture_edit =
+        |map: u32, tag: &str| Edit::SetStr(map, "fixture".to_owned(), tag.to_owned());
+
+    let answer = process(&[first], TRACES, &not_utf8, 3);
+    assert_eq!(
+        (answer.status, answer.stages_run, answer.message.as_str()),
+        (PROCESS_OK, 1, "")
+    );
+    assert_eq!(answer.edits, [fixture_edit(2, "first")]);
+    let answer = process(&[past], TRACES, &valid, 3);
+    assert_eq!((answer.status, answer.stages_run), (PROCESS_OK, 1));
+    assert_eq!(answer.edits, [fixture_edit(99, "past")]);
+
+    let answer = process(&[first, unchanged], TRACES, &not_utf8, 3);
+    assert_eq!((answer.status, answer.stages_run), (PROCESS_PERMANENT, 1));
+    assert!(
+        answer.message.contains("invalid string value"),
+        "{}",
+        answer.message
+    );
+    let answer = process(&[past, unchanged], TRACES, &valid, 3);
+    assert_eq!(
+        (answer.status, answer.stages_run, answer.message.as_str()),
+        (
+            PROCESS_PERMANENT,
+            1,
+            "an edit names attribute map 99, but the batch has 9"
+        )
+    );
+    for handle in [first, past, unchanged] {
         shutdown(handle);
     }
 }

@@ -419,6 +419,11 @@ impl Edits {
         self.edits.len()
     }
 
+    /// The highest map an edit names.
+    pub(crate) fn highest_map(&self) -> Option<u32> {
+        self.edits.iter().map(|edit| edit.map).max()
+    }
+
     fn push(&mut self, map: u32, key: String, op: EditOp) {
         self.edits.push(Edit { map, key, op });
     }

@@ -410,10 +410,25 @@ impl<'a> ProcessRun<'a> {
         self.ended
     }
 
-    /// Takes a stage's answer. An answer the run cannot use (keep flags of the wrong length,
-    /// an edit past the last map, a replacement that does not decode) is that stage's
-    /// permanent error.
+    /// Takes the answer of a stage another stage may follow. An answer the run cannot use
+    /// (keep flags of the wrong length, an edit past the last map, a replacement that does not
+    /// decode) is that stage's permanent error. Edits are made to the decoded batch (decoding
+    /// it first) so that the next stage sees them.
     pub fn apply(&mut self, answer: Processed) -> Result<(), ProcessError> {
+        self.take(answer, true)
+    }
+
+    /// Takes the answer of the run's last stage: as [`ProcessRun::apply`], except that edits
+    /// to the batch the run received are only recorded for the collector, which makes them
+    /// itself. Making them to a decoded copy nobody reads would decode the batch for nothing:
+    /// a processor that computes its edits from the bytes would pay for a full decode anyway,
+    /// and a batch prost refuses (pdata carries strings that are not UTF-8) would fail. The
+    /// collector refuses an edit past the last map as this stage's permanent error.
+    pub fn apply_last(&mut self, answer: Processed) -> Result<(), ProcessError> {
+        self.take(answer, false)
+    }
+
+    fn take(&mut self, answer: Processed, read_later: bool) -> Result<(), ProcessError> {
         match answer {
             Processed::Unchanged => Ok(()),
             Processed::Edits(edits) => {
@@ -421,10 +436,13 @@ impl<'a> ProcessRun<'a> {
                     return Ok(());
                 }
                 let edits = edits.into_sorted();
-                self.batch
-                    .decoded_mut()?
-                    .apply(&edits)
-                    .map_err(ProcessError::permanent)?;
+                // A replacement is handed over encoded, so it must hold every later edit.
+                if read_later || self.replaced {
+                    self.batch
+                        .decoded_mut()?
+                        .apply(&edits)
+                        .map_err(ProcessError::permanent)?;
+                }
                 if !self.replaced {
                     self.edits.extend(edits);
                 }
@@ -522,6 +540,30 @@ impl<'a> ProcessRun<'a> {
         }
         Ok(output)
     }
+}
+
+/// Checks a processor's answer as the collector's side does when the processor is a run's
+/// only stage: an answer the host refuses ([`ProcessRun::apply_last`]) or an edit past the
+/// batch's last map (which Go refuses) is the stage's permanent error. For
+/// `testing::TestHost`, so that a unit test sees what the collector would do.
+pub(crate) fn check_answer(
+    batch: &ProcessBatch<'_>,
+    answer: &Processed,
+) -> Result<(), ProcessError> {
+    let mut run = ProcessRun::new(batch.signal(), batch.bytes(), batch.items());
+    run.apply_last(answer.clone())?;
+    if let Processed::Edits(edits) = answer
+        && let Some(highest) = edits.highest_map()
+    {
+        let mut maps = 0u32;
+        // A batch that does not decode cannot be counted here; Go still checks it.
+        if batch.for_each_attributes(|_| maps += 1).is_ok() && highest >= maps {
+            return Err(ProcessError::permanent(format!(
+                "an edit names attribute map {highest}, but the batch has {maps}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// How a guarded process call ended.
@@ -862,6 +904,65 @@ mod tests {
         let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
         assert_eq!(output.replacement, Some(fewer.encode_to_vec()));
         assert!(output.edit_script.is_empty());
+    }
+
+    /// Scenario: the last stage of a run answers edits on a batch prost refuses (a span name
+    /// that is not UTF-8, which pdata carries), then on a replacement an earlier stage made.
+    /// Guarantees: the last stage's edits to the batch the run received are only recorded
+    /// (the batch is not decoded: the collector makes them), while a stage another follows
+    /// needs them made, so there the same batch is its error; after a replacement the last
+    /// stage's edits are made to it, since it is handed over encoded.
+    #[test]
+    fn the_last_stages_edits_are_recorded_not_made() {
+        let mut request = traces();
+        request.resource_spans[0].scope_spans[0].spans[0].name = "NOT-UTF-8".to_owned();
+        let mut bytes = request.encode_to_vec();
+        let at = bytes
+            .windows(9)
+            .position(|window| window == b"NOT-UTF-8")
+            .unwrap_or_else(|| panic!("the name is in the bytes"));
+        bytes[at] = 0xff;
+        let mut edits = Edits::new();
+        edits.set_str(2, "k", "v");
+
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 3);
+        run.apply_last(Processed::Edits(edits.clone()))
+            .unwrap_or_else(|err| panic!("{err}"));
+        let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
+        let mut script = Vec::new();
+        script.extend_from_slice(&2u32.to_le_bytes());
+        script.push(0);
+        script.extend_from_slice(&1u32.to_le_bytes());
+        script.push(b'k');
+        script.extend_from_slice(&1u32.to_le_bytes());
+        script.push(b'v');
+        assert_eq!(output.edit_script, script);
+        assert_eq!(output.replacement, None);
+
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 3);
+        let err = run.apply(Processed::Edits(edits.clone())).err();
+        assert!(
+            err.as_ref()
+                .is_some_and(|err| err.reason().contains("not UTF-8")),
+            "{err:?}"
+        );
+
+        let valid = traces().encode_to_vec();
+        let mut run = ProcessRun::new(Signal::Traces, &valid, 3);
+        run.apply(Processed::Replace(Replacement::Encoded(valid.clone())))
+            .unwrap_or_else(|err| panic!("{err}"));
+        run.apply_last(Processed::Edits(edits))
+            .unwrap_or_else(|err| panic!("{err}"));
+        let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
+        assert!(output.edit_script.is_empty());
+        let replaced =
+            ExportTraceServiceRequest::decode(output.replacement.as_deref().unwrap_or_default())
+                .unwrap_or_else(|err| panic!("{err}"));
+        assert!(
+            replaced.resource_spans[0].scope_spans[0].spans[0]
+                .attributes
+                .contains(&kv("k", "v"))
+        );
     }
 
     struct Panics;

@@ -123,6 +123,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::processor::check_answer;
 use crate::{
     Batch, BuildInfo, ComponentId, CreateSettings, Error, ExportContext, ExportOutcome, Exporter,
     ExporterFactory, Extension, ExtensionFactory, Host, LifecycleContext, ProcessBatch,
@@ -281,19 +282,26 @@ impl TestHost {
 
     /// Processes `batch` the way the collector's host does, with the same guard: a panic
     /// answers a permanent [`ProcessError`] (`rust processor panicked: ...`) and the processor
-    /// stays usable. What the collector then does with the answer is in docs/boundary.md.
+    /// stays usable. An answer the collector cannot use is the permanent error it would be
+    /// there: keep flags of another length than [`ProcessBatch::items`], an edit of a map past
+    /// the batch's last, a replacement that is not an export request of the batch's signal.
+    /// What the collector then does with the answer is in docs/boundary.md.
     pub fn process<P: Processor>(
         &self,
         processor: &P,
         batch: &ProcessBatch<'_>,
     ) -> Result<Processed, ProcessError> {
         let ctx = ProcessContext::new(self.settings.id.clone());
-        match guarded_process(processor, batch, &ctx) {
-            ProcessEnd::Answered(answer) => answer,
-            ProcessEnd::Panicked(message) => Err(ProcessError::permanent(format!(
-                "rust processor panicked: {message}"
-            ))),
-        }
+        let answer = match guarded_process(processor, batch, &ctx) {
+            ProcessEnd::Answered(answer) => answer?,
+            ProcessEnd::Panicked(message) => {
+                return Err(ProcessError::permanent(format!(
+                    "rust processor panicked: {message}"
+                )));
+            }
+        };
+        check_answer(batch, &answer)?;
+        Ok(answer)
     }
 
     /// Shuts `processor` down, cut off at the context's deadline.
@@ -770,5 +778,173 @@ mod tests {
             ExportOutcome::retryable("export timed out after 50ms")
         );
         host.shutdown_exporter(&mut hanging).await.expect("stops");
+    }
+
+    #[derive(Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct AnswerConfig {
+        /// `unchanged`, `keep_one` (one keep flag whatever the batch), `edit` (set_str in map
+        /// `map`), `reencode` (the decoded batch), `garbage` (a replacement that does not
+        /// decode), `panic` or `fail`.
+        answer: String,
+        map: u32,
+    }
+
+    impl Config for AnswerConfig {
+        fn validate(&self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    /// Answers as configured, and records whether it was started.
+    struct Answerer {
+        config: AnswerConfig,
+        started: bool,
+    }
+
+    impl Processor for Answerer {
+        async fn start(&mut self, _: &LifecycleContext, _: &Host) -> Result<(), Error> {
+            self.started = true;
+            Ok(())
+        }
+
+        fn process(
+            &self,
+            batch: &ProcessBatch<'_>,
+            ctx: &ProcessContext,
+        ) -> Result<Processed, ProcessError> {
+            assert!(self.started, "processing before start");
+            Ok(match self.config.answer.as_str() {
+                "keep_one" => Processed::Keep(vec![false]),
+                "edit" => {
+                    let mut edits = crate::Edits::new();
+                    edits.set_str(self.config.map, "by", ctx.id.to_string());
+                    Processed::Edits(edits)
+                }
+                "reencode" => Processed::Replace(crate::Replacement::Logs(
+                    batch
+                        .logs()
+                        .map_err(|err| ProcessError::permanent(err.to_string()))?
+                        .clone(),
+                )),
+                "garbage" => Processed::Replace(crate::Replacement::Encoded(vec![0x0a, 0x05])),
+                "panic" => panic!("answerer panics"),
+                "fail" => return Err(ProcessError::retryable("answerer fails")),
+                _ => Processed::Unchanged,
+            })
+        }
+    }
+
+    struct AnswererFactory;
+
+    impl ProcessorFactory for AnswererFactory {
+        const TYPE: &'static str = "answerer";
+        const SIGNALS: &'static [crate::Signal] = &[crate::Signal::Logs];
+        type Config = AnswerConfig;
+        type Processor = Answerer;
+
+        fn create(&self, _: &CreateSettings, config: AnswerConfig) -> Result<Answerer, Error> {
+            Ok(Answerer {
+                config,
+                started: false,
+            })
+        }
+    }
+
+    /// Scenario: processors of every answer, on a logs batch of 2 records in 1 resource and 1
+    /// scope (maps 0 to 3).
+    /// Guarantees: `TestHost::process` answers as the collector would: the processor's answer
+    /// (with its id in the context), its error, a panic as a permanent error (and the
+    /// processor serves the next batch), and an answer the collector cannot use (keep flags
+    /// of another length, an edit past the last map, a replacement that does not decode) as
+    /// a permanent error; an id of another type is refused.
+    #[tokio::test]
+    async fn processors_are_guarded_as_in_the_collector() {
+        use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
+        use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+        use prost::Message;
+
+        let request = ExportLogsServiceRequest {
+            resource_logs: vec![ResourceLogs {
+                scope_logs: vec![ScopeLogs {
+                    log_records: vec![LogRecord::default(); 2],
+                    ..ScopeLogs::default()
+                }],
+                ..ResourceLogs::default()
+            }],
+        };
+        let bytes = request.encode_to_vec();
+        let batch = ProcessBatch::new(crate::Signal::Logs, &bytes, 2);
+        let host = TestHost::new("answerer/one");
+        let err = TestHost::new("other")
+            .processor(&AnswererFactory, "{}")
+            .err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("component id \"other\" is not of the factory's type \"answerer\"")
+        );
+        let host = &host;
+        let processor = |config: &'static str| async move {
+            let mut processor = host.processor(&AnswererFactory, config).expect("valid");
+            host.start_processor(&mut processor).await.expect("starts");
+            processor
+        };
+
+        let unchanged = processor("{}").await;
+        assert_eq!(host.process(&unchanged, &batch), Ok(Processed::Unchanged));
+        let mut edit = processor(r#"{"answer":"edit","map":3}"#).await;
+        let mut want = crate::Edits::new();
+        want.set_str(3, "by", "answerer/one");
+        assert_eq!(host.process(&edit, &batch), Ok(Processed::Edits(want)));
+        let reencode = processor(r#"{"answer":"reencode"}"#).await;
+        assert_eq!(
+            host.process(&reencode, &batch),
+            Ok(Processed::Replace(crate::Replacement::Logs(request)))
+        );
+        let fail = processor(r#"{"answer":"fail"}"#).await;
+        assert_eq!(
+            host.process(&fail, &batch),
+            Err(ProcessError::retryable("answerer fails"))
+        );
+        let panics = processor(r#"{"answer":"panic"}"#).await;
+        for _ in 0..2 {
+            assert_eq!(
+                host.process(&panics, &batch),
+                Err(ProcessError::permanent(
+                    "rust processor panicked: answerer panics"
+                ))
+            );
+        }
+
+        let (processor, batch) = (&processor, &batch);
+        let refused = |config: &'static str| async move {
+            let processor = processor(config).await;
+            host.process(&processor, batch)
+                .err()
+                .map(|err| (err.is_retryable(), err.reason().to_owned()))
+        };
+        assert_eq!(
+            refused(r#"{"answer":"keep_one"}"#).await,
+            Some((
+                false,
+                "the processor answered 1 keep flags for a batch of 2 items".to_owned()
+            ))
+        );
+        assert_eq!(
+            refused(r#"{"answer":"edit","map":4}"#).await,
+            Some((
+                false,
+                "an edit names attribute map 4, but the batch has 4".to_owned()
+            ))
+        );
+        let garbage = refused(r#"{"answer":"garbage"}"#).await;
+        assert!(
+            garbage
+                .as_ref()
+                .is_some_and(|(retryable, reason)| !retryable
+                    && reason.starts_with("the replacement is not a logs export request")),
+            "{garbage:?}"
+        );
+        host.shutdown_processor(&mut edit).await.expect("stops");
     }
 }
