@@ -1,20 +1,26 @@
-//! The SDK for writing OpenTelemetry Collector components in Rust: extensions and exporters.
+//! The SDK for writing OpenTelemetry Collector components in Rust: extensions, exporters and
+//! processors.
 //!
 //! A component author
 //! 1. writes a serde config struct and implements [`Config`] (its `validate`),
 //! 2. implements [`Extension`] (start, shutdown) and [`ExtensionFactory`] (type, create), or
 //!    [`Exporter`] (export, and optionally start and shutdown) and [`ExporterFactory`] (type,
-//!    signals, create), logging with [`tracing`], reporting its [`Status`] through the
+//!    signals, create), or [`Processor`] (a synchronous process answering [`Processed`]) and
+//!    [`ProcessorFactory`], logging with [`tracing`], reporting its [`Status`] through the
 //!    [`Host`] and declaring its instruments on the [`Meter`] in [`CreateSettings`],
-//! 3. registers the factory with one line: `otelcol_rust_sdk::register_extension!(MyFactory);`
-//!    or `otelcol_rust_sdk::register_exporter!(MyFactory);`
+//! 3. registers the factory with one line: `otelcol_rust_sdk::register_extension!(MyFactory);`,
+//!    `otelcol_rust_sdk::register_exporter!(MyFactory);` or
+//!    `otelcol_rust_sdk::register_processor!(MyFactory);`
 //!
 //! A collector distribution lists the crate in its manifest (`cargo:`, see
 //! `docs/distribution.md`); the one static library built for it holds every registered
-//! factory, and Go turns each into a collector `extension.Factory` or `exporter.Factory`
-//! (an exporter gets the collector's `sending_queue`, `retry_on_failure` and `timeout`).
-//! See `docs/writing-an-extension.md` and `docs/writing-an-exporter.md` for the walk-throughs,
-//! and the [`exporter`] module for a minimal exporter and its unit test.
+//! factory, and Go turns each into a collector `extension.Factory`, `exporter.Factory` or
+//! `processor.Factory` (an exporter gets the collector's `sending_queue`, `retry_on_failure`
+//! and `timeout`; a processor the standard processor metrics, and consecutive Rust processors
+//! cross to Rust once per batch). See `docs/writing-an-extension.md`,
+//! `docs/writing-an-exporter.md` and `docs/writing-a-processor.md` for the walk-throughs, the
+//! [`exporter`] module for a minimal exporter and its unit test, and the [`processor`] module
+//! for a minimal processor.
 
 pub mod attributes;
 mod config;
@@ -69,7 +75,7 @@ pub fn in_current_scope<F: std::future::Future>(
 ) -> impl std::future::Future<Output = F::Output> {
     scope::in_current_scope(future)
 }
-// The registry's internals: for `register_extension!`'s expansion and the host
+// The registry's internals: for the `register_*!` macros' expansions and the host
 // (otelcol-rust-ffi), not components, so hidden from the API (docs/versioning.md).
 #[doc(hidden)]
 pub use registry::{
@@ -81,10 +87,10 @@ pub use registry::{
     processor_factories,
 };
 
-/// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`] and
-/// [`register_exporter!`] record it in each registration; the collector's Go side refuses a library whose
-/// registrations record a version it cannot run by Cargo's caret rule (in 0.x a minor release
-/// is breaking; see docs/versioning.md).
+/// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`],
+/// [`register_exporter!`] and [`register_processor!`] record it in each registration; the
+/// collector's Go side refuses a library whose registrations record a version it cannot run by
+/// Cargo's caret rule (in 0.x a minor release is breaking; see docs/versioning.md).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use stability::Stability;
 

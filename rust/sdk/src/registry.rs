@@ -1,10 +1,11 @@
 //! The link-time registries of component factories and the type-erased views the host uses.
 //!
-//! Each kind has its slice ([`EXTENSION_FACTORIES`], [`EXPORTER_FACTORIES`]) and its erased
-//! factory trait; what every kind has (type, stability, config) is [`ErasedFactory`], written
-//! once for all kinds. A registration wraps the component's factory in [`AsExtension`] or
-//! [`AsExporter`], which is what lets one type implement the shared half once per kind
-//! without the two blanket implementations overlapping.
+//! Each kind has its slice ([`EXTENSION_FACTORIES`], [`EXPORTER_FACTORIES`],
+//! [`PROCESSOR_FACTORIES`]) and its erased factory trait; what every kind has (type,
+//! stability, config) is [`ErasedFactory`], written once for all kinds. A registration wraps
+//! the component's factory in [`AsExtension`], [`AsExporter`] or [`AsProcessor`], which is
+//! what lets one type implement the shared half once per kind without the blanket
+//! implementations overlapping.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -117,7 +118,7 @@ impl std::fmt::Debug for ExporterRegistration {
     }
 }
 
-/// Registers an [`ExtensionFactory`] value in [`EXTENSION_FACTORIES`], with the SDK version
+/// Registers an [`ExtensionFactory`] value in `EXTENSION_FACTORIES`, with the SDK version
 /// the component is compiled against ([`VERSION`](crate::VERSION)).
 ///
 /// ```ignore
@@ -139,7 +140,7 @@ macro_rules! register_extension {
     };
 }
 
-/// Registers an [`ExporterFactory`] value in [`EXPORTER_FACTORIES`], with the SDK version
+/// Registers an [`ExporterFactory`] value in `EXPORTER_FACTORIES`, with the SDK version
 /// the component is compiled against ([`VERSION`](crate::VERSION)).
 ///
 /// ```ignore
@@ -161,7 +162,7 @@ macro_rules! register_exporter {
     };
 }
 
-/// Registers a [`ProcessorFactory`] value in [`PROCESSOR_FACTORIES`], with the SDK version
+/// Registers a [`ProcessorFactory`] value in `PROCESSOR_FACTORIES`, with the SDK version
 /// the component is compiled against ([`VERSION`](crate::VERSION)).
 ///
 /// ```ignore
