@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,7 +33,11 @@ import (
 // exporter: a trace sent over OTLP/HTTP crosses it (otlp -> rust_otlphttp -> otlp/loopback ->
 // debug, in one collector) and arrives intact, and the example config (examples/config.yaml,
 // which does that for every signal) passes `validate` and `print-config` shows both the Rust
-// exporter's keys and the collector's.
+// exporter's keys and the collector's. The Rust processors it lists under processors: are in
+// the collector as processors and, configured as the example config configures them and in
+// its order (batch, rust_redaction, rust_filter), do what it says: attributes not allowed
+// removed, card numbers masked, health checks dropped, both processors in one crossing per
+// batch, each counting its items under its own id.
 func TestBuildExampleDistribution(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a collector")
@@ -65,7 +71,7 @@ func TestBuildExampleDistribution(t *testing.T) {
 	}
 
 	components := run(t, binary, "components")
-	for _, want := range []string{"- name: rust_sample", "- name: zpages", "- name: otlp", "- name: debug", "- name: rust_otlphttp"} {
+	for _, want := range []string{"- name: rust_sample", "- name: zpages", "- name: otlp", "- name: debug", "- name: rust_otlphttp", "- name: batch", "- name: rust_redaction", "- name: rust_filter"} {
 		if !strings.Contains(components, want) {
 			t.Errorf("components lacks %q:\n%s", want, components)
 		}
@@ -126,6 +132,10 @@ service:
 
 	t.Run("a trace crosses the Rust exporter", func(t *testing.T) { requireTraceCrossesRustExporter(t, binary) })
 
+	t.Run("the example's Rust processors redact and filter in one crossing", func(t *testing.T) {
+		requireExampleProcessorsWork(t, binary, filepath.Join(repo, "examples", "config.yaml"))
+	})
+
 	t.Run("the example config validates and prints", func(t *testing.T) {
 		example := filepath.Join(repo, "examples", "config.yaml")
 		if out := run(t, binary, "validate", "--config", example); out != "" {
@@ -133,12 +143,14 @@ service:
 		}
 		printed := run(t, binary, "print-config", "--config", example)
 		var config struct {
-			Receivers map[string]any            `yaml:"receivers"`
-			Exporters map[string]map[string]any `yaml:"exporters"`
-			Service   struct {
+			Receivers  map[string]any            `yaml:"receivers"`
+			Processors map[string]map[string]any `yaml:"processors"`
+			Exporters  map[string]map[string]any `yaml:"exporters"`
+			Service    struct {
 				Pipelines map[string]struct {
-					Receivers []string `yaml:"receivers"`
-					Exporters []string `yaml:"exporters"`
+					Receivers  []string `yaml:"receivers"`
+					Processors []string `yaml:"processors"`
+					Exporters  []string `yaml:"exporters"`
 				} `yaml:"pipelines"`
 			} `yaml:"service"`
 		}
@@ -157,10 +169,17 @@ service:
 				t.Errorf("print-config lacks rust_otlphttp's %s:\n%s", key, printed)
 			}
 		}
-		// Every signal crosses rust_otlphttp into otlp/loopback, whose pipelines end at debug.
+		// The Rust processors' keys: what was set, and their defaults.
+		redaction, filter := config.Processors["rust_redaction"], config.Processors["rust_filter"]
+		if redaction["summary"] != "debug" || redaction["allow_all_keys"] != false || redaction["hash_function"] != "" || filter["traces"] == nil || filter["logs"] == nil {
+			t.Errorf("print-config shows rust_redaction %v and rust_filter %v:\n%s", redaction, filter, printed)
+		}
+		// Every signal goes through the Go batch processor, then the two Rust ones, and crosses
+		// rust_otlphttp into otlp/loopback, whose pipelines end at debug.
 		for _, signal := range []string{"traces", "metrics", "logs"} {
 			in, loopback := config.Service.Pipelines[signal], config.Service.Pipelines[signal+"/loopback"]
-			if !slices.Contains(in.Exporters, "rust_otlphttp") || !slices.Equal(loopback.Receivers, []string{"otlp/loopback"}) || !slices.Equal(loopback.Exporters, []string{"debug"}) {
+			if !slices.Equal(in.Processors, []string{"batch", "rust_redaction", "rust_filter"}) || !slices.Contains(in.Exporters, "rust_otlphttp") ||
+				!slices.Equal(loopback.Receivers, []string{"otlp/loopback"}) || !slices.Equal(loopback.Exporters, []string{"debug"}) {
 				t.Errorf("%s pipelines: %+v then %+v", signal, in, loopback)
 			}
 		}
@@ -226,11 +245,167 @@ service:
 	stopCollector(t, collector, exited, logs)
 }
 
-// Guarantees: a crate that registers an extension and an exporter of one type (the test-only
-// rust_chaos), listed under both extensions: and exporters:, builds into a collector that has
-// both, and both run: the extension starts and the exporter answers a batch sent through an
-// OTLP pipeline.
-func TestBuildCrateOfTwoKinds(t *testing.T) {
+// requireExampleProcessorsWork runs binary with the processors of the example config (their
+// settings and the traces and logs pipelines' processor lists, as written there), between an
+// OTLP/HTTP receiver and a detailed debug exporter, and sends one trace and one log batch,
+// each with an item the example's rust_filter drops and one carrying a card number and
+// attributes rust_redaction's allow list does not have. debug must print exactly what the
+// example's comments promise; the collector's metrics must show each batch crossing into Rust
+// once for both processors (two stages a crossing) and each processor's items under its id.
+func requireExampleProcessorsWork(t *testing.T, binary, exampleConfig string) {
+	var example struct {
+		Processors map[string]any `yaml:"processors"`
+		Service    struct {
+			Pipelines map[string]struct {
+				Processors []string `yaml:"processors"`
+			} `yaml:"pipelines"`
+		} `yaml:"service"`
+	}
+	if err := yaml.Unmarshal([]byte(read(t, exampleConfig)), &example); err != nil {
+		t.Fatal(err)
+	}
+	chain := []string{"batch", "rust_redaction", "rust_filter"}
+	for _, signal := range []string{"traces", "logs"} {
+		if got := example.Service.Pipelines[signal].Processors; !slices.Equal(got, chain) {
+			t.Fatalf("the example's %s pipeline has processors %v; this test checks %v", signal, got, chain)
+		}
+	}
+	otlpEndpoint, metricsEndpoint := freeEndpoint(t), freeEndpoint(t)
+	metricsHost, port, err := net.SplitHostPort(metricsEndpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsPort, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipeline := map[string]any{"receivers": []string{"otlp"}, "processors": chain, "exporters": []string{"debug"}}
+	config, err := yaml.Marshal(map[string]any{
+		"receivers":  map[string]any{"otlp": map[string]any{"protocols": map[string]any{"http": map[string]any{"endpoint": otlpEndpoint}}}},
+		"processors": example.Processors,
+		"exporters":  map[string]any{"debug": map[string]any{"verbosity": "detailed"}},
+		"service": map[string]any{
+			"telemetry": map[string]any{
+				"logs": map[string]any{"sampling": map[string]any{"enabled": false}},
+				"metrics": map[string]any{"readers": []any{map[string]any{"pull": map[string]any{"exporter": map[string]any{
+					"prometheus": map[string]any{"host": metricsHost, "port": metricsPort},
+				}}}}},
+			},
+			"pipelines": map[string]any{"traces": pipeline, "logs": pipeline},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	collector, exited, logs := startCollector(t, binary, writeFile(t, "processors.yaml", string(config)))
+	waitForLog(t, logs, "Everything is ready.", exited)
+
+	// A checkout span with a Visa number and a password, and a health check; a log record with
+	// a MasterCard number, and a health check. service.name is on the allow list, host.arch not.
+	const resource = `"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"shop"}},{"key":"host.arch","value":{"stringValue":"amd64"}}]}`
+	const traces = `{"resourceSpans":[{` + resource + `,"scopeSpans":[{"spans":[` +
+		`{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"POST /checkout","startTimeUnixNano":"1","endTimeUnixNano":"2",` +
+		`"attributes":[{"key":"payment.card","value":{"stringValue":"4111111111111111"}},{"key":"http.route","value":{"stringValue":"/checkout"}},{"key":"user.password","value":{"stringValue":"hunter2"}}]},` +
+		`{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","name":"GET /health","startTimeUnixNano":"3","endTimeUnixNano":"4"}]}]}]}`
+	const logRecords = `{"resourceLogs":[{` + resource + `,"scopeLogs":[{"logRecords":[` +
+		`{"body":{"stringValue":"order 42 placed"},"attributes":[{"key":"payment.card","value":{"stringValue":"5555555555554444"}}]},` +
+		`{"body":{"stringValue":"health check ok"}}]}]}]}`
+	for path, body := range map[string]string{"/v1/traces": traces, "/v1/logs": logRecords} {
+		resp, err := http.Post("http://"+otlpEndpoint+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the otlp receiver answered %s to %s: %s", resp.Status, path, answer)
+		}
+	}
+	for _, want := range []string{
+		"Name           : POST /checkout",
+		"-> payment.card: Str(****)",
+		"-> http.route: Str(/checkout)",
+		"-> redaction.masked.keys: Str(payment.card)",
+		"-> redaction.redacted.keys: Str(user.password)",
+		"-> service.name: Str(shop)",
+		"-> redaction.redacted.keys: Str(host.arch)",
+		"Body: Str(order 42 placed)",
+	} {
+		waitForLog(t, logs, want, exited)
+	}
+	// debug prints a batch in one log entry: both batches are printed whole by now.
+	for _, unwanted := range []string{"4111111111111111", "5555555555554444", "hunter2", "-> host.arch:", "GET /health", "health check ok"} {
+		if strings.Contains(logs.String(), unwanted) {
+			t.Errorf("debug printed %q:\n%s", unwanted, tail(logs.String(), 80))
+		}
+	}
+
+	// One crossing per batch (traces, logs) ran both processors; each counted its own items.
+	want := map[string]float64{
+		"otelcol_rust_process_crossings":                              2,
+		"otelcol_rust_process_stages":                                 4,
+		`otelcol_processor_incoming_items{processor="rust_redaction"`: 4,
+		`otelcol_processor_outgoing_items{processor="rust_redaction"`: 4,
+		`otelcol_processor_incoming_items{processor="rust_filter"`:    4,
+		`otelcol_processor_outgoing_items{processor="rust_filter"`:    2,
+	}
+	var got map[string]float64
+	deadline := time.Now().Add(30 * time.Second)
+	for got = scrapeSums(t, "http://"+metricsEndpoint+"/metrics", want); !maps.Equal(got, want); got = scrapeSums(t, "http://"+metricsEndpoint+"/metrics", want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the collector's metrics show %v, want %v", got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopCollector(t, collector, exited, logs)
+}
+
+// scrapeSums reads a Prometheus text page and sums, for each key of series, the samples whose
+// line starts with the key once the name's suffixes (_total, a unit) and the labels before the
+// key's are taken away: "otelcol_processor_incoming_items{processor=\"x\"" sums every series
+// of that processor's counter. A page that does not answer sums to nothing.
+func scrapeSums(t *testing.T, url string, series map[string]float64) map[string]float64 {
+	t.Helper()
+	sums := map[string]float64{}
+	resp, err := http.Get(url)
+	if err != nil {
+		return sums
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return sums
+	}
+	for _, line := range strings.Split(string(page), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, labels, _ := strings.Cut(line, "{")
+		valueAt := strings.LastIndexByte(line, ' ')
+		if valueAt < 0 {
+			continue
+		}
+		value, err := strconv.ParseFloat(line[valueAt+1:], 64)
+		if err != nil {
+			continue
+		}
+		for key := range series {
+			keyName, keyLabel, hasLabel := strings.Cut(key, "{")
+			if !strings.HasPrefix(name, keyName) || (hasLabel && !strings.Contains(labels, keyLabel)) {
+				continue
+			}
+			sums[key] += value
+		}
+	}
+	return sums
+}
+
+// Guarantees: a crate that registers an extension, a processor and an exporter of one type
+// (the test-only rust_chaos), listed under extensions:, processors: and exporters:, builds
+// into a collector that has all three, and all three run: the extension starts, and a batch
+// sent through an OTLP pipeline is changed by the processor (its append_path mark, printed by
+// debug) and answered by the exporter.
+func TestBuildCrateOfThreeKinds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a collector")
 	}
@@ -238,6 +413,7 @@ func TestBuildCrateOfTwoKinds(t *testing.T) {
 	chaos := "  - cargo: 'rust-chaos = { path = \"" + filepath.Join(repo, "rust", "testing", "chaos") + "\" }'\n"
 	manifest := writeManifest(t, distHeader+"extensions:\n"+chaos+
 		"receivers:\n  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0\n"+
+		"processors:\n"+chaos+
 		"exporters:\n  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0\n"+chaos+
 		"providers:\n  - gomod: go.opentelemetry.io/collector/confmap/provider/envprovider v1.70.0\n"+
 		"  - gomod: go.opentelemetry.io/collector/confmap/provider/fileprovider v1.70.0\n")
@@ -251,12 +427,14 @@ func TestBuildCrateOfTwoKinds(t *testing.T) {
 	}
 	var components struct {
 		Extensions []struct{ Name string } `yaml:"extensions"`
+		Processors []struct{ Name string } `yaml:"processors"`
 		Exporters  []struct{ Name string } `yaml:"exporters"`
 	}
+	isChaos := func(c struct{ Name string }) bool { return c.Name == "rust_chaos" }
 	if out := run(t, binary, "components"); yaml.Unmarshal([]byte(out), &components) != nil ||
-		!slices.ContainsFunc(components.Extensions, func(c struct{ Name string }) bool { return c.Name == "rust_chaos" }) ||
-		!slices.ContainsFunc(components.Exporters, func(c struct{ Name string }) bool { return c.Name == "rust_chaos" }) {
-		t.Fatalf("components does not list rust_chaos as an extension and an exporter:\n%s", out)
+		!slices.ContainsFunc(components.Extensions, isChaos) || !slices.ContainsFunc(components.Processors, isChaos) ||
+		!slices.ContainsFunc(components.Exporters, isChaos) {
+		t.Fatalf("components does not list rust_chaos as an extension, a processor and an exporter:\n%s", out)
 	}
 
 	otlpEndpoint := freeEndpoint(t)
@@ -268,10 +446,15 @@ receivers:
     protocols:
       http:
         endpoint: %s
+processors:
+  rust_chaos:
+    mode: append_path
 exporters:
   rust_chaos:
     outcomes: [permanent]
     reason: the chaos exporter got the batch
+  debug:
+    verbosity: detailed
 service:
   extensions: [rust_chaos]
   telemetry:
@@ -280,7 +463,8 @@ service:
   pipelines:
     logs:
       receivers: [otlp]
-      exporters: [rust_chaos]
+      processors: [rust_chaos]
+      exporters: [rust_chaos, debug]
 `, otlpEndpoint))
 	collector, exited, logs := startCollector(t, binary, config)
 	waitForLog(t, logs, "Everything is ready.", exited)
@@ -291,7 +475,9 @@ service:
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	// The exporter answered the batch: its permanent error, with its reason, is logged.
+	// The processor marked the record with its id; the exporter answered the batch: its
+	// permanent error, with its reason, is logged.
+	waitForLog(t, logs, "-> chaos.path: Str(rust_chaos)", exited)
 	waitForLog(t, logs, `rust exporter \"rust_chaos\": the chaos exporter got the batch`, exited)
 	stopCollector(t, collector, exited, logs)
 }
@@ -370,7 +556,8 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 
 // Guarantees: a module listed under a section whose kind its crate does not register stops
 // the build at the step that lists the types, before ocb runs, each such module named with
-// its place in the manifest and what its crate registers instead.
+// its place in the manifest and what its crate registers instead: here an exporter under
+// extensions:, an extension under processors: and a processor under exporters:.
 func TestBuildRefusesModulesOfTheWrongKind(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs cargo")
@@ -379,14 +566,17 @@ func TestBuildRefusesModulesOfTheWrongKind(t *testing.T) {
 	components := filepath.Join(repo, "rust", "components")
 	manifest := writeManifest(t, distHeader+"extensions:\n"+
 		"  - cargo: 'rust-otlphttp = { path = \""+filepath.Join(components, "rust_otlphttp")+"\" }'\n"+
+		"processors:\n"+
+		"  - cargo: 'rust-sample = { path = \""+filepath.Join(components, "rust_sample")+"\" }'\n"+
 		"exporters:\n"+
 		"  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0\n"+
-		"  - cargo: 'rust-sample = { path = \""+filepath.Join(components, "rust_sample")+"\" }'\n")
+		"  - cargo: 'rust-filter = { path = \""+filepath.Join(components, "rust_filter")+"\" }'\n")
 	var progress bytes.Buffer
 	_, err := build(options{Manifest: manifest, Repo: repo}, &progress)
 	want := "step 5/8 (list the Rust component types) failed: " +
 		"extensions[0] (" + manifest + ":5:5, crate rust-otlphttp) registers no extension: its crate registers only the exporter rust_otlphttp; list it under exporters:\n" +
-		"exporters[1] (" + manifest + ":8:5, crate rust-sample) registers no exporter: its crate registers only the extension rust_sample; list it under extensions:"
+		"processors[0] (" + manifest + ":7:5, crate rust-sample) registers no processor: its crate registers only the extension rust_sample; list it under extensions:\n" +
+		"exporters[1] (" + manifest + ":10:5, crate rust-filter) registers no exporter: its crate registers only the processor rust_filter; list it under processors:"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error\n got: %v\nwant: %s\noutput:\n%s", err, want, tail(progress.String(), 30))
 	}
