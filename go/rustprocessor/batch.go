@@ -131,7 +131,8 @@ var metricsOps = &signalOps[pmetric.Metrics]{
 		md.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
 			rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool {
 				sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
-					return keepPoints(m, drop) == 0
+					// A metric without data had no point to lose: kept, as filterprocessor does.
+					return m.Type() != pmetric.MetricTypeEmpty && keepPoints(m, drop) == 0
 				})
 				return sm.Metrics().Len() == 0
 			})

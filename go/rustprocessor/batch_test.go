@@ -312,7 +312,12 @@ func TestKeepDropsItemsAndTheContainersTheyEmpty(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
+		emptyKept := false
 		for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
+			if m.Type() == pmetric.MetricTypeEmpty {
+				emptyKept = true
+				continue
+			}
 			eachPointMap(m, func(attributes pcommon.Map) bool {
 				at, _ := attributes.Get("at")
 				got = append(got, at.Str())
@@ -322,9 +327,13 @@ func TestKeepDropsItemsAndTheContainersTheyEmpty(t *testing.T) {
 				t.Errorf("metric %s kept without points", m.Name())
 			}
 		}
-		// The gauge, histogram and summary lost every point and went; so did "empty".
+		// The gauge, histogram and summary lost every point and went; the metric without
+		// data lost none and stays, as in filterprocessor.
 		if want := []string{"sum/0", "exponential/1"}; !slices.Equal(got, want) {
 			t.Errorf("kept %v, want %v", got, want)
+		}
+		if !emptyKept {
+			t.Error("the metric without data points was removed")
 		}
 	})
 	t.Run("logs", func(t *testing.T) {

@@ -84,29 +84,30 @@ func process[T comparable](ctx context.Context, p *rustProcessor, ops *signalOps
 	s, _ := ctx.Value(slotKey{}).(*slot)
 	if s == nil {
 		// Called with a context our ConsumeX did not make (not through the collector's
-		// pipeline): nothing to carry from or to.
+		// pipeline): no carry can reach the next processor, so this one runs alone.
 		s = &slot{}
 		defer s.leave()
+		return startRun(p, ops, s, data, []*rustProcessor{p})
 	}
 	if c := s.in; c != nil {
 		if stage := c.stageOf(p); stage > 0 {
 			return continueRun(p, ops, c, stage, s, data)
 		}
 	}
-	return startRun(p, ops, s, data)
+	return startRun(p, ops, s, data, p.chain())
 }
 
-// startRun crosses into Rust with p's chain.
-func startRun[T comparable](p *rustProcessor, ops *signalOps[T], s *slot, data T) (T, error) {
+// startRun crosses into Rust with chain (p first).
+func startRun[T comparable](p *rustProcessor, ops *signalOps[T], s *slot, data T, chain []*rustProcessor) (T, error) {
 	if p.instance.Handle() == 0 {
-		return data, consumererror.NewPermanent(p.instance.Errorf("process while not started"))
+		// Not started yet, or shutting down in a reload: not the batch's fault.
+		return data, p.instance.Errorf("process while not started")
 	}
 	batch, err := ops.marshal(data)
 	if err != nil {
 		return data, consumererror.NewPermanent(p.instance.Errorf("cannot marshal the batch: %w", err))
 	}
 	items := ops.items(data)
-	chain := p.chain()
 	var buf [8]uint64
 	handles := buf[:0]
 	for _, stage := range chain {

@@ -123,13 +123,14 @@ func TestProcessRunsAChain(t *testing.T) {
 	result.Release()
 }
 
-// Guarantees: an unknown handle is its stage's permanent error, saying so (the stages before
+// Guarantees: an unknown handle is its stage's retryable error (a reload's shut-down instance
+// is not the batch's fault), saying so (the stages before
 // it ran); no handles at all is refused in Go.
 func TestProcessRefusals(t *testing.T) {
 	batch, items := traces(t, 1)
 	a := startChaosProcessor(t, "refusals", map[string]any{"mode": "append_path"})
 	result := Process([]uint64{a, 1 << 61}, SignalTraces, batch, uint64(items))
-	if result.Status != ProcessPermanent || result.StagesRun != 2 || result.Message != fmt.Sprintf("no running processor instance %d", uint64(1<<61)) {
+	if result.Status != ProcessRetryable || result.StagesRun != 2 || result.Message != fmt.Sprintf("no running processor instance %d", uint64(1<<61)) {
 		t.Errorf("unknown handle: %+v", result)
 	}
 	result.Release()

@@ -1309,8 +1309,10 @@ fn run_stage(handle: u64, batch: &ProcessBatch<'_>) -> Result<Processed, Process
     }
 }
 
+/// Retryable: a processor shut down in a reload while a batch was on its way is not the
+/// batch's fault, and its resend reaches the new instance.
 fn no_running_processor(handle: u64) -> ProcessError {
-    ProcessError::permanent(format!("no running processor instance {handle}"))
+    ProcessError::retryable(format!("no running processor instance {handle}"))
 }
 
 /// Waits up to `timeout` for the next event of the instance behind `handle`.

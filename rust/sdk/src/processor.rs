@@ -438,10 +438,15 @@ impl<'a> ProcessRun<'a> {
                 let edits = edits.into_sorted();
                 // A replacement is handed over encoded, so it must hold every later edit.
                 if read_later || self.replaced {
-                    self.batch
-                        .decoded_mut()?
-                        .apply(&edits)
-                        .map_err(ProcessError::permanent)?;
+                    match self.batch.decoded_mut() {
+                        Ok(decoded) => decoded.apply(&edits).map_err(ProcessError::permanent)?,
+                        // prost refuses what pdata carries (strings that are not UTF-8), so
+                        // the next stages cannot see these edits in Rust: the run ends here,
+                        // the collector makes them, and the next Rust processor crosses again
+                        // from the batch it made. Unfused, the batch would pass: so it must.
+                        Err(_) if !self.replaced => self.ended = true,
+                        Err(err) => return Err(err),
+                    }
                 }
                 if !self.replaced {
                     self.edits.extend(edits);
@@ -963,6 +968,32 @@ mod tests {
                 .attributes
                 .contains(&kv("k", "v"))
         );
+    }
+
+    #[test]
+    fn edits_to_a_batch_prost_refuses_end_the_run_instead_of_failing_it() {
+        // pdata carries strings that are not UTF-8; prost refuses them. Unfused, such a batch
+        // passes a processor that edits from the bytes; fused, it must too.
+        let mut request = traces();
+        request.resource_spans[0].scope_spans[0].spans[0].name = "MARKER".to_owned();
+        let mut bytes = request.encode_to_vec();
+        let at = bytes
+            .windows(6)
+            .position(|w| w == b"MARKER")
+            .unwrap_or_else(|| panic!("marker not encoded"));
+        bytes[at] = 0xff;
+        let mut run = ProcessRun::new(Signal::Traces, &bytes, 3);
+        let mut edits = Edits::new();
+        edits.set_str(2, "k", "v");
+        run.apply(Processed::Edits(edits))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(run.ended(), "the next stage cannot see the edit in Rust");
+        let output = run.finish().unwrap_or_else(|err| panic!("{err}"));
+        assert!(
+            !output.edit_script.is_empty(),
+            "the collector makes the edit"
+        );
+        assert_eq!(output.replacement, None);
     }
 
     struct Panics;
