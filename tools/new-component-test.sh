@@ -3,17 +3,18 @@
 # this working tree (tracked files and untracked ones git does not ignore, mtimes kept):
 #
 #   tools/new-component-test.sh        (make test-new-component, part of make test)
-#       tools/new-component NAME and tools/new-component --kind exporter NAME2 in the copy, then
-#       there: make check-bazel lint test-rust, the Go tests that list every component
-#       (TestEveryRustComponentIsLinked) and every exporter (TestEveryRustExporterIsAFactory)
-#       against the release archive, and a standalone crate of each kind (--out, SDK by path):
-#       cargo test, clippy, rustfmt
+#       tools/new-component NAME, tools/new-component --kind exporter NAME2 and
+#       tools/new-component --kind processor NAME3 in the copy, then there: make check-bazel
+#       lint test-rust, the Go tests that list every component (TestEveryRustComponentIsLinked),
+#       every exporter (TestEveryRustExporterIsAFactory) and every processor
+#       (TestEveryRustProcessorIsAFactory) against the release archive, and a standalone crate
+#       of each kind (--out, SDK by path): cargo test, clippy, rustfmt
 #   NEW_COMPONENT_FULL=1 tools/new-component-test.sh   (make reliability)
-#       the same two components, then the whole `make test` in the copy
+#       the same three components, then the whole `make test` in the copy
 #
 # Cost: the copy shares this checkout's Cargo outputs (rust/target/{debug,release,bazel-replay}
 # are symlinked into it), and its unchanged sources keep their mtimes, so Cargo rebuilds only
-# the new crates and the static library. Both kinds go into the one copy: the second crate
+# the new crates and the static library. Every kind goes into the one copy: each further crate
 # costs its own compilation, not another copy or another build of the library. Cargo names a workspace member's outputs by its path
 # relative to the workspace, so the copy's crates are the checkout's; the only shared file the
 # copy's builds replace is the static library Cargo copies out of deps/ (release/*.a and the
@@ -24,8 +25,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 name=new_component_check                   # an extension
 exporter=new_component_exporter_check      # an exporter
+processor=new_component_processor_check    # a processor
 standalone=standalone_check                # an extension in its own repository
 standalone_exporter=standalone_exporter_check
+standalone_processor=standalone_processor_check
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/new-component-test.XXXXXX")
 copy=$work/otelcol-rust
@@ -100,22 +103,24 @@ step "tools/new-component $name"
 tools/new-component "$name"
 step "tools/new-component --kind exporter $exporter"
 tools/new-component --kind exporter "$exporter"
+step "tools/new-component --kind processor $processor"
+tools/new-component --kind processor "$processor"
 
 if [[ -n ${NEW_COMPONENT_FULL:-} ]]; then
 	step "make test in the copy"
 	NEW_COMPONENT_NESTED=1 make test
-	step "ok: make test passes with $name and $exporter"
+	step "ok: make test passes with $name, $exporter and $processor"
 	exit 0
 fi
 
 step "make check-bazel lint test-rust in the copy"
 make check-bazel lint test-rust
 
-step "the Go tests that list every component and every exporter, against the copy's release archive"
+step "the Go tests that list every component, every exporter and every processor, against the copy's release archive"
 make rust
 archive=$copy/rust/target/release/libotelcol_rust.a
 (cd go && GOFLAGS="-ldflags=-X=github.com/otelcol-rust/otelcol-rust/go/internal/rustffi.archiveDigest=$(sha256sum "$archive" | cut -d' ' -f1)" \
-	go test -count=1 -v -run '^(TestEveryRustComponentIsLinked|TestEveryRustExporterIsAFactory)$' ./rustextension/ ./rustexporter/)
+	go test -count=1 -v -run '^(TestEveryRustComponentIsLinked|TestEveryRustExporterIsAFactory|TestEveryRustProcessorIsAFactory)$' ./rustextension/ ./rustexporter/ ./rustprocessor/)
 
 # check_standalone NAME [FLAG...]: writes the standalone crate NAME (SDK by path) and checks it
 # as its own CI would. Its dependencies' outputs are shared with the copy's (the same target).
@@ -134,4 +139,5 @@ check_standalone() {
 }
 check_standalone "$standalone"
 check_standalone "$standalone_exporter" --kind exporter
-step "ok: $name and $exporter pass check-bazel, lint, test-rust and the link tests; $standalone and $standalone_exporter test clean"
+check_standalone "$standalone_processor" --kind processor
+step "ok: $name, $exporter and $processor pass check-bazel, lint, test-rust and the link tests; $standalone, $standalone_exporter and $standalone_processor test clean"

@@ -589,7 +589,10 @@ func TestBuildRefusesModulesOfTheWrongKind(t *testing.T) {
 // by git (as tools/new-component --out writes it), listed beside one that uses this checkout's
 // SDK by path, builds into a collector with one SDK (two would be two factory registries,
 // which linkme refuses at start): both types are listed and both run. The standalone crate's
-// own manifest is the one built, with its crate taken from its git repository.
+// own manifest is the one built, with its crate taken from its git repository. A processor
+// written by tools/new-component --kind processor --out, from a git repository of its own too,
+// is listed under processors: of the same build and does in a pipeline what its template says
+// (its attribute on every span, printed by debug).
 func TestBuildGitComponentWithGitSDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a collector")
@@ -606,6 +609,13 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 		t.Fatalf("the component does not depend on the SDK by git:\n%s", cargoToml)
 	}
 	gitCommit(t, component)
+	// A processor written the same way, in a repository of its own too.
+	processor := filepath.Join(t.TempDir(), "git-tag")
+	newProcessor := exec.Command(filepath.Join(repo, "tools", "new-component"), "--kind", "processor", "--out", processor, "--sdk-git", sdkGit, "git_tag")
+	if out, err := newProcessor.CombinedOutput(); err != nil {
+		t.Fatalf("tools/new-component --kind processor: %v\n%s", err, out)
+	}
+	gitCommit(t, processor)
 	manifest := filepath.Join(component, "manifest.yaml")
 	standalone := read(t, manifest)
 	pathLine := `  - cargo: 'git-beat = { path = "." }'` + "\n"
@@ -618,20 +628,21 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 	// built as written.
 	writeTo(t, manifest, strings.Replace(standalone, pathLine,
 		"  - cargo: 'git-beat = { git = \"file://"+component+"\" }'\n"+
-			"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n", 1))
+			"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n", 1)+
+		"processors:\n  - cargo: 'git-tag = { git = \"file://"+processor+"\" }'\n")
 	var progress bytes.Buffer
 	binary, err := build(options{Manifest: manifest, Repo: repo}, &progress)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, tail(progress.String(), 40))
 	}
 	components := run(t, binary, "components")
-	for _, want := range []string{"- name: rust_sample", "- name: git_beat"} {
+	for _, want := range []string{"- name: rust_sample", "- name: git_beat", "- name: git_tag"} {
 		if !strings.Contains(components, want) {
 			t.Errorf("components lacks %q:\n%s", want, components)
 		}
 	}
 
-	rustEndpoint := freeEndpoint(t)
+	rustEndpoint, otlpEndpoint := freeEndpoint(t), freeEndpoint(t)
 	config := writeFile(t, "config.yaml", fmt.Sprintf(`extensions:
   rust_sample:
     endpoint: %s
@@ -641,10 +652,13 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 receivers:
   otlp:
     protocols:
-      grpc:
+      http:
         endpoint: %s
+processors:
+  git_tag:
 exporters:
   debug:
+    verbosity: detailed
 service:
   extensions: [rust_sample, git_beat]
   telemetry:
@@ -653,11 +667,19 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
+      processors: [git_tag]
       exporters: [debug]
-`, rustEndpoint, freeEndpoint(t)))
+`, rustEndpoint, otlpEndpoint))
 	collector, exited, logs := startCollector(t, binary, config)
 
 	waitForLog(t, logs, "beat from git", exited)
+	const span = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"tagged","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}`
+	resp, err := http.Post("http://"+otlpEndpoint+"/v1/traces", "application/json", strings.NewReader(span))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	waitForLog(t, logs, "-> processed.by: Str(git_tag)", exited)
 	var status struct {
 		ComponentID string `json:"component_id"`
 	}

@@ -25,6 +25,7 @@ var repoFiles = []string{
 	"go/rustextension/BUILD.bazel",
 	"rust/Cargo.lock",
 	"rust/Cargo.toml",
+	"rust/components/rust_filter/src/lib.rs",
 	"rust/components/rust_otlphttp/src/lib.rs",
 	"rust/components/rust_sample/src/lib.rs",
 	"rust/sdk/Cargo.toml",
@@ -147,6 +148,22 @@ func TestRefusedNamesWriteNothing(t *testing.T) {
 			}
 		}
 	}
+	// A processor's: the same, with a processor's registration.
+	for name, want := range map[string]string{
+		"Heartbeat":   "not a valid processor type: use lower_snake_case",
+		"processor":   "would name its factory type ProcessorFactory",
+		"rust_filter": `processor type "rust_filter" already exists: rust/components/rust_filter/src/lib.rs registers it`,
+		"rust_sample": "rust/Cargo.lock already has a crate rust-sample",
+	} {
+		for _, args := range [][]string{
+			{"--repo", root, "--kind", "processor", name},
+			{"--repo", root, "--kind=processor", "--out", out, name},
+		} {
+			if err := run(args, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q: error %v, want it to contain %q", args, err, want)
+			}
+		}
+	}
 	// An extension named like an exporter type: not an extension type, but its crate is taken.
 	if err := run([]string{"--repo", root, "rust_otlphttp"}, &bytes.Buffer{}); err == nil || err.Error() != `"rust_otlphttp" is taken: rust/Cargo.lock already has a crate rust-otlphttp` {
 		t.Errorf("extension rust_otlphttp: %v", err)
@@ -157,8 +174,9 @@ func TestRefusedNamesWriteNothing(t *testing.T) {
 	}
 }
 
-// Guarantees: --kind defaults to extension, takes exporter in either flag form and after NAME,
-// and an unknown kind is a usage error naming the kinds, before anything is read or written.
+// Guarantees: --kind defaults to extension, takes exporter and processor in either flag form
+// and after NAME, and an unknown kind is a usage error naming the kinds, before anything is
+// read or written.
 func TestKindFlag(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -169,6 +187,8 @@ func TestKindFlag(t *testing.T) {
 		{[]string{"--kind", "exporter", "hb"}, "exporter"},
 		{[]string{"--kind=exporter", "hb"}, "exporter"},
 		{[]string{"hb", "--kind", "exporter", "--out", "dir"}, "exporter"},
+		{[]string{"--kind", "processor", "hb"}, "processor"},
+		{[]string{"hb", "--kind=processor", "--out", "dir"}, "processor"},
 	} {
 		opts, err := parseArgs(tc.args)
 		if err != nil || opts.Kind != tc.kind || opts.Name != "hb" {
@@ -177,15 +197,15 @@ func TestKindFlag(t *testing.T) {
 	}
 	root := fakeRepo(t)
 	before := snapshot(t, root)
-	for _, kind := range []string{"processor", "receiver", "Exporter", "exporters", ""} {
+	for _, kind := range []string{"receiver", "connector", "Exporter", "processors", ""} {
 		err := run([]string{"--repo", root, "--kind", kind, "hb"}, &bytes.Buffer{})
 		var usage usageError
-		if !errors.As(err, &usage) || err.Error() != `unknown --kind "`+kind+`": use extension (the default) or exporter` {
+		if !errors.As(err, &usage) || err.Error() != `unknown --kind "`+kind+`": use extension (the default), exporter or processor` {
 			t.Errorf("--kind %q: %v (a usage error: %v)", kind, err, errors.As(err, &usage))
 		}
 	}
 	sameFiles(t, before, snapshot(t, root))
-	if !strings.Contains(usageText, "--kind extension|exporter") || !strings.Contains(usageText, "NAME is the component type") {
+	if !strings.Contains(usageText, "--kind extension|exporter|processor") || !strings.Contains(usageText, "NAME is the component type") {
 		t.Errorf("the usage does not describe --kind and NAME:\n%s", usageText)
 	}
 }
@@ -194,7 +214,8 @@ func TestKindFlag(t *testing.T) {
 // crate has a config with validate() and none of the collector's own exporter keys, an exporter
 // whose export decodes traces, logs at debug, counts with an instrument declared in create and
 // answers an outcome, a factory for the three signals, its registration and unit tests through
-// TestHost; the extension's sources are untouched by the exporter's words.
+// TestHost; the processor's likewise, with a process that answers edits or Unchanged; the
+// extension's sources are untouched by the other kinds' words.
 func TestTemplatesOfEachKind(t *testing.T) {
 	r := mustRepo(t, fakeRepo(t))
 	rendered := map[string]map[string]string{} // kind -> output path -> text
@@ -288,8 +309,136 @@ func TestTemplatesOfEachKind(t *testing.T) {
 	if rendered["exporter"]["/in-repo/BUILD.bazel"] != strings.ReplaceAll(rendered["extension"]["/in-repo/BUILD.bazel"], "probe_extension", "probe_exporter") {
 		t.Errorf("the exporter's BUILD.bazel is not the extension's:\n%s", rendered["exporter"]["/in-repo/BUILD.bazel"])
 	}
-	if ext := rendered["extension"]["/in-repo/src/lib.rs"]; !strings.Contains(ext, "otelcol_rust_sdk::register_extension!(ProbeExtensionFactory);") || strings.Contains(ext, "Exporter") {
+	if ext := rendered["extension"]["/in-repo/src/lib.rs"]; !strings.Contains(ext, "otelcol_rust_sdk::register_extension!(ProbeExtensionFactory);") || strings.Contains(ext, "Exporter") || strings.Contains(ext, "Processor") {
 		t.Errorf("the extension's src/lib.rs:\n%s", ext)
+	}
+
+	// The processor: a factory for the three signals, a process that edits the items' maps
+	// found through for_each_attributes and answers the edits or Unchanged, its registration
+	// and unit tests through TestHost; the config's keys are key and value.
+	processor := rendered["processor"]
+	lib = processor["/in-repo/src/lib.rs"]
+	for _, want := range []string{
+		"impl ProcessorFactory for ProbeProcessorFactory {",
+		`const TYPE: &'static str = "probe_processor";`,
+		"const SIGNALS: &'static [Signal] = &[Signal::Traces, Signal::Metrics, Signal::Logs];",
+		"type Processor = ProbeProcessorProcessor;",
+		"impl Processor for ProbeProcessorProcessor {",
+		"fn process(\n        &self,\n        batch: &ProcessBatch<'_>,\n        _ctx: &ProcessContext,\n    ) -> Result<Processed, ProcessError> {",
+		".for_each_attributes(|map| {",
+		"edits.set_str(map.index, &self.config.key, &self.config.value);",
+		"ProcessError::permanent(",
+		"Ok(Processed::Unchanged)",
+		"Ok(Processed::Edits(edits))",
+		"otelcol_rust_sdk::register_processor!(ProbeProcessorFactory);",
+		"use otelcol_rust_sdk::testing::TestHost;",
+		"host.processor(&ProbeProcessorFactory,",
+		"host.start_processor(&mut processor)",
+		"host.process(&processor, &ProcessBatch::new(",
+		"host.shutdown_processor(&mut processor)",
+	} {
+		if !strings.Contains(lib, want) {
+			t.Errorf("the processor's src/lib.rs lacks %q:\n%s", want, lib)
+		}
+	}
+	if strings.Contains(lib, "register_extension!") || strings.Contains(lib, "Extension") || strings.Contains(lib, "Exporter") {
+		t.Errorf("the processor's src/lib.rs speaks of another kind:\n%s", lib)
+	}
+	config = processor["/in-repo/src/config.rs"]
+	keys = nil
+	for _, field := range regexp.MustCompile(`(?m)^    pub (\w+):`).FindAllStringSubmatch(config, -1) {
+		keys = append(keys, field[1])
+	}
+	if !slices.Equal(keys, []string{"key", "value"}) || !strings.Contains(config, "fn validate(&self) -> Result<(), Error> {") {
+		t.Errorf("the processor's config has the keys %v (want key, value):\n%s", keys, config)
+	}
+	for _, path := range []string{"/in-repo/Cargo.toml", "/standalone/Cargo.toml"} {
+		cargo.Dependencies, cargo.DevDependencies = nil, nil
+		if _, err := toml.Decode(processor[path], &cargo); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		// process is synchronous: only the tests' #[tokio::test] (start, shutdown) needs tokio.
+		if cargo.Package["description"] != "The probe_processor collector processor." || cargo.Dependencies["tokio"] != nil || cargo.DevDependencies["tokio"] == nil || cargo.Dependencies["otelcol-rust-sdk"] == nil {
+			t.Errorf("the processor's %s: %+v\n%s", path, cargo, processor[path])
+		}
+	}
+	if processor["/in-repo/BUILD.bazel"] != strings.ReplaceAll(rendered["extension"]["/in-repo/BUILD.bazel"], "probe_extension", "probe_processor") {
+		t.Errorf("the processor's BUILD.bazel is not the extension's:\n%s", processor["/in-repo/BUILD.bazel"])
+	}
+}
+
+// Guarantees: a standalone processor's manifest lists the crate under processors: (with the
+// debug exporter under exporters: and no extensions: section), and its config.yaml puts the
+// processor, with its keys, in a traces, a metrics and a logs pipeline from the otlp receiver
+// to a detailed debug exporter; its README and the summary speak of a processor.
+func TestStandaloneProcessor(t *testing.T) {
+	root := fakeRepo(t)
+	out := filepath.Join(t.TempDir(), "tagger")
+	var stdout bytes.Buffer
+	if err := run([]string{"--repo", root, "--kind", "processor", "--out", out, "--sdk-git", "https://example.invalid/otelcol-rust", "tagger"}, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	var manifest map[string]any
+	if err := yaml.Unmarshal([]byte(read(t, filepath.Join(out, "manifest.yaml"))), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	processors, _ := manifest["processors"].([]any)
+	exporters, _ := manifest["exporters"].([]any)
+	if len(processors) != 1 || !reflect.DeepEqual(processors[0], map[string]any{"cargo": `tagger = { path = "." }`}) {
+		t.Errorf("manifest.yaml processors: %v", processors)
+	}
+	if len(exporters) != 1 || !strings.HasPrefix(fmt.Sprint(exporters[0]), "map[gomod:go.opentelemetry.io/collector/exporter/debugexporter v0.") {
+		t.Errorf("manifest.yaml exporters: %v", exporters)
+	}
+	if _, ok := manifest["extensions"]; ok || manifest["receivers"] == nil || manifest["providers"] == nil {
+		t.Errorf("manifest.yaml: %v", manifest)
+	}
+	var config struct {
+		Receivers  map[string]any            `yaml:"receivers"`
+		Processors map[string]map[string]any `yaml:"processors"`
+		Exporters  map[string]map[string]any `yaml:"exporters"`
+		Service    struct {
+			Extensions []string `yaml:"extensions"`
+			Pipelines  map[string]struct {
+				Receivers  []string `yaml:"receivers"`
+				Processors []string `yaml:"processors"`
+				Exporters  []string `yaml:"exporters"`
+			} `yaml:"pipelines"`
+		} `yaml:"service"`
+	}
+	text := read(t, filepath.Join(out, "config.yaml"))
+	if err := yaml.Unmarshal([]byte(text), &config); err != nil {
+		t.Fatal(err)
+	}
+	if config.Processors["tagger"]["key"] != "processed.by" || config.Processors["tagger"]["value"] != "tagger" ||
+		config.Exporters["debug"]["verbosity"] != "detailed" || config.Receivers["otlp"] == nil || len(config.Exporters) != 1 {
+		t.Errorf("config.yaml receivers, processors and exporters:\n%s", text)
+	}
+	if len(config.Service.Extensions) != 0 || strings.Contains(text, "extensions:") || len(config.Service.Pipelines) != 3 {
+		t.Errorf("config.yaml service:\n%s", text)
+	}
+	for _, signal := range []string{"traces", "metrics", "logs"} {
+		pipeline := config.Service.Pipelines[signal]
+		if !slices.Equal(pipeline.Receivers, []string{"otlp"}) || !slices.Equal(pipeline.Processors, []string{"tagger"}) || !slices.Equal(pipeline.Exporters, []string{"debug"}) {
+			t.Errorf("config.yaml %s pipeline: %+v", signal, pipeline)
+		}
+	}
+	if lib := read(t, filepath.Join(out, "src", "lib.rs")); !strings.Contains(lib, "otelcol_rust_sdk::register_processor!(TaggerFactory);") {
+		t.Errorf("src/lib.rs:\n%s", lib)
+	}
+	readme := read(t, filepath.Join(out, "README.md"))
+	for _, want := range []string{"the processor type is `tagger`", "`components` lists the processor:", "processors:\n  - cargo: 'tagger = { git =", "creates and starts the processor"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q:\n%s", want, readme)
+		}
+	}
+	if strings.Contains(readme, "extension") || strings.Contains(readme, "exporter") {
+		t.Errorf("README.md speaks of another kind:\n%s", readme)
+	}
+	for _, want := range []string{"wrote the standalone crate tagger (processor type tagger)", "src/config.rs   " + kinds["processor"].config, "src/lib.rs      " + kinds["processor"].lib} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("the summary lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }
 
@@ -596,7 +745,7 @@ func TestOutInsideAWorkspaceIsRefused(t *testing.T) {
 // checkout's root (the cd stays in a subshell), and their comments line up for any name; the
 // summary names the kind, and the manifest section to ship the component in is the kind's.
 func TestInRepoNextCommands(t *testing.T) {
-	for _, kind := range []string{"extension", "exporter"} {
+	for _, kind := range []string{"extension", "exporter", "processor"} {
 		for _, name := range []string{"hb", "a_rather_long_component_name_for_the_columns"} {
 			data, err := mustRepo(t, fakeRepo(t)).templateData(kind, name)
 			if err != nil {
