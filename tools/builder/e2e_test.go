@@ -351,7 +351,7 @@ func requireExampleProcessorsWork(t *testing.T, binary, exampleConfig string) {
 	}
 	var got map[string]float64
 	deadline := time.Now().Add(30 * time.Second)
-	for got = scrapeSums(t, "http://"+metricsEndpoint+"/metrics", want); !maps.Equal(got, want); got = scrapeSums(t, "http://"+metricsEndpoint+"/metrics", want) {
+	for got = scrapeSums("http://"+metricsEndpoint+"/metrics", want); !maps.Equal(got, want); got = scrapeSums("http://"+metricsEndpoint+"/metrics", want) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the collector's metrics show %v, want %v", got, want)
 		}
@@ -360,12 +360,12 @@ func requireExampleProcessorsWork(t *testing.T, binary, exampleConfig string) {
 	stopCollector(t, collector, exited, logs)
 }
 
-// scrapeSums reads a Prometheus text page and sums, for each key of series, the samples whose
-// line starts with the key once the name's suffixes (_total, a unit) and the labels before the
-// key's are taken away: "otelcol_processor_incoming_items{processor=\"x\"" sums every series
-// of that processor's counter. A page that does not answer sums to nothing.
-func scrapeSums(t *testing.T, url string, series map[string]float64) map[string]float64 {
-	t.Helper()
+// scrapeSums reads a Prometheus text page and sums, for each key of series, the samples of the
+// metrics whose name starts with the key's name (the exporter's _total and unit suffixes do not
+// matter) and whose labels contain what the key has after "{", if anything:
+// `otelcol_processor_incoming_items{processor="x"` sums every series of that processor's
+// counter. A page that does not answer sums to nothing.
+func scrapeSums(url string, series map[string]float64) map[string]float64 {
 	sums := map[string]float64{}
 	resp, err := http.Get(url)
 	if err != nil {
