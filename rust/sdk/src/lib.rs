@@ -36,6 +36,7 @@ pub mod scope;
 mod stability;
 pub mod testing;
 mod tree;
+pub mod value;
 
 pub use attributes::{AttributeMap, Edits, MapKind};
 pub use config::{Config, decode as decode_config, encode as encode_config};

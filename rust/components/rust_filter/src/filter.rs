@@ -12,7 +12,7 @@ use otelcol_rust_sdk::proto::resource::v1::Resource;
 use regex::Regex;
 
 use crate::config::{FilterConfig, compile, compile_attributes};
-use crate::value::as_string;
+use otelcol_rust_sdk::value::as_string;
 
 /// One condition, compiled: every part present must match.
 #[derive(Debug)]

@@ -47,7 +47,6 @@ mod config;
 mod filter;
 #[cfg(test)]
 mod tests;
-mod value;
 
 use otelcol_rust_sdk::{
     ConfigProblems, CreateSettings, Error, ProcessBatch, ProcessContext, ProcessError, Processed,

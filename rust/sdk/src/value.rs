@@ -1,19 +1,18 @@
-//! Attribute values as text, exactly as pdata v1.70.0's `Value.AsString` writes them (what
-//! conditions on non-string attributes match).
-//!
-//! The same code as rust_redaction's `value` module: a component crate depends on no other
-//! component crate (each registers a factory when linked), and the SDK has no such helper.
+//! Attribute values as text, exactly as pdata v1.70.0's `Value.AsString` writes them: what a
+//! Go processor matches when it compares a non-string attribute with a pattern (the
+//! redactionprocessor under `redact_all_types`, OTTL's `IsMatch`), for processors that must
+//! give the same answers.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use otelcol_rust_sdk::proto::common::v1::any_value::Value;
-use otelcol_rust_sdk::proto::common::v1::{AnyValue, KeyValue};
+use crate::proto::common::v1::any_value::Value;
+use crate::proto::common::v1::{AnyValue, KeyValue};
 
 /// pdata's `Value.AsString()`: strings as they are, bools and ints in decimal, doubles as
 /// JavaScript writes numbers (`NaN`, `Infinity`), bytes in standard base64, maps and slices as
 /// JSON (map keys sorted, nothing HTML-escaped), empty as `""`.
-pub(crate) fn as_string(value: Option<&AnyValue>) -> Cow<'_, str> {
+pub fn as_string(value: Option<&AnyValue>) -> Cow<'_, str> {
     let Some(value) = value.and_then(|value| value.value.as_ref()) else {
         return Cow::Borrowed("");
     };
@@ -34,7 +33,7 @@ pub(crate) fn as_string(value: Option<&AnyValue>) -> Cow<'_, str> {
 /// pdata's `float64AsString`: `NaN`, `Infinity`, `-Infinity`, else the shortest decimal that
 /// reads back as the same double, with an exponent below 1e-6 and from 1e21 on (`1e+21`,
 /// `1.5e-7`).
-fn double_as_string(double: f64) -> String {
+pub fn double_as_string(double: f64) -> String {
     if double.is_nan() {
         return "NaN".to_owned();
     }
@@ -72,7 +71,7 @@ fn write_number(double: f64, out: &mut String) {
 }
 
 /// Standard base64 with padding (Go's `base64.StdEncoding`).
-fn base64(bytes: &[u8]) -> String {
+pub fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -201,7 +200,7 @@ fn json_string(text: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use otelcol_rust_sdk::proto::common::v1::{ArrayValue, KeyValueList};
+    use crate::proto::common::v1::{ArrayValue, KeyValueList};
 
     use super::*;
 
