@@ -316,8 +316,8 @@ func checkComponents(binary string, types []rustType) error {
 }
 
 // checkListed checks the output of `components` (the collector's YAML) against the types: an
-// extension at its stability level, an exporter or processor with its signals at its level and
-// no other.
+// extension at its stability level, a receiver, processor or exporter with its signals at its
+// level and no other.
 func checkListed(components []byte, types []rustType) error {
 	type entry struct {
 		Name      string            `yaml:"name"`
@@ -325,20 +325,21 @@ func checkListed(components []byte, types []rustType) error {
 	}
 	var listed struct {
 		Extensions []entry `yaml:"extensions"`
+		Receivers  []entry `yaml:"receivers"`
 		Processors []entry `yaml:"processors"`
 		Exporters  []entry `yaml:"exporters"`
 	}
 	if err := yaml.Unmarshal(components, &listed); err != nil {
 		return err
 	}
-	byKind := map[string][]entry{"extension": listed.Extensions, "processor": listed.Processors, "exporter": listed.Exporters}
+	byKind := map[string][]entry{"extension": listed.Extensions, "receiver": listed.Receivers, "processor": listed.Processors, "exporter": listed.Exporters}
 	for _, typ := range types {
 		i := slices.IndexFunc(byKind[typ.Kind], func(e entry) bool { return e.Name == typ.Type })
 		if i < 0 {
 			return fmt.Errorf("the Rust %s %q is not listed", typ.Kind, typ.Type)
 		}
-		// An extension's one level is listed under "extension"; an exporter's or a processor's
-		// per signal, "Undefined" for a signal it does not support.
+		// An extension's one level is listed under "extension"; a receiver's, a processor's or an
+		// exporter's per signal, "Undefined" for a signal it does not support.
 		want := map[string]string{"extension": typ.Stability}
 		if typ.Kind != "extension" {
 			want = map[string]string{}

@@ -10,8 +10,9 @@ import (
 )
 
 // components is `components` output of a collector with two Rust extensions and a Go one, a
-// Rust exporter (traces and logs) beside a Go one, and a Rust processor (traces and metrics)
-// beside a Go one, as the collector (otelcol v0.164.0) prints it.
+// Rust exporter (traces and logs) beside a Go one, a Rust processor (traces and metrics) beside
+// a Go one, and a Rust receiver (metrics and logs) beside a Go one, as the collector (otelcol
+// v0.164.0) prints it.
 const components = `buildinfo:
     command: otelcol-rust
     version: 0.1.0-dev
@@ -22,6 +23,12 @@ receivers:
         logs: Stable
         metrics: Stable
         traces: Stable
+    - name: rust_otlphttp
+      module: example.com/dist/rustfactories/receiver/rust_otlphttp v0.0.0
+      stability:
+        logs: Alpha
+        metrics: Alpha
+        traces: Undefined
 processors:
     - name: batch
       module: go.opentelemetry.io/collector/processor/batchprocessor v0.164.0
@@ -64,8 +71,9 @@ extensions:
 `
 
 // Guarantees: the builder's last step accepts a binary only if it lists every Rust type of its
-// kind at the stability level the type's crate declares (an exporter's or a processor's for
-// exactly its signals), and says which type is wrong and how. A type in two kinds is checked in each.
+// kind at the stability level the type's crate declares (a receiver's, a processor's or an
+// exporter's for exactly its signals), and says which type is wrong and how. A type in two
+// kinds is checked in each.
 func TestCheckListed(t *testing.T) {
 	sample := rustType{Kind: "extension", Type: "rust_sample", Stability: "Development"}
 	chaosExporter := rustType{Kind: "exporter", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "logs"}}
@@ -87,6 +95,12 @@ func TestCheckListed(t *testing.T) {
 		{"a processor listed only as an exporter", []rustType{{Kind: "processor", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "logs"}}}, `the Rust processor "rust_chaos" is not listed`},
 		{"a processor without a signal it declares", []rustType{{Kind: "processor", Type: "rust_filter", Stability: "Alpha", Signals: []string{"traces", "metrics", "logs"}}},
 			`the Rust processor "rust_filter" is listed at stability {traces: Alpha, metrics: Alpha, logs: Undefined}, its crate declares {traces: Alpha, metrics: Alpha, logs: Alpha}`},
+		{"a receiver listed as declared", []rustType{{Kind: "receiver", Type: "rust_otlphttp", Stability: "Alpha", Signals: []string{"metrics", "logs"}}, sample}, ""},
+		{"a receiver listed only as an exporter", []rustType{{Kind: "receiver", Type: "rust_chaos", Stability: "Beta", Signals: []string{"traces", "logs"}}}, `the Rust receiver "rust_chaos" is not listed`},
+		{"a receiver without a signal it declares", []rustType{{Kind: "receiver", Type: "rust_otlphttp", Stability: "Alpha", Signals: []string{"traces", "metrics", "logs"}}},
+			`the Rust receiver "rust_otlphttp" is listed at stability {traces: Undefined, metrics: Alpha, logs: Alpha}, its crate declares {traces: Alpha, metrics: Alpha, logs: Alpha}`},
+		{"a receiver at another level", []rustType{{Kind: "receiver", Type: "rust_otlphttp", Stability: "Development", Signals: []string{"metrics", "logs"}}},
+			`the Rust receiver "rust_otlphttp" is listed at stability {traces: Undefined, metrics: Alpha, logs: Alpha}, its crate declares {traces: Undefined, metrics: Development, logs: Development}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkListed([]byte(components), tc.types)

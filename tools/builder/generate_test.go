@@ -87,13 +87,17 @@ func TestGeneratedRustCrate(t *testing.T) {
 // Guarantees: ocb gets the Go modules as written, one generated factory module per Rust type in
 // place of the cargo modules, in the section of its kind (an extension's calls
 // rustextension.NewFactory, an exporter's rustexporter.NewFactory, a processor's
-// rustprocessor.NewFactory; one type may be of several kinds), cgo
+// rustprocessor.NewFactory, a receiver's rustreceiver.NewFactory; one type may be of several
+// kinds), cgo
 // on, the distribution build tag, and replaces for this repository's Go module and the
 // modules it replaces itself.
 func TestOCBManifest(t *testing.T) {
 	repo := repoRoot(t)
 	path := writeManifest(t, distHeader+"  build_tags: netgo osusergo\n  version: 1.0\n"+`extensions:
   - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
+  - cargo: 'my-ext = { path = "my_ext" }'
+receivers:
+  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0
   - cargo: 'my-ext = { path = "my_ext" }'
 processors:
   - gomod: go.opentelemetry.io/collector/processor/batchprocessor v0.164.0
@@ -118,6 +122,7 @@ replaces:
 		{Kind: "extension", Type: "my_ext"},
 		{Kind: "extension", Type: "my_ext_two"},
 		{Kind: "processor", Type: "my_ext", Signals: []string{"traces", "logs"}},
+		{Kind: "receiver", Type: "my_ext", Signals: []string{"metrics"}},
 	})
 	for _, factory := range factories {
 		if err := factory.generate(m, module); err != nil {
@@ -139,6 +144,7 @@ replaces:
 			OutputPath string `yaml:"output_path"`
 		} `yaml:"dist"`
 		Extensions []map[string]string `yaml:"extensions"`
+		Receivers  []map[string]string `yaml:"receivers"`
 		Processors []map[string]string `yaml:"processors"`
 		Exporters  []map[string]string `yaml:"exporters"`
 		Replaces   []string            `yaml:"replaces"`
@@ -158,6 +164,10 @@ replaces:
 			"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext v0.0.0",
 			"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext_two v0.0.0",
 		},
+		"receivers": {
+			"go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0",
+			"go.opentelemetry.io/collector/cmd/builder/rustfactories/receiver/my_ext v0.0.0",
+		},
 		"processors": {
 			"go.opentelemetry.io/collector/processor/batchprocessor v0.164.0",
 			"go.opentelemetry.io/collector/cmd/builder/rustfactories/processor/my_ext v0.0.0",
@@ -167,7 +177,7 @@ replaces:
 			"go.opentelemetry.io/collector/cmd/builder/rustfactories/exporter/my_ext v0.0.0",
 		},
 	} {
-		modules := map[string][]map[string]string{"extensions": got.Extensions, "processors": got.Processors, "exporters": got.Exporters}[section]
+		modules := map[string][]map[string]string{"extensions": got.Extensions, "receivers": got.Receivers, "processors": got.Processors, "exporters": got.Exporters}[section]
 		var gomods, names []string
 		for _, module := range modules {
 			gomods = append(gomods, module["gomod"])
@@ -179,7 +189,7 @@ replaces:
 			t.Errorf("%s: %v, want gomod %v", section, modules, want)
 		}
 		// ocb imports each under its name: the same type in two kinds needs two.
-		if wantNames := map[string][]string{"extensions": {"rustextension_my_ext", "rustextension_my_ext_two"}, "processors": {"rustprocessor_my_ext"}, "exporters": {"rustexporter_my_ext"}}[section]; !slices.Equal(names, wantNames) {
+		if wantNames := map[string][]string{"extensions": {"rustextension_my_ext", "rustextension_my_ext_two"}, "receivers": {"rustreceiver_my_ext"}, "processors": {"rustprocessor_my_ext"}, "exporters": {"rustexporter_my_ext"}}[section]; !slices.Equal(names, wantNames) {
 			t.Errorf("%s: import names %v, want %v", section, names, wantNames)
 		}
 	}
@@ -188,6 +198,7 @@ replaces:
 		"go.opentelemetry.io/collector/cmd/builder/rustfactories/extension/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "extension", "my_ext") + "\"",
 		"go.opentelemetry.io/collector/cmd/builder/rustfactories/exporter/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "exporter", "my_ext") + "\"",
 		"go.opentelemetry.io/collector/cmd/builder/rustfactories/processor/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "processor", "my_ext") + "\"",
+		"go.opentelemetry.io/collector/cmd/builder/rustfactories/receiver/my_ext => \"" + filepath.Join(m.OutputPath, "rustfactories", "receiver", "my_ext") + "\"",
 		"github.com/otelcol-rust/otelcol-rust/go => " + filepath.Join(repo, "go"),
 		"github.com/ihciah/rust2go => " + filepath.Join(repo, "third_party", "rust2go"),
 	} {
@@ -207,6 +218,10 @@ replaces:
 		filepath.Join("processor", "my_ext"): {
 			`"go.opentelemetry.io/collector/processor"`, `"github.com/otelcol-rust/otelcol-rust/go/rustprocessor"`,
 			`func NewFactory() processor.Factory { return rustprocessor.NewFactory("my_ext") }`,
+		},
+		filepath.Join("receiver", "my_ext"): {
+			`"go.opentelemetry.io/collector/receiver"`, `"github.com/otelcol-rust/otelcol-rust/go/rustreceiver"`,
+			`func NewFactory() receiver.Factory { return rustreceiver.NewFactory("my_ext") }`,
 		},
 	} {
 		factory := read(t, filepath.Join(m.OutputPath, "rustfactories", dir, "factory.go"))

@@ -20,6 +20,7 @@ const (
 	extensionPkg   = goModulePath + "/rustextension"
 	exporterPkg    = goModulePath + "/rustexporter"
 	processorPkg   = goModulePath + "/rustprocessor"
+	receiverPkg    = goModulePath + "/rustreceiver"
 	digestVariable = goModulePath + "/internal/rustffi.archiveDigest"
 	// distributionTag makes rustffi take the archive from CGO_LDFLAGS (go/internal/rustffi/link_distribution.go).
 	distributionTag = "otelcolrust_distribution"
@@ -28,7 +29,7 @@ const (
 // goFactory is the generated Go module holding the factory of one Rust component type: ocb's
 // manifest wants one module with a NewFactory per component.
 type goFactory struct {
-	Kind   string // "extension", "exporter" or "processor"
+	Kind   string // "extension", "receiver", "processor" or "exporter"
 	Type   string // the Rust component type, e.g. rust_sample
 	Dir    string // OUTPUT/rustfactories/<kind>/<type>: one type may exist in two kinds
 	Module string // Go module (and package) path
@@ -40,6 +41,7 @@ var goKinds = map[string]struct{ Collector, Package string }{
 	"extension": {"go.opentelemetry.io/collector/extension", extensionPkg},
 	"exporter":  {"go.opentelemetry.io/collector/exporter", exporterPkg},
 	"processor": {"go.opentelemetry.io/collector/processor", processorPkg},
+	"receiver":  {"go.opentelemetry.io/collector/receiver", receiverPkg},
 }
 
 func newGoFactories(m *Manifest, types []rustType) []goFactory {

@@ -9,12 +9,12 @@ import (
 
 // rustType is a component type the archive registers, as go/internal/cmd/rusttypes prints it.
 type rustType struct {
-	Kind      string `json:"kind"` // "extension", "exporter" or "processor"
+	Kind      string `json:"kind"` // "extension", "receiver", "processor" or "exporter"
 	Type      string `json:"type"`
 	Stability string `json:"stability"` // as the collector names it: "Development", "Alpha"...
 	// Factory is the factory's Rust type path; its first segment is the crate that defines it.
 	Factory string `json:"factory"`
-	// Signals are an exporter's or a processor's pipelines: "traces", "metrics", "logs".
+	// Signals are a receiver's, a processor's or an exporter's pipelines: "traces", "metrics", "logs".
 	Signals []string `json:"signals,omitempty"`
 }
 

@@ -12,8 +12,9 @@ import (
 // says what it registers instead; every such problem is reported at once. The distribution
 // takes a type when a module registering it (by its own crate, or else by a crate it brings
 // in) is listed under the type's kind, notes the ones it leaves out, and keeps a type no
-// module can be found to register. Processors are a kind like the others: listed under
-// processors:, checked and reported the same way.
+// module can be found to register. Processors and receivers are kinds like the others: listed
+// under processors: and receivers:, checked and reported the same way; a crate registering a
+// receiver and an exporter of one type (rust_otlphttp) is listed under both to have both.
 func TestSelectTypesChecksKinds(t *testing.T) {
 	module := func(pkg string, listings ...Listing) CargoModule {
 		return CargoModule{Where: listings[0].Where, Pos: listings[0].Pos, Listings: listings, Package: pkg, Key: pkg}
@@ -23,11 +24,12 @@ func TestSelectTypesChecksKinds(t *testing.T) {
 			return Listing{Section: section, Where: fmt.Sprintf("%s[%d]", section, i), Pos: fmt.Sprintf("m.yaml:%d:5", line)}
 		}
 	}
-	extensions, processors, exporters := listing("extensions"), listing("processors"), listing("exporters")
+	extensions, receivers, processors, exporters := listing("extensions"), listing("receivers"), listing("processors"), listing("exporters")
 	sample := rustType{Kind: "extension", Type: "rust_sample", Factory: "rust_sample::SampleFactory"}
 	otlphttp := rustType{Kind: "exporter", Type: "rust_otlphttp", Factory: "rust_otlphttp::OtlpHttpFactory", Signals: []string{"traces"}}
 	filter := rustType{Kind: "processor", Type: "rust_filter", Factory: "rust_filter::FilterFactory", Signals: []string{"traces", "metrics", "logs"}}
 	redaction := rustType{Kind: "processor", Type: "rust_redaction", Factory: "rust_redaction::RedactionFactory", Signals: []string{"traces", "metrics", "logs"}}
+	otlpReceiver := rustType{Kind: "receiver", Type: "rust_otlphttp", Factory: "rust_otlphttp::OtlpHttpReceiverFactory", Signals: []string{"traces", "metrics", "logs"}}
 	both := []rustType{
 		{Kind: "exporter", Type: "acme", Factory: "acme::ExporterFactory", Signals: []string{"logs"}},
 		{Kind: "extension", Type: "acme", Factory: "acme::ExtensionFactory"},
@@ -88,6 +90,39 @@ func TestSelectTypesChecksKinds(t *testing.T) {
 				"exporters[0] (m.yaml:3:5, crate rust-filter) registers no exporter: its crate registers only the processor rust_filter; list it under processors:",
 				"processors[0] (m.yaml:5:5, crate rust-otlphttp) registers no processor: its crate registers only the exporter rust_otlphttp; list it under exporters:",
 				"processors[1] (m.yaml:6:5, crate empty) registers no processor: its crate registers no component (an otelcol-rust processor registers its factory with otelcol_rust_sdk::register_processor!)",
+			},
+		},
+		{
+			name: "a receiver and an exporter of one crate under receivers: and exporters:, beside processors",
+			modules: []CargoModule{
+				module("rust-otlphttp", receivers(0, 3), exporters(0, 9)),
+				module("rust-filter", processors(0, 6)),
+			},
+			crates:   []moduleCrates{{"rust_otlphttp", []string{"rust_otlphttp", "hyper"}}, {"rust_filter", []string{"rust_filter"}}},
+			types:    []rustType{otlphttp, filter, otlpReceiver},
+			selected: []string{"exporter/rust_otlphttp", "processor/rust_filter", "receiver/rust_otlphttp"},
+		},
+		{
+			name:     "a crate of a receiver and an exporter under exporters only: its receiver is left out",
+			modules:  []CargoModule{module("rust-otlphttp", exporters(0, 5))},
+			crates:   []moduleCrates{{"rust_otlphttp", []string{"rust_otlphttp"}}},
+			types:    []rustType{otlphttp, otlpReceiver},
+			selected: []string{"exporter/rust_otlphttp"},
+			notes:    []string{"exporters[0] (m.yaml:5:5, crate rust-otlphttp) registers the receiver rust_otlphttp, which the distribution leaves out: list the crate under receivers: as well to have it"},
+		},
+		{
+			name: "a receiver crate under extensions, a processor crate and a crate registering nothing under receivers",
+			modules: []CargoModule{
+				module("rust-otlphttp", extensions(0, 3)),
+				module("rust-filter", receivers(0, 5)),
+				module("empty", receivers(1, 6)),
+			},
+			crates: []moduleCrates{{"rust_otlphttp", []string{"rust_otlphttp"}}, {"rust_filter", []string{"rust_filter"}}, {"empty", []string{"empty"}}},
+			types:  []rustType{otlphttp, filter, otlpReceiver},
+			err: []string{
+				"extensions[0] (m.yaml:3:5, crate rust-otlphttp) registers no extension: its crate registers only the exporter rust_otlphttp, the receiver rust_otlphttp; list it under exporters: or receivers:",
+				"receivers[0] (m.yaml:5:5, crate rust-filter) registers no receiver: its crate registers only the processor rust_filter; list it under processors:",
+				"receivers[1] (m.yaml:6:5, crate empty) registers no receiver: its crate registers no component (an otelcol-rust receiver registers its factory with otelcol_rust_sdk::register_receiver!)",
 			},
 		},
 		{

@@ -6,6 +6,8 @@
 //	extensions:
 //	  - gomod: go.opentelemetry.io/collector/extension/zpagesextension v0.164.0
 //	  - cargo: 'rust-sample = { path = "../rust/components/rust_sample" }'
+//	receivers:
+//	  - cargo: 'rust-otlphttp = { path = "../rust/components/rust_otlphttp" }'
 //	processors:
 //	  - cargo: 'rust-redaction = { path = "../rust/components/rust_redaction" }'
 //	exporters:

@@ -76,11 +76,11 @@ func (m CargoModule) Describe() string {
 var moduleSections = []string{"extensions", "receivers", "processors", "exporters", "connectors", "providers", "converters"}
 
 // sectionKinds are the sections cargo modules may be listed in, with the component kind each
-// lists, as the Rust registry names it. Rust receivers and connectors are not supported yet.
-var sectionKinds = map[string]string{"extensions": "extension", "processors": "processor", "exporters": "exporter"}
+// lists, as the Rust registry names it. Rust connectors are not supported yet.
+var sectionKinds = map[string]string{"extensions": "extension", "receivers": "receiver", "processors": "processor", "exporters": "exporter"}
 
 // kindSections is sectionKinds reversed.
-var kindSections = map[string]string{"extension": "extensions", "processor": "processors", "exporter": "exporters"}
+var kindSections = map[string]string{"extension": "extensions", "receiver": "receivers", "processor": "processors", "exporter": "exporters"}
 
 // boundaryCrate is added to every generated crate by the builder itself.
 const boundaryCrate = "otelcol-rust-ffi"
@@ -202,7 +202,7 @@ func (v *validator) readModules(section string, list *yaml.Node) {
 		case gomod == nil && cargo == nil:
 			v.fail(item, where, "has neither gomod nor cargo")
 		case cargo != nil && sectionKinds[section] == "":
-			v.fail(cargo, where, "cargo modules can only be extensions, processors or exporters for now (Rust %s are not supported yet)", section)
+			v.fail(cargo, where, "cargo modules can only be extensions, receivers, processors or exporters for now (Rust %s are not supported yet)", section)
 		case cargo != nil:
 			v.readCargo(item, cargo, section, where)
 		}

@@ -105,9 +105,9 @@ func TestManifestErrors(t *testing.T) {
 			want: "manifest.yaml:6:12: extensions[1]: crate my-ext is already listed at extensions[0] (a crate registers its types once)",
 		},
 		{
-			name: "cargo outside extensions",
-			body: distHeader + "receivers:\n  - cargo: 'my-ext = \"1\"'\n",
-			want: "manifest.yaml:5:12: receivers[0]: cargo modules can only be extensions, processors or exporters for now (Rust receivers are not supported yet)",
+			name: "cargo under connectors",
+			body: distHeader + "connectors:\n  - cargo: 'my-ext = \"1\"'\n",
+			want: "manifest.yaml:5:12: connectors[0]: cargo modules can only be extensions, receivers, processors or exporters for now (Rust connectors are not supported yet)",
 		},
 		{
 			name: "the same crate twice in a second section",
@@ -270,5 +270,29 @@ func TestManifestProcessorModules(t *testing.T) {
 	processors := m.doc["processors"].([]any)
 	if len(processors) != 1 || processors[0].(map[string]any)["gomod"] != "go.opentelemetry.io/collector/processor/batchprocessor v0.164.0" {
 		t.Errorf("Go modules for ocb: %v", processors)
+	}
+}
+
+// Guarantees: a cargo module under receivers: is a receiver listing (the kind the list step
+// checks its crate for), kept out of ocb's receivers beside the Go ones, which pass through;
+// one crate may be listed under receivers: and exporters: (rust_otlphttp is both).
+func TestManifestReceiverModules(t *testing.T) {
+	path := writeManifest(t, distHeader+`receivers:
+  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0
+  - cargo: 'my-ext = { path = "my_ext" }'
+exporters:
+  - cargo: 'my-ext = { path = "my_ext" }'
+`)
+	m, err := LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Listing{{"receivers", "receivers[1]", path + ":6:5"}, {"exporters", "exporters[0]", path + ":8:5"}}
+	if len(m.Cargo) != 1 || !slices.Equal(m.Cargo[0].Listings, want) || m.Cargo[0].Listings[0].Kind() != "receiver" {
+		t.Fatalf("cargo modules %+v, want one with listings %+v, the first of kind receiver", m.Cargo, want)
+	}
+	receivers := m.doc["receivers"].([]any)
+	if len(receivers) != 1 || receivers[0].(map[string]any)["gomod"] != "go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0" {
+		t.Errorf("Go modules for ocb: %v", receivers)
 	}
 }
