@@ -15,7 +15,7 @@ import (
 )
 
 // components lists the collector's factories: the standard Go ones and every Rust extension,
-// exporter and processor the linked Rust library registers.
+// receiver, processor and exporter the linked Rust library registers.
 func components() (otelcol.Factories, error) {
 	rustExtensions, err := rustExtensions()
 	if err != nil {
@@ -29,11 +29,15 @@ func components() (otelcol.Factories, error) {
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
+	rustReceivers, err := rustReceivers()
+	if err != nil {
+		return otelcol.Factories{}, err
+	}
 	extensions, err := otelcol.MakeFactoryMap[extension.Factory](append(rustExtensions, zpagesextension.NewFactory())...)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
-	receivers, err := otelcol.MakeFactoryMap[receiver.Factory](otlpreceiver.NewFactory())
+	receivers, err := otelcol.MakeFactoryMap[receiver.Factory](append(rustReceivers, otlpreceiver.NewFactory())...)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}

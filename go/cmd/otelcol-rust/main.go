@@ -1,9 +1,9 @@
 // Command otelcol-rust is the development collector: the Go components of
-// examples/manifest.yaml plus every extension and exporter registered in the in-tree Rust
-// archive (and, with -tags otelcolrust_testcomponents, the test-only ones). The Go tests and
-// benchmarks build it. The sample distribution users run is built by tools/builder from
-// examples/manifest.yaml (docs/distribution.md); unlike it, this binary exits 1 after a Rust
-// component's fatal error.
+// examples/manifest.yaml plus every extension, receiver, processor and exporter registered in
+// the in-tree Rust archive (and, with -tags otelcolrust_testcomponents, the test-only ones).
+// The Go tests and benchmarks build it. The sample distribution users run is built by
+// tools/builder from examples/manifest.yaml (docs/distribution.md); unlike it, this binary
+// exits 1 after a Rust component's fatal error.
 package main
 
 import (

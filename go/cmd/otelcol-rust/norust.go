@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/receiver"
 )
 
 // Built with -tags otelcolrust_norust: the same collector without the Rust library, only to
@@ -16,5 +17,7 @@ func rustExtensions() ([]extension.Factory, error) { return nil, nil }
 func rustExporters() ([]exporter.Factory, error) { return nil, nil }
 
 func rustProcessors() ([]processor.Factory, error) { return nil, nil }
+
+func rustReceivers() ([]receiver.Factory, error) { return nil, nil }
 
 func rustFatalError() error { return nil }

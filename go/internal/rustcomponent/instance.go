@@ -43,7 +43,8 @@ type Instance struct {
 	logger    *zap.Logger
 	telemetry component.TelemetrySettings // the instance's, for its Rust telemetry scope
 	build     component.BuildInfo
-	identity  []attribute.KeyValue // added to every series of the instance's metrics
+	identity  []attribute.KeyValue  // added to every series of the instance's metrics
+	receiver  *rustffi.ReceiverInfo // a receiver's, for its host_json (SetReceiver)
 
 	// handle is 0 while no Rust instance exists. It is written under mu and read without it,
 	// so an export never waits for a Start or Shutdown in progress.
@@ -71,6 +72,13 @@ func NewInstance(id component.ID, config *Config, telemetry component.TelemetryS
 		build:     build,
 		identity:  identity,
 	}
+}
+
+// SetReceiver tells a receiver's next Start where its Rust instance delivers batches.
+func (i *Instance) SetReceiver(receiver rustffi.ReceiverInfo) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.receiver = &receiver
 }
 
 // Handle names the running Rust instance; 0 when none runs.
@@ -257,6 +265,7 @@ func (i *Instance) hostInfo(host component.Host) rustffi.HostInfo {
 			Version:     i.build.Version,
 		},
 		Extensions: others,
+		Receiver:   i.receiver,
 	}
 }
 

@@ -10,4 +10,5 @@ const (
 	KindExtension = rustffi.KindExtension
 	KindExporter  = rustffi.KindExporter
 	KindProcessor = rustffi.KindProcessor
+	KindReceiver  = rustffi.KindReceiver
 )

@@ -23,6 +23,7 @@ const (
 	KindExtension Kind = "extension"
 	KindExporter  Kind = "exporter"
 	KindProcessor Kind = "processor"
+	KindReceiver  Kind = "receiver"
 )
 
 // Signal is the kind of telemetry a batch carries, numbered as otelcol_rust_export takes it.
@@ -73,6 +74,69 @@ type ExportResult struct {
 	Rejected uint64
 	// Message is the reason of any outcome but ExportOK (UTF-8, at most 1024 bytes).
 	Message string
+}
+
+// Encoding is how a batch a Rust receiver delivers is encoded, numbered as the delivery
+// callback takes it.
+type Encoding uint32
+
+// The encodings of a delivered batch.
+const (
+	// EncodingProtobuf: an OTLP Export*ServiceRequest in protobuf.
+	EncodingProtobuf Encoding = iota
+	// EncodingJSON: the same request in OTLP/JSON.
+	EncodingJSON
+)
+
+// String names the encoding as receiverhelper's `format` does: "protobuf" or "json".
+func (e Encoding) String() string {
+	switch e {
+	case EncodingProtobuf:
+		return "protobuf"
+	case EncodingJSON:
+		return "json"
+	}
+	return fmt.Sprintf("encoding(%d)", uint32(e))
+}
+
+// DeliverOutcome is what the pipeline answered a Rust receiver's batch, numbered as the
+// delivery callback writes it.
+type DeliverOutcome uint32
+
+// The outcomes of a delivery (DeliverResult.Outcome).
+const (
+	// DeliverAccepted: the pipeline took the batch.
+	DeliverAccepted DeliverOutcome = iota
+	// DeliverRetryable: not taken now (the pipeline refused it for now, or the receiver is
+	// shut down); the client should send it again.
+	DeliverRetryable
+	// DeliverPermanent: refused for good downstream (consumererror.IsPermanent), or the
+	// pipeline panicked; the client should not send it again.
+	DeliverPermanent
+	// DeliverMalformed: the bytes do not decode as a request of the signal: the client's
+	// fault.
+	DeliverMalformed
+)
+
+// DeliverResult is the answer to one batch a Rust receiver delivered.
+type DeliverResult struct {
+	Outcome DeliverOutcome
+	// RetryAfter is, for DeliverRetryable, when to try again at the earliest; 0 leaves it to
+	// the receiver.
+	RetryAfter time.Duration
+	// Message is the reason of any outcome but DeliverAccepted. Rust gets at most its first
+	// 1024 bytes, cut at a character boundary.
+	Message string
+}
+
+// Deliverer takes the batches of one Go receiver whose Rust instance receives them (see
+// RegisterReceiver).
+type Deliverer interface {
+	// Deliver hands one OTLP export request of signal, encoded as encoding, to the pipeline
+	// and answers its outcome. It runs on a Rust delivery thread, synchronously; data is Rust's
+	// memory, lent for the call only: whatever outlives the call must be copied (pdata's
+	// unmarshalling copies). Calls come concurrently.
+	Deliver(signal Signal, encoding Encoding, data []byte) DeliverResult
 }
 
 // ProcessStatus is how the last processor stage of a Process call ended, numbered as
@@ -130,9 +194,12 @@ type ComponentType struct {
 	// SDKVersion is the otelcol-rust-sdk version the factory was compiled against, as its
 	// registration recorded it; ComponentTypes refuses one SDKVersion does not satisfy.
 	SDKVersion string `json:"sdk_version"`
-	// Signals are the pipelines an exporter or processor can be in ("traces", "metrics", "logs"), at least
-	// one; empty for other kinds.
+	// Signals are the pipelines an exporter, processor or receiver can be in ("traces",
+	// "metrics", "logs"), at least one; empty for extensions.
 	Signals []string `json:"signals,omitempty"`
+	// Transport is, for a receiver, receiverhelper's `transport` attribute ("http", "grpc",
+	// ...; may be empty); empty for other kinds.
+	Transport string `json:"transport,omitempty"`
 }
 
 // ComponentID is a collector component id in the form Rust reads it.
@@ -152,6 +219,17 @@ type BuildInfo struct {
 type HostInfo struct {
 	Build      BuildInfo `json:"build"`
 	Extensions []string  `json:"extensions"`
+	// Receiver is set for a receiver only: where its deliveries go.
+	Receiver *ReceiverInfo `json:"receiver,omitempty"`
+}
+
+// ReceiverInfo tells a Rust receiver instance, at start, the Go receiver its batches go to.
+type ReceiverInfo struct {
+	// Token is what RegisterReceiver answered; Rust passes it back with every delivery.
+	Token uint64 `json:"token"`
+	// Signals are those with a next consumer ("traces", "metrics", "logs"): the Rust
+	// receiver gets a consumer for each of these only.
+	Signals []string `json:"signals"`
 }
 
 // Event is something a running Rust instance reported.
@@ -234,6 +312,15 @@ type LibraryCounts struct {
 	ProcessStages    uint64 `json:"process_stages"`
 	ProcessErrors    uint64 `json:"process_errors"`
 	ProcessPanics    uint64 `json:"process_panics"`
+	// ReceiveDeliveries counts the batches Rust receivers handed to Go (calls of the delivery
+	// callback); ReceiveAccepted those the pipeline accepted; ReceiveRefused those answered
+	// retryable, permanent or malformed (by Go, or by Rust without calling Go: a shut-down
+	// receiver, no callback). ReceivePending is a gauge: the sends waiting for or in a
+	// delivery slot now.
+	ReceiveDeliveries uint64 `json:"receive_deliveries"`
+	ReceiveAccepted   uint64 `json:"receive_accepted"`
+	ReceiveRefused    uint64 `json:"receive_refused"`
+	ReceivePending    uint64 `json:"receive_pending"`
 }
 
 // callContext is the wire form of a context.Context: Rust gets the time left, not a clock
