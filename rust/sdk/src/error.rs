@@ -17,7 +17,7 @@ pub enum Error {
     /// No factory of this kind is registered for this type.
     #[error("unknown {kind} type {component_type:?}")]
     UnknownType {
-        /// The component kind: `extension`, `exporter` or `processor`.
+        /// The component kind: `extension`, `exporter`, `processor` or `receiver`.
         kind: &'static str,
         /// The type asked for.
         component_type: String,
@@ -28,7 +28,7 @@ pub enum Error {
         "{kind} type {component_type:?} is registered more than once: by {first} and by {second}"
     )]
     DuplicateType {
-        /// The component kind: `extension`, `exporter` or `processor`.
+        /// The component kind: `extension`, `exporter`, `processor` or `receiver`.
         kind: &'static str,
         /// The type.
         component_type: String,
@@ -40,15 +40,15 @@ pub enum Error {
     /// A factory declares a type that is not lower_snake_case.
     #[error("{kind} type {component_type:?} is not lower_snake_case")]
     BadTypeName {
-        /// The component kind: `extension`, `exporter` or `processor`.
+        /// The component kind: `extension`, `exporter`, `processor` or `receiver`.
         kind: &'static str,
         /// The type.
         component_type: String,
     },
-    /// An exporter or processor factory declares no signal, so it could be in no pipeline.
+    /// An exporter, processor or receiver factory declares no signal, so it could be in no pipeline.
     #[error("{kind} type {component_type:?} ({factory}) declares no signals")]
     NoSignals {
-        /// The component kind: `exporter` or `processor`.
+        /// The component kind: `exporter`, `processor` or `receiver`.
         kind: &'static str,
         /// The type.
         component_type: String,

@@ -1,26 +1,30 @@
-//! The SDK for writing OpenTelemetry Collector components in Rust: extensions, exporters and
-//! processors.
+//! The SDK for writing OpenTelemetry Collector components in Rust: extensions, exporters,
+//! processors and receivers.
 //!
 //! A component author
 //! 1. writes a serde config struct and implements [`Config`] (its `validate`),
 //! 2. implements [`Extension`] (start, shutdown) and [`ExtensionFactory`] (type, create), or
 //!    [`Exporter`] (export, and optionally start and shutdown) and [`ExporterFactory`] (type,
 //!    signals, create), or [`Processor`] (a synchronous process answering [`Processed`]) and
-//!    [`ProcessorFactory`], logging with [`tracing`], reporting its [`Status`] through the
+//!    [`ProcessorFactory`], or [`Receiver`] (start, given a [`Consumer`] per signal to
+//!    [`Consumer::send`] to, and shutdown) and [`ReceiverFactory`], logging with [`tracing`], reporting its [`Status`] through the
 //!    [`Host`] and declaring its instruments on the [`Meter`] in [`CreateSettings`],
 //! 3. registers the factory with one line: `otelcol_rust_sdk::register_extension!(MyFactory);`,
-//!    `otelcol_rust_sdk::register_exporter!(MyFactory);` or
-//!    `otelcol_rust_sdk::register_processor!(MyFactory);`
+//!    `otelcol_rust_sdk::register_exporter!(MyFactory);`,
+//!    `otelcol_rust_sdk::register_processor!(MyFactory);` or
+//!    `otelcol_rust_sdk::register_receiver!(MyFactory);`
 //!
 //! A collector distribution lists the crate in its manifest (`cargo:`, see
 //! `docs/distribution.md`); the one static library built for it holds every registered
-//! factory, and Go turns each into a collector `extension.Factory`, `exporter.Factory` or
-//! `processor.Factory` (an exporter gets the collector's `sending_queue`, `retry_on_failure`
-//! and `timeout`; a processor the standard processor metrics, and consecutive Rust processors
-//! cross to Rust once per batch). See `docs/writing-an-extension.md`,
-//! `docs/writing-an-exporter.md` and `docs/writing-a-processor.md` for the walk-throughs, the
-//! [`exporter`] module for a minimal exporter and its unit test, and the [`processor`] module
-//! for a minimal processor.
+//! factory, and Go turns each into a collector `extension.Factory`, `exporter.Factory`,
+//! `processor.Factory` or `receiver.Factory` (an exporter gets the collector's
+//! `sending_queue`, `retry_on_failure` and `timeout`; a processor the standard processor
+//! metrics, and consecutive Rust processors cross to Rust once per batch; a receiver the
+//! standard receiver metrics and spans). See `docs/writing-an-extension.md`,
+//! `docs/writing-an-exporter.md`, `docs/writing-a-processor.md` and
+//! `docs/writing-a-receiver.md` for the walk-throughs, the [`exporter`] module for a minimal
+//! exporter and its unit test, the [`processor`] module for a minimal processor and the
+//! [`receiver`] module for a minimal receiver and its test.
 
 pub mod attributes;
 mod config;
@@ -30,6 +34,7 @@ pub mod exporter;
 mod lifecycle;
 pub mod metrics;
 pub mod processor;
+pub mod receiver;
 mod registry;
 #[doc(hidden)]
 pub mod scope;
@@ -45,6 +50,13 @@ pub use exporter::{Batch, ExportContext, ExportOutcome, Exporter, ExporterFactor
 pub use processor::{
     ProcessBatch, ProcessContext, ProcessError, Processed, Processor, ProcessorFactory, Replacement,
 };
+pub use receiver::{
+    ConsumeError, ConsumeErrorKind, Consumer, Consumers, Encoding, Payload, Receiver,
+    ReceiverFactory,
+};
+// A consumer's delivery: for the host (otelcol-rust-ffi) and `testing::TestHost`.
+#[doc(hidden)]
+pub use receiver::Deliver;
 // The fused run and the guarded process call: for the host (otelcol-rust-ffi) and
 // `testing::TestHost`.
 #[doc(hidden)]
@@ -80,16 +92,18 @@ pub fn in_current_scope<F: std::future::Future>(
 // (otelcol-rust-ffi), not components, so hidden from the API (docs/versioning.md).
 #[doc(hidden)]
 pub use registry::{
-    AsExporter, AsExtension, AsProcessor, BoxFuture, EXPORTER_FACTORIES, EXTENSION_FACTORIES,
-    ErasedExporter, ErasedExporterFactory, ErasedExtension, ErasedExtensionFactory, ErasedFactory,
-    ErasedProcessor, ErasedProcessorFactory, ExporterRegistration, FactoryConfig,
-    PROCESSOR_FACTORIES, ProcessorRegistration, Registration, exporter_factories,
-    extension_factories, find_exporter_factory, find_extension_factory, find_processor_factory,
-    processor_factories,
+    AsExporter, AsExtension, AsProcessor, AsReceiver, BoxFuture, EXPORTER_FACTORIES,
+    EXTENSION_FACTORIES, ErasedExporter, ErasedExporterFactory, ErasedExtension,
+    ErasedExtensionFactory, ErasedFactory, ErasedProcessor, ErasedProcessorFactory, ErasedReceiver,
+    ErasedReceiverFactory, ExporterRegistration, FactoryConfig, PROCESSOR_FACTORIES,
+    ProcessorRegistration, RECEIVER_FACTORIES, ReceiverRegistration, Registration,
+    exporter_factories, extension_factories, find_exporter_factory, find_extension_factory,
+    find_processor_factory, find_receiver_factory, processor_factories, receiver_factories,
 };
 
 /// The version of this SDK (`otelcol-rust-sdk`'s crate version). [`register_extension!`],
-/// [`register_exporter!`] and [`register_processor!`] record it in each registration; the
+/// [`register_exporter!`], [`register_processor!`] and [`register_receiver!`] record it in
+/// each registration; the
 /// collector's Go side refuses a library whose registrations record a version it cannot run by
 /// Cargo's caret rule (in 0.x a minor release is breaking; see docs/versioning.md).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

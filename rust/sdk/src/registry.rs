@@ -1,9 +1,10 @@
 //! The link-time registries of component factories and the type-erased views the host uses.
 //!
 //! Each kind has its slice ([`EXTENSION_FACTORIES`], [`EXPORTER_FACTORIES`],
-//! [`PROCESSOR_FACTORIES`]) and its erased factory trait; what every kind has (type,
-//! stability, config) is [`ErasedFactory`], written once for all kinds. A registration wraps
-//! the component's factory in [`AsExtension`], [`AsExporter`] or [`AsProcessor`], which is
+//! [`PROCESSOR_FACTORIES`], [`RECEIVER_FACTORIES`]) and its erased factory trait; what every
+//! kind has (type, stability, config) is [`ErasedFactory`], written once for all kinds. A
+//! registration wraps the component's factory in [`AsExtension`], [`AsExporter`],
+//! [`AsProcessor`] or [`AsReceiver`], which is
 //! what lets one type implement the shared half once per kind without the blanket
 //! implementations overlapping.
 
@@ -17,6 +18,7 @@ use crate::lifecycle::{CreateSettings, Extension, ExtensionFactory, Host, Lifecy
 use crate::processor::{
     ProcessBatch, ProcessContext, ProcessError, Processed, Processor, ProcessorFactory,
 };
+use crate::receiver::{Consumers, Receiver, ReceiverFactory};
 use crate::{Config, Error, Stability, config};
 
 /// A boxed, sendable future, as returned by the erased lifecycle calls.
@@ -27,6 +29,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub(crate) const EXTENSION: &str = "extension";
 pub(crate) const EXPORTER: &str = "exporter";
 pub(crate) const PROCESSOR: &str = "processor";
+pub(crate) const RECEIVER: &str = "receiver";
 
 /// Every extension factory linked into the library, each with the SDK version it was built
 /// with. Fill it with [`register_extension!`](crate::register_extension), never by hand.
@@ -52,6 +55,14 @@ pub static EXPORTER_FACTORIES: [ExporterRegistration];
 #[distributed_slice]
 #[doc(hidden)]
 pub static PROCESSOR_FACTORIES: [ProcessorRegistration];
+
+/// Every receiver factory linked into the library, each with the SDK version it was built
+/// with. Fill it with [`register_receiver!`](crate::register_receiver), never by hand.
+// Allowed: as for EXTENSION_FACTORIES.
+#[allow(unsafe_code)]
+#[distributed_slice]
+#[doc(hidden)]
+pub static RECEIVER_FACTORIES: [ReceiverRegistration];
 
 /// One element of [`EXTENSION_FACTORIES`]: a factory and the version of the SDK the component
 /// was compiled against, as [`register_extension!`](crate::register_extension) writes them.
@@ -85,6 +96,22 @@ pub struct ProcessorRegistration {
     pub factory: &'static dyn ErasedProcessorFactory,
     /// [`VERSION`](crate::VERSION) of the SDK the registering crate was compiled against.
     pub sdk_version: &'static str,
+}
+
+/// One element of [`RECEIVER_FACTORIES`], as [`Registration`] is for extensions.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct ReceiverRegistration {
+    /// The factory.
+    pub factory: &'static dyn ErasedReceiverFactory,
+    /// [`VERSION`](crate::VERSION) of the SDK the registering crate was compiled against.
+    pub sdk_version: &'static str,
+}
+
+impl std::fmt::Debug for ReceiverRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_registration(f, "ReceiverRegistration", self.factory, self.sdk_version)
+    }
 }
 
 impl std::fmt::Debug for ProcessorRegistration {
@@ -184,6 +211,32 @@ macro_rules! register_processor {
     };
 }
 
+/// Registers a [`ReceiverFactory`] value in `RECEIVER_FACTORIES`, with the SDK version
+/// the component is compiled against ([`VERSION`](crate::VERSION)).
+///
+/// ```ignore
+/// otelcol_rust_sdk::register_receiver!(OtlpHttpReceiverFactory);
+/// ```
+#[macro_export]
+macro_rules! register_receiver {
+    ($factory:expr) => {
+        const _: () = {
+            // Allowed: linkme's element is a `link_section` static; it holds plain references.
+            #[allow(unsafe_code)]
+            #[$crate::linkme::distributed_slice($crate::RECEIVER_FACTORIES)]
+            #[linkme(crate = $crate::linkme)]
+            static REGISTRATION: $crate::ReceiverRegistration = $crate::ReceiverRegistration {
+                factory: &$crate::AsReceiver($factory),
+                sdk_version: $crate::VERSION,
+            };
+        };
+    };
+}
+
+/// A [`ReceiverFactory`] as registered: see the module documentation.
+#[doc(hidden)]
+pub struct AsReceiver<F>(pub F);
+
 /// A [`ProcessorFactory`] as registered: see the module documentation.
 #[doc(hidden)]
 pub struct AsProcessor<F>(pub F);
@@ -225,6 +278,13 @@ impl<F: ExporterFactory> FactoryConfig for AsExporter<F> {
 }
 
 impl<F: ProcessorFactory> FactoryConfig for AsProcessor<F> {
+    type Factory = F;
+    type Config = F::Config;
+    const TYPE: &'static str = F::TYPE;
+    const STABILITY: Stability = F::STABILITY;
+}
+
+impl<F: ReceiverFactory> FactoryConfig for AsReceiver<F> {
     type Factory = F;
     type Config = F::Config;
     const TYPE: &'static str = F::TYPE;
@@ -350,6 +410,69 @@ impl<F: ProcessorFactory> ErasedProcessorFactory for AsProcessor<F> {
     ) -> Result<Box<dyn ErasedProcessor>, Error> {
         let config = config::decode::<F::Config>(json)?;
         Ok(Box::new(self.0.create(settings, config)?))
+    }
+}
+
+/// A [`ReceiverFactory`] seen through JSON. Implemented for every registered one.
+#[doc(hidden)]
+pub trait ErasedReceiverFactory: ErasedFactory {
+    /// The signals the receiver declares ([`ReceiverFactory::SIGNALS`]).
+    fn signals(&self) -> &'static [Signal];
+    /// The receiver's transport ([`ReceiverFactory::TRANSPORT`]).
+    fn transport(&self) -> &'static str;
+    /// Decodes, validates again and creates.
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedReceiver>, Error>;
+}
+
+impl<F: ReceiverFactory> ErasedReceiverFactory for AsReceiver<F> {
+    fn signals(&self) -> &'static [Signal] {
+        F::SIGNALS
+    }
+
+    fn transport(&self) -> &'static str {
+        F::TRANSPORT
+    }
+
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        json: &str,
+    ) -> Result<Box<dyn ErasedReceiver>, Error> {
+        let config = config::decode::<F::Config>(json)?;
+        Ok(Box::new(self.0.create(settings, config)?))
+    }
+}
+
+/// A [`Receiver`] behind a pointer. Implemented for every `Receiver`.
+#[doc(hidden)]
+pub trait ErasedReceiver: Send {
+    /// See [`Receiver::start`].
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+        consumers: Consumers,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    /// See [`Receiver::shutdown`].
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+impl<R: Receiver> ErasedReceiver for R {
+    fn start<'a>(
+        &'a mut self,
+        ctx: &'a LifecycleContext,
+        host: &'a Host,
+        consumers: Consumers,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Receiver::start(self, ctx, host, consumers))
+    }
+
+    fn shutdown<'a>(&'a mut self, ctx: &'a LifecycleContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(Receiver::shutdown(self, ctx))
     }
 }
 
@@ -493,6 +616,34 @@ pub fn find_processor_factory(
         .map(|registration| registration.factory)
         .find(|factory| factory.component_type() == component_type)
         .ok_or_else(|| unknown(PROCESSOR, component_type))
+}
+
+/// The receiver registrations, sorted by type and checked as [`exporter_factories`] does.
+#[doc(hidden)]
+pub fn receiver_factories() -> Result<Vec<ReceiverRegistration>, Error> {
+    check_receivers(&RECEIVER_FACTORIES)
+}
+
+/// The receiver factory registered for `component_type`, from [`receiver_factories`].
+#[doc(hidden)]
+pub fn find_receiver_factory(
+    component_type: &str,
+) -> Result<&'static dyn ErasedReceiverFactory, Error> {
+    receiver_factories()?
+        .into_iter()
+        .map(|registration| registration.factory)
+        .find(|factory| factory.component_type() == component_type)
+        .ok_or_else(|| unknown(RECEIVER, component_type))
+}
+
+fn check_receivers(
+    registrations: &[ReceiverRegistration],
+) -> Result<Vec<ReceiverRegistration>, Error> {
+    let checked = check_factories(RECEIVER, registrations, |registration| registration.factory)?;
+    check_signals(RECEIVER, &checked, |registration| {
+        (registration.factory, registration.factory.signals())
+    })?;
+    Ok(checked)
 }
 
 fn check_extensions(registrations: &[Registration]) -> Result<Vec<Registration>, Error> {
@@ -720,9 +871,64 @@ mod tests {
     processor_factory!(AlphaProcAgain, "alpha", &[Signal::Logs]);
     processor_factory!(SilentProc, "silent", &[]);
 
+    /// Sends one empty traces request at start, to show the consumers reached it.
+    struct Greeter;
+
+    impl Receiver for Greeter {
+        async fn start(
+            &mut self,
+            _: &LifecycleContext,
+            _: &Host,
+            consumers: Consumers,
+        ) -> Result<(), Error> {
+            match consumers.traces() {
+                Some(traces) => traces
+                    .send_traces(&Default::default())
+                    .await
+                    .map_err(|err| Error::lifecycle(err.to_string())),
+                None => Err(Error::lifecycle("no traces consumer")),
+            }
+        }
+    }
+
+    macro_rules! receiver_factory {
+        ($name:ident, $kind:literal, $signals:expr) => {
+            struct $name;
+            impl ReceiverFactory for $name {
+                const TYPE: &'static str = $kind;
+                const SIGNALS: &'static [Signal] = $signals;
+                const TRANSPORT: &'static str = "http";
+                type Config = NoConfig;
+                type Receiver = Greeter;
+                fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Greeter, Error> {
+                    Ok(Greeter)
+                }
+            }
+        };
+    }
+
+    // The same type as the other kinds' `alpha`, in a fourth kind: allowed.
+    receiver_factory!(AlphaRecv, "alpha", &[Signal::Traces, Signal::Logs]);
+    receiver_factory!(AlphaRecvAgain, "alpha", &[Signal::Metrics]);
+    receiver_factory!(SilentRecv, "silent", &[]);
+    receiver_factory!(ShoutyRecv, "Shouty", &[Signal::Metrics]);
+
+    /// A receiver factory that keeps the defaults of `STABILITY` and `TRANSPORT`.
+    struct Plain;
+    impl ReceiverFactory for Plain {
+        const TYPE: &'static str = "plain";
+        const SIGNALS: &'static [Signal] = &[Signal::Logs];
+        type Config = NoConfig;
+        type Receiver = Greeter;
+        fn create(&self, _: &CreateSettings, _: NoConfig) -> Result<Greeter, Error> {
+            Ok(Greeter)
+        }
+    }
+
     register_extension!(Alpha);
     register_exporter!(AlphaOut);
     register_processor!(AlphaProc);
+    register_receiver!(AlphaRecv);
 
     fn registered(factory: &'static dyn ErasedExtensionFactory) -> Registration {
         Registration {
@@ -743,6 +949,107 @@ mod tests {
             factory,
             sdk_version: crate::VERSION,
         }
+    }
+
+    fn receiver(factory: &'static dyn ErasedReceiverFactory) -> ReceiverRegistration {
+        ReceiverRegistration {
+            factory,
+            sdk_version: crate::VERSION,
+        }
+    }
+
+    /// Guarantees: `register_receiver!` puts a receiver factory in its own slice, with the SDK
+    /// version, its signals and its transport (empty and Development when not declared); each
+    /// lookup finds the factory of its own kind; the erased factory creates an instance that
+    /// starts with the consumers it is given and stops.
+    #[tokio::test]
+    async fn registered_receiver_is_found_created_and_started() {
+        let registrations = receiver_factories().expect("valid registry");
+        assert_eq!(registrations.len(), 1);
+        assert_eq!(registrations[0].sdk_version, env!("CARGO_PKG_VERSION"));
+        let factory = find_receiver_factory("alpha").expect("registered");
+        assert_eq!(
+            factory.factory_name(),
+            "otelcol_rust_sdk::registry::tests::AlphaRecv"
+        );
+        assert_eq!(factory.signals(), [Signal::Traces, Signal::Logs]);
+        assert_eq!(factory.transport(), "http");
+        assert_eq!(factory.default_config().ok(), Some(serde_json::json!({})));
+        let plain: &dyn ErasedReceiverFactory = &AsReceiver(Plain);
+        assert_eq!(
+            (plain.transport(), plain.stability()),
+            ("", Stability::Development)
+        );
+        assert_eq!(
+            find_processor_factory("alpha").map(|factory| factory.factory_name()),
+            Ok("otelcol_rust_sdk::registry::tests::AlphaProc")
+        );
+        assert_eq!(
+            find_receiver_factory("beta")
+                .err()
+                .map(|err| err.to_string()),
+            Some("unknown receiver type \"beta\"".to_owned())
+        );
+
+        let host = crate::testing::TestHost::new("alpha/erased");
+        let err = factory.create(host.settings(), r#"{"odd":1}"#).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("odd: unknown configuration key")
+        );
+        let mut instance = factory.create(host.settings(), "{}").expect("valid");
+        let pipeline = crate::testing::TestConsumers::new();
+        instance
+            .start(
+                &host.context(),
+                host.host(),
+                pipeline.consumers(&[Signal::Traces]),
+            )
+            .await
+            .expect("starts");
+        assert_eq!(
+            pipeline.received(),
+            [(Signal::Traces, crate::Payload::protobuf(Vec::new()))]
+        );
+        instance.shutdown(&host.context()).await.expect("stops");
+    }
+
+    /// Guarantees: receivers are checked like exporters: two factories of one type are
+    /// refused, so is one declaring no signal or a type that is not lower_snake_case, each
+    /// naming the receiver kind.
+    #[test]
+    fn receivers_are_checked_like_exporters() {
+        let err = check_receivers(&[
+            receiver(&AsReceiver(AlphaRecv)),
+            receiver(&AsReceiver(AlphaRecvAgain)),
+        ])
+        .err();
+        assert_eq!(
+            err.map(|err| err.to_string()),
+            Some(
+                "receiver type \"alpha\" is registered more than once: by \
+                 otelcol_rust_sdk::registry::tests::AlphaRecv and by \
+                 otelcol_rust_sdk::registry::tests::AlphaRecvAgain"
+                    .to_owned()
+            )
+        );
+        let err = check_receivers(&[
+            receiver(&AsReceiver(AlphaRecv)),
+            receiver(&AsReceiver(SilentRecv)),
+        ])
+        .err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some(
+                "receiver type \"silent\" (otelcol_rust_sdk::registry::tests::SilentRecv) \
+                 declares no signals"
+            )
+        );
+        let err = check_receivers(&[receiver(&AsReceiver(ShoutyRecv))]).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("receiver type \"Shouty\" is not lower_snake_case")
+        );
     }
 
     /// Guarantees: the macro puts a factory in the slice, with the SDK version it was compiled

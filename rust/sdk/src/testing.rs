@@ -3,7 +3,11 @@
 //! for a status, shut it down and check that its background tasks are gone. An exporter is
 //! created with [`TestHost::exporter`], started with [`TestHost::start_exporter`], given
 //! batches with [`TestHost::export`] (guarded as the collector guards them: deadline, panics)
-//! and shut down with [`TestHost::shutdown_exporter`].
+//! and shut down with [`TestHost::shutdown_exporter`]. A receiver is created with
+//! [`TestHost::receiver`] and started with [`TestHost::start_receiver`], which answers the
+//! [`TestConsumers`] playing its pipelines (recording what it sends, answering the outcome the
+//! test sets), and shut down with [`TestHost::shutdown_receiver`]; the [`receiver`](crate::receiver)
+//! module has an example.
 //!
 //! The `heartbeat` extension of docs/writing-an-extension.md, reporting `Status::Ok` as soon as
 //! its task runs (at the first tick, which tokio's `interval` fires at once), and its test
@@ -118,16 +122,18 @@
 //! `#[tokio::test(flavor = "multi_thread")]`, which also runs the component on several
 //! threads, as the collector does.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::processor::check_answer;
+use crate::registry::BoxFuture;
 use crate::{
-    Batch, BuildInfo, ComponentId, CreateSettings, Error, ExportContext, ExportOutcome, Exporter,
-    ExporterFactory, Extension, ExtensionFactory, Host, LifecycleContext, ProcessBatch,
-    ProcessContext, ProcessEnd, ProcessError, Processed, Processor, ProcessorFactory, Status,
+    Batch, BuildInfo, ComponentId, ConsumeError, Consumer, Consumers, CreateSettings, Deliver,
+    Error, ExportContext, ExportOutcome, Exporter, ExporterFactory, Extension, ExtensionFactory,
+    Host, LifecycleContext, Payload, ProcessBatch, ProcessContext, ProcessEnd, ProcessError,
+    Processed, Processor, ProcessorFactory, Receiver, ReceiverFactory, Signal, Status,
     StatusReporter, decode_config, guarded_export, guarded_process,
 };
 
@@ -145,6 +151,24 @@ pub enum WaitError {
         waited: Duration,
         /// Every report the component made, in order.
         reported: Vec<Status>,
+    },
+    /// Fewer payloads than asked reached the [`TestConsumers`] within the timeout.
+    #[error("{received} payload(s) received within {waited:?}, waited for {wanted}")]
+    TooFewReceived {
+        /// How long it waited.
+        waited: Duration,
+        /// How many it waited for.
+        wanted: usize,
+        /// How many had arrived.
+        received: usize,
+    },
+    /// Deliveries were still in flight when a receiver's shutdown reached its deadline.
+    #[error("{in_flight} delivery(ies) still in flight after {waited:?}")]
+    DeliveriesInFlight {
+        /// How long it waited.
+        waited: Duration,
+        /// How many were left.
+        in_flight: usize,
     },
     /// Tasks spawned with [`Host::spawn`] were still running at the timeout.
     #[error("{running} spawned task(s) still running after {waited:?}")]
@@ -169,6 +193,9 @@ pub struct TestHost {
     host: Host,
     deadline: Duration,
     reports: Arc<watch::Sender<Vec<Status>>>,
+    /// The pipelines [`TestHost::start_receiver`] gave receivers, closed by
+    /// [`TestHost::shutdown_receiver`].
+    pipelines: Mutex<Vec<TestConsumers>>,
 }
 
 impl TestHost {
@@ -193,6 +220,7 @@ impl TestHost {
             host,
             deadline: DEADLINE,
             reports,
+            pipelines: Mutex::default(),
         }
     }
 
@@ -371,6 +399,63 @@ impl TestHost {
         within_deadline(self.deadline, exporter.shutdown(&ctx)).await
     }
 
+    /// Creates a receiver as the collector does, like [`TestHost::exporter`] for an exporter:
+    /// `config_json` (the receiver's keys, `{}` for none) decoded over the defaults,
+    /// validated, then [`ReceiverFactory::create`].
+    pub fn receiver<F: ReceiverFactory>(
+        &self,
+        factory: &F,
+        config_json: &str,
+    ) -> Result<F::Receiver, Error> {
+        self.check_type(F::TYPE)?;
+        factory.create(&self.settings, decode_config(config_json)?)
+    }
+
+    /// Starts `receiver` with this host as if it were in a pipeline of each of `signals`,
+    /// cut off at the context's deadline ([`Error::DeadlineExceeded`]). Answers the pipelines:
+    /// they record every payload the receiver sends and answer `Ok` until
+    /// [`TestConsumers::set_outcome`] says otherwise. (The collector only gives a receiver
+    /// signals its factory declares; this host gives what the test asks.)
+    pub async fn start_receiver<R: Receiver>(
+        &self,
+        receiver: &mut R,
+        signals: &[Signal],
+    ) -> Result<TestConsumers, Error> {
+        let pipeline = TestConsumers::new();
+        self.pipelines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(pipeline.clone());
+        let ctx = self.context();
+        let consumers = pipeline.consumers(signals);
+        within_deadline(self.deadline, receiver.start(&ctx, &self.host, consumers)).await?;
+        Ok(pipeline)
+    }
+
+    /// Shuts `receiver` down as the collector's host does: [`Receiver::shutdown`] cut off at
+    /// the context's deadline, then the pipelines are closed (a send answers retryable
+    /// `receiver is shut down` and is not recorded) and the deliveries in flight (a
+    /// [`TestConsumers::set_delay`] not over) are waited for until the same deadline
+    /// ([`Error::DeadlineExceeded`] when they outlast it).
+    pub async fn shutdown_receiver<R: Receiver>(&self, receiver: &mut R) -> Result<(), Error> {
+        let ctx = self.context();
+        let stopped = within_deadline(self.deadline, receiver.shutdown(&ctx)).await;
+        let pipelines = std::mem::take(
+            &mut *self
+                .pipelines
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let left = ctx.remaining().unwrap_or(Duration::ZERO);
+        for pipeline in pipelines {
+            pipeline.close();
+            if pipeline.wait_idle(left).await.is_err() {
+                return Err(Error::DeadlineExceeded(self.deadline));
+            }
+        }
+        stopped
+    }
+
     /// Every status the instance reported so far, in order ([`Host::report_fatal`] included).
     pub fn statuses(&self) -> Vec<Status> {
         self.reports.borrow().clone()
@@ -417,6 +502,172 @@ impl TestHost {
                 waited: timeout,
                 running: self.running_tasks(),
             })
+    }
+}
+
+/// Plays the pipelines a receiver sends to: records every payload that reaches them and
+/// answers the outcome the test chose, after an optional delay. Cloning it gives another
+/// handle on the same record. [`TestHost::start_receiver`] makes one; make one with
+/// [`TestConsumers::new`] to call [`Receiver::start`] yourself.
+#[derive(Clone, Debug, Default)]
+pub struct TestConsumers(Arc<Pipeline>);
+
+#[derive(Debug, Default)]
+struct Pipeline {
+    // Shared with the deliveries in flight, which count themselves out when they end.
+    state: Arc<watch::Sender<PipelineState>>,
+}
+
+#[derive(Debug)]
+struct PipelineState {
+    received: Vec<(Signal, Payload)>,
+    outcome: Result<(), ConsumeError>,
+    delay: Duration,
+    /// Deliveries that passed the closed check and have not answered (nor been dropped).
+    in_flight: usize,
+    closed: bool,
+}
+
+impl Default for PipelineState {
+    fn default() -> Self {
+        Self {
+            received: Vec::new(),
+            outcome: Ok(()),
+            delay: Duration::ZERO,
+            in_flight: 0,
+            closed: false,
+        }
+    }
+}
+
+impl TestConsumers {
+    /// Open pipelines answering `Ok` at once, with nothing received yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The consumers of `signals` that deliver here, as [`Receiver::start`] takes them.
+    pub fn consumers(&self, signals: &[Signal]) -> Consumers {
+        let consumer = |signal| {
+            signals
+                .contains(&signal)
+                .then(|| Consumer::new(signal, Arc::clone(&self.0) as Arc<dyn Deliver>))
+        };
+        Consumers::new(
+            consumer(Signal::Traces),
+            consumer(Signal::Metrics),
+            consumer(Signal::Logs),
+        )
+    }
+
+    /// What every later delivery answers (`Ok` until set): the pipeline refusing, as the
+    /// collector's would with [`ConsumeError::retryable`] (memory limiter, full queue),
+    /// [`ConsumeError::permanent`] or [`ConsumeError::malformed`] (bytes it cannot decode).
+    /// Payloads are recorded whatever the outcome.
+    pub fn set_outcome(&self, outcome: Result<(), ConsumeError>) {
+        self.0.state.send_modify(|state| state.outcome = outcome);
+    }
+
+    /// Makes every later delivery take `delay` before it answers (a slow pipeline), to test
+    /// back-pressure and what shutdown does with sends in flight.
+    pub fn set_delay(&self, delay: Duration) {
+        self.0.state.send_modify(|state| state.delay = delay);
+    }
+
+    /// Every payload delivered so far, in order, with its signal.
+    pub fn received(&self) -> Vec<(Signal, Payload)> {
+        self.0.state.borrow().received.clone()
+    }
+
+    /// How many deliveries are in flight (received, not answered yet).
+    pub fn in_flight(&self) -> usize {
+        self.0.state.borrow().in_flight
+    }
+
+    /// Waits until at least `count` payloads have been delivered (earlier ones count) and
+    /// answers them all; after `timeout`, an error saying how many came.
+    pub async fn wait_for_received(
+        &self,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<(Signal, Payload)>, WaitError> {
+        let mut state = self.0.state.subscribe();
+        // The sender lives in `self`: the wait ends by a match or the timeout.
+        let _ = tokio::time::timeout(
+            timeout,
+            state.wait_for(|state| state.received.len() >= count),
+        )
+        .await;
+        let received = self.received();
+        if received.len() >= count {
+            Ok(received)
+        } else {
+            Err(WaitError::TooFewReceived {
+                waited: timeout,
+                wanted: count,
+                received: received.len(),
+            })
+        }
+    }
+
+    /// Refuses every later delivery (retryable `receiver is shut down`), as the collector's
+    /// host does once a receiver is shut down.
+    fn close(&self) {
+        self.0.state.send_modify(|state| state.closed = true);
+    }
+
+    /// Waits until no delivery is in flight.
+    async fn wait_idle(&self, timeout: Duration) -> Result<(), WaitError> {
+        let mut state = self.0.state.subscribe();
+        let _ = tokio::time::timeout(timeout, state.wait_for(|state| state.in_flight == 0)).await;
+        match self.in_flight() {
+            0 => Ok(()),
+            in_flight => Err(WaitError::DeliveriesInFlight {
+                waited: timeout,
+                in_flight,
+            }),
+        }
+    }
+}
+
+/// Counts a delivery in flight until it answers or its future is dropped.
+struct InFlight(Arc<watch::Sender<PipelineState>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.send_modify(|state| state.in_flight -= 1);
+    }
+}
+
+impl Deliver for Pipeline {
+    fn deliver(
+        &self,
+        signal: Signal,
+        payload: Payload,
+    ) -> BoxFuture<'static, Result<(), ConsumeError>> {
+        // Admitted or refused at once, under the state's lock, so a shutdown that closed the
+        // pipeline and saw nothing in flight cannot be followed by a delivery.
+        let mut admitted = None;
+        self.state.send_if_modified(|state| {
+            if state.closed {
+                return false;
+            }
+            state.in_flight += 1;
+            state.received.push((signal, payload));
+            admitted = Some((state.outcome.clone(), state.delay));
+            true
+        });
+        let Some((outcome, delay)) = admitted else {
+            return Box::pin(async { Err(ConsumeError::retryable("receiver is shut down")) });
+        };
+        let in_flight = InFlight(Arc::clone(&self.state));
+        Box::pin(async move {
+            let _in_flight = in_flight;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            outcome
+        })
     }
 }
 
@@ -946,5 +1197,213 @@ mod tests {
             "{garbage:?}"
         );
         host.shutdown_processor(&mut edit).await.expect("stops");
+    }
+
+    #[derive(Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct RelayConfig {
+        /// Refuse to start.
+        fail: bool,
+    }
+
+    impl Config for RelayConfig {
+        fn validate(&self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    /// Hands the consumers it is started with to the test, which sends through them.
+    struct Relay {
+        config: RelayConfig,
+        started: Option<oneshot::Sender<Consumers>>,
+        stopped: bool,
+    }
+
+    impl Receiver for Relay {
+        async fn start(
+            &mut self,
+            _: &LifecycleContext,
+            _: &Host,
+            consumers: Consumers,
+        ) -> Result<(), Error> {
+            if self.config.fail {
+                return Err(Error::lifecycle("port in use"));
+            }
+            if let Some(started) = self.started.take() {
+                let _ = started.send(consumers);
+            }
+            Ok(())
+        }
+
+        async fn shutdown(&mut self, _: &LifecycleContext) -> Result<(), Error> {
+            self.stopped = true;
+            Ok(())
+        }
+    }
+
+    struct RelayFactory;
+
+    impl ReceiverFactory for RelayFactory {
+        const TYPE: &'static str = "relay";
+        const SIGNALS: &'static [Signal] = &[Signal::Traces, Signal::Metrics, Signal::Logs];
+        type Config = RelayConfig;
+        type Receiver = Relay;
+
+        fn create(&self, _: &CreateSettings, config: RelayConfig) -> Result<Relay, Error> {
+            Ok(Relay {
+                config,
+                started: None,
+                stopped: false,
+            })
+        }
+    }
+
+    /// A started relay and the consumers it was given.
+    async fn started_relay(
+        host: &TestHost,
+        signals: &[Signal],
+    ) -> (Relay, TestConsumers, Consumers) {
+        let mut relay = host.receiver(&RelayFactory, "{}").expect("valid");
+        let (started, consumers) = oneshot::channel();
+        relay.started = Some(started);
+        let pipeline = host
+            .start_receiver(&mut relay, signals)
+            .await
+            .expect("starts");
+        (relay, pipeline, consumers.await.expect("started"))
+    }
+
+    /// Guarantees: a receiver is created from its keys (unknown keys and an id of another
+    /// type refused) and started with a consumer for each signal asked and no other; what it
+    /// sends is recorded in order with its signal and encoding and answered with the outcome
+    /// the test set; a failing start is the receiver's error.
+    #[tokio::test]
+    async fn receivers_send_to_the_test_pipelines() {
+        let host = TestHost::new("relay/one");
+        let err = host.receiver(&RelayFactory, r#"{"fial":true}"#).err();
+        assert_eq!(
+            err.map(|err| err.to_string()).as_deref(),
+            Some("fial: unknown configuration key")
+        );
+        let err = TestHost::new("relax").receiver(&RelayFactory, "{}").err();
+        assert!(matches!(err, Some(Error::TypeMismatch { .. })));
+        let mut failing = host
+            .receiver(&RelayFactory, r#"{"fail":true}"#)
+            .expect("valid");
+        let refused = host.start_receiver(&mut failing, &[Signal::Logs]).await;
+        assert_eq!(refused.err(), Some(Error::lifecycle("port in use")));
+
+        let (mut relay, pipeline, consumers) =
+            started_relay(&host, &[Signal::Logs, Signal::Traces]).await;
+        assert_eq!(
+            consumers.signals().collect::<Vec<_>>(),
+            [Signal::Traces, Signal::Logs]
+        );
+        let (traces, logs) = (
+            consumers.traces().expect("asked"),
+            consumers.logs().expect("asked"),
+        );
+        assert_eq!(logs.send(Payload::json(b"{}".to_vec())).await, Ok(()));
+        let busy = ConsumeError::retryable("busy").with_retry_after(Duration::from_secs(2));
+        pipeline.set_outcome(Err(busy.clone()));
+        assert_eq!(traces.send(Payload::protobuf(vec![10, 0])).await, Err(busy));
+        pipeline.set_outcome(Ok(()));
+        assert_eq!(logs.send(Payload::protobuf(Vec::new())).await, Ok(()));
+        assert_eq!(
+            pipeline.received(),
+            [
+                (Signal::Logs, Payload::json(b"{}".to_vec())),
+                (Signal::Traces, Payload::protobuf(vec![10, 0])),
+                (Signal::Logs, Payload::protobuf(Vec::new())),
+            ]
+        );
+        assert_eq!(
+            pipeline
+                .wait_for_received(3, Duration::from_secs(5))
+                .await
+                .map(|received| received.len()),
+            Ok(3)
+        );
+        let err = pipeline
+            .wait_for_received(4, Duration::from_millis(20))
+            .await
+            .err()
+            .map(|err| err.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("3 payload(s) received within 20ms, waited for 4")
+        );
+        host.shutdown_receiver(&mut relay).await.expect("stops");
+        assert!(relay.stopped);
+    }
+
+    /// Guarantees: shutting a receiver down waits for the deliveries in flight (they answer
+    /// their outcome), then refuses every later send with retryable `receiver is shut down`
+    /// without recording it; deliveries that outlast the deadline make shutdown answer
+    /// `DeadlineExceeded`.
+    #[tokio::test]
+    async fn shutdown_waits_for_deliveries_then_refuses_sends() {
+        let host = TestHost::new("relay");
+        let (mut relay, pipeline, consumers) = started_relay(&host, &[Signal::Metrics]).await;
+        let metrics = consumers.metrics().expect("asked").clone();
+        pipeline.set_delay(Duration::from_millis(50));
+        let (sent, in_flight) = oneshot::channel();
+        let slow = tokio::spawn(async move {
+            let answer = metrics.send(Payload::protobuf(vec![1]));
+            tokio::pin!(answer);
+            // Polled once, so it is delivered (in flight) before the test shuts down.
+            assert!(futures_poll_once(answer.as_mut()).await.is_none());
+            let _ = sent.send(());
+            answer.await
+        });
+        in_flight.await.expect("delivered");
+        assert_eq!(pipeline.in_flight(), 1);
+        host.shutdown_receiver(&mut relay).await.expect("stops");
+        // The delivery in flight answered before shutdown did.
+        assert!(slow.is_finished());
+        assert_eq!(slow.await.ok(), Some(Ok(())));
+
+        let metrics = consumers.metrics().expect("asked");
+        assert_eq!(
+            metrics.send(Payload::protobuf(vec![2])).await,
+            Err(ConsumeError::retryable("receiver is shut down"))
+        );
+        assert_eq!(
+            pipeline.received(),
+            [(Signal::Metrics, Payload::protobuf(vec![1]))]
+        );
+
+        let host = TestHost::new("relay").with_deadline(Duration::from_millis(30));
+        let (mut relay, pipeline, consumers) = started_relay(&host, &[Signal::Logs]).await;
+        pipeline.set_delay(Duration::from_secs(3600));
+        let logs = consumers.logs().expect("asked").clone();
+        let (sent, in_flight) = oneshot::channel();
+        let stuck = tokio::spawn(async move {
+            let answer = logs.send(Payload::protobuf(vec![1]));
+            tokio::pin!(answer);
+            assert!(futures_poll_once(answer.as_mut()).await.is_none());
+            let _ = sent.send(());
+            answer.await
+        });
+        in_flight.await.expect("delivered");
+        assert_eq!(
+            host.shutdown_receiver(&mut relay).await,
+            Err(Error::DeadlineExceeded(Duration::from_millis(30)))
+        );
+        stuck.abort();
+        // A dropped send counts itself out.
+        let _ = stuck.await;
+        assert_eq!(pipeline.in_flight(), 0);
+    }
+
+    /// Polls `future` once: its answer if it was ready.
+    async fn futures_poll_once<F: Future + Unpin>(mut future: F) -> Option<F::Output> {
+        std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut future).poll(cx) {
+                std::task::Poll::Ready(out) => Some(out),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
     }
 }
