@@ -3,14 +3,15 @@
 # this working tree (tracked files and untracked ones git does not ignore, mtimes kept):
 #
 #   tools/new-component-test.sh        (make test-new-component, part of make test)
-#       tools/new-component NAME, tools/new-component --kind exporter NAME2 and
-#       tools/new-component --kind processor NAME3 in the copy, then there: make check-bazel
-#       lint test-rust, the Go tests that list every component (TestEveryRustComponentIsLinked),
-#       every exporter (TestEveryRustExporterIsAFactory) and every processor
-#       (TestEveryRustProcessorIsAFactory) against the release archive, and a standalone crate
-#       of each kind (--out, SDK by path): cargo test, clippy, rustfmt
+#       tools/new-component NAME, tools/new-component --kind exporter NAME2,
+#       tools/new-component --kind processor NAME3 and tools/new-component --kind receiver NAME4
+#       in the copy, then there: make check-bazel lint test-rust, the Go tests that list every
+#       component (TestEveryRustComponentIsLinked), every exporter
+#       (TestEveryRustExporterIsAFactory), every processor (TestEveryRustProcessorIsAFactory)
+#       and every receiver (TestEveryRustReceiverIsAFactory) against the release archive, and a
+#       standalone crate of each kind (--out, SDK by path): cargo test, clippy, rustfmt
 #   NEW_COMPONENT_FULL=1 tools/new-component-test.sh   (make reliability)
-#       the same three components, then the whole `make test` in the copy
+#       the same four components, then the whole `make test` in the copy
 #
 # Cost: the copy shares this checkout's Cargo outputs (rust/target/{debug,release,bazel-replay}
 # are symlinked into it), and its unchanged sources keep their mtimes, so Cargo rebuilds only
@@ -26,9 +27,11 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 name=new_component_check                   # an extension
 exporter=new_component_exporter_check      # an exporter
 processor=new_component_processor_check    # a processor
+receiver=new_component_receiver_check      # a receiver
 standalone=standalone_check                # an extension in its own repository
 standalone_exporter=standalone_exporter_check
 standalone_processor=standalone_processor_check
+standalone_receiver=standalone_receiver_check
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/new-component-test.XXXXXX")
 copy=$work/otelcol-rust
@@ -105,22 +108,24 @@ step "tools/new-component --kind exporter $exporter"
 tools/new-component --kind exporter "$exporter"
 step "tools/new-component --kind processor $processor"
 tools/new-component --kind processor "$processor"
+step "tools/new-component --kind receiver $receiver"
+tools/new-component --kind receiver "$receiver"
 
 if [[ -n ${NEW_COMPONENT_FULL:-} ]]; then
 	step "make test in the copy"
 	NEW_COMPONENT_NESTED=1 make test
-	step "ok: make test passes with $name, $exporter and $processor"
+	step "ok: make test passes with $name, $exporter, $processor and $receiver"
 	exit 0
 fi
 
 step "make check-bazel lint test-rust in the copy"
 make check-bazel lint test-rust
 
-step "the Go tests that list every component, every exporter and every processor, against the copy's release archive"
+step "the Go tests that list every component, every exporter, every processor and every receiver, against the copy's release archive"
 make rust
 archive=$copy/rust/target/release/libotelcol_rust.a
 (cd go && GOFLAGS="-ldflags=-X=github.com/otelcol-rust/otelcol-rust/go/internal/rustffi.archiveDigest=$(sha256sum "$archive" | cut -d' ' -f1)" \
-	go test -count=1 -v -run '^(TestEveryRustComponentIsLinked|TestEveryRustExporterIsAFactory|TestEveryRustProcessorIsAFactory)$' ./rustextension/ ./rustexporter/ ./rustprocessor/)
+	go test -count=1 -v -run '^(TestEveryRustComponentIsLinked|TestEveryRustExporterIsAFactory|TestEveryRustProcessorIsAFactory|TestEveryRustReceiverIsAFactory)$' ./rustextension/ ./rustexporter/ ./rustprocessor/ ./rustreceiver/)
 
 # check_standalone NAME [FLAG...]: writes the standalone crate NAME (SDK by path) and checks it
 # as its own CI would. Its dependencies' outputs are shared with the copy's (the same target).
@@ -140,4 +145,5 @@ check_standalone() {
 check_standalone "$standalone"
 check_standalone "$standalone_exporter" --kind exporter
 check_standalone "$standalone_processor" --kind processor
-step "ok: $name, $exporter and $processor pass check-bazel, lint, test-rust and the link tests; $standalone, $standalone_exporter and $standalone_processor test clean"
+check_standalone "$standalone_receiver" --kind receiver
+step "ok: $name, $exporter, $processor and $receiver pass check-bazel, lint, test-rust and the link tests; $standalone, $standalone_exporter, $standalone_processor and $standalone_receiver test clean"

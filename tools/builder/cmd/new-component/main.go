@@ -1,12 +1,14 @@
 // Command new-component writes a new Rust collector component from templates: an extension (a
 // config with defaults and validate, an extension whose start spawns a task and whose shutdown
 // stops it), with --kind exporter an exporter (a config with validate, an exporter that logs,
-// counts and answers each batch) or with --kind processor a processor (a config with validate,
-// a processor that sets an attribute on every item and answers the edits, or Unchanged), its
-// registration and unit tests.
+// counts and answers each batch), with --kind processor a processor (a config with validate,
+// a processor that sets an attribute on every item and answers the edits, or Unchanged) or
+// with --kind receiver a receiver (a config with validate, a receiver that sends a log record
+// through its consumer every interval and answers back-pressure), its registration and unit
+// tests.
 //
-//	new-component [--repo DIR] [--kind extension|exporter|processor] NAME
-//	new-component [--repo DIR] [--kind extension|exporter|processor] --out DIR [--sdk-git URL | --sdk-path DIR] NAME
+//	new-component [--repo DIR] [--kind extension|exporter|processor|receiver] NAME
+//	new-component [--repo DIR] [--kind extension|exporter|processor|receiver] --out DIR [--sdk-git URL | --sdk-path DIR] NAME
 //
 // Without --out it writes rust/components/NAME into the otelcol-rust checkout and wires it into
 // the workspace, the static library, Cargo.lock and the Bazel graph, so `make test` passes right
@@ -55,15 +57,16 @@ func main() {
 	}
 }
 
-const usageText = `usage: tools/new-component [--kind extension|exporter|processor] NAME
-       tools/new-component [--kind extension|exporter|processor] --out DIR [--sdk-git URL | --sdk-path DIR] NAME
+const usageText = `usage: tools/new-component [--kind extension|exporter|processor|receiver] NAME
+       tools/new-component [--kind extension|exporter|processor|receiver] --out DIR [--sdk-git URL | --sdk-path DIR] NAME
 
 NAME is the component type, lower_snake_case (e.g. heartbeat, my_exporter).
---kind: extension (the default), exporter or processor.
+--kind: extension (the default), exporter, processor or receiver.
 Without --out: rust/components/NAME, wired into this checkout (make test passes after).
 With --out: a standalone crate in DIR depending on the SDK by git (default
 ` + defaultSDKGit + `) or path, with a manifest.yaml for tools/builder.
-See docs/writing-an-extension.md, docs/writing-an-exporter.md and docs/writing-a-processor.md.`
+See docs/writing-an-extension.md, docs/writing-an-exporter.md, docs/writing-a-processor.md
+and docs/writing-a-receiver.md.`
 
 type usageError struct{ error }
 
@@ -74,7 +77,7 @@ type options struct {
 	Out     string // standalone: the directory to write
 	SDKGit  string // standalone: the SDK's git URL
 	SDKPath string // standalone: the SDK's directory
-	Kind    string // extension, exporter or processor
+	Kind    string // extension, exporter, processor or receiver
 	Name    string
 }
 
@@ -86,7 +89,7 @@ type kind struct {
 }
 
 // kinds are the component kinds the tool writes, by their --kind name (the SDK's and the
-// collector's name of the kind). Receivers and connectors are not in the SDK yet.
+// collector's name of the kind). Connectors are not in the SDK yet.
 var kinds = map[string]kind{
 	"extension": {
 		config: "the config (interval, message) and its validate()",
@@ -99,6 +102,10 @@ var kinds = map[string]kind{
 	"processor": {
 		config: "the config (key, value) and its validate()",
 		lib:    "factory (traces, metrics, logs), processor (sets key to value on every span, data point and log record: answers the edits, or Unchanged), registration, unit tests",
+	},
+	"receiver": {
+		config: "the config (interval, body) and its validate()",
+		lib:    "factory (logs), receiver (sends a log record through its consumer every interval: skips the ticks a slow pipeline makes it miss, sends again a batch it is asked to retry, drops one refused for good; shutdown waits for the send in flight), registration, unit tests",
 	},
 }
 
@@ -120,7 +127,7 @@ func parseArgs(args []string) (options, error) {
 	flags.StringVar(&opts.Out, "out", "", "write a standalone crate into this directory")
 	flags.StringVar(&opts.SDKGit, "sdk-git", "", "standalone: the SDK's git repository")
 	flags.StringVar(&opts.SDKPath, "sdk-path", "", "standalone: the SDK's directory (rust/sdk of a checkout)")
-	flags.StringVar(&opts.Kind, "kind", "extension", "the component's kind: extension, exporter or processor")
+	flags.StringVar(&opts.Kind, "kind", "extension", "the component's kind: extension, exporter, processor or receiver")
 	var names []string
 	for {
 		if err := flags.Parse(args); err != nil {
@@ -143,7 +150,7 @@ func parseArgs(args []string) (options, error) {
 		return opts, usageError{errors.New("give --sdk-git or --sdk-path, not both")}
 	}
 	if _, ok := kinds[opts.Kind]; !ok {
-		return opts, usageError{fmt.Errorf("unknown --kind %q: use extension (the default), exporter or processor", opts.Kind)}
+		return opts, usageError{fmt.Errorf("unknown --kind %q: use extension (the default), exporter, processor or receiver", opts.Kind)}
 	}
 	opts.Name = names[0]
 	return opts, nil
@@ -272,7 +279,7 @@ func loadRepo(root string) (*repo, error) {
 
 // templateData is what every template is rendered with.
 type templateData struct {
-	Kind        string // extension, exporter or processor
+	Kind        string // extension, exporter, processor or receiver
 	Name        string // the component type and the Rust crate name: heartbeat, my_ext
 	Package     string // the Cargo package: heartbeat, my-ext
 	Camel       string // the prefix of the Rust type names: Heartbeat, MyExt
@@ -321,9 +328,10 @@ func (r *repo) templateData(kind, name string) (templateData, error) {
 	for _, word := range strings.Split(name, "_") {
 		data.Camel += strings.ToUpper(word[:1]) + word[1:]
 	}
-	// The generated types are CamelConfig, CamelExtension (CamelExporter, CamelProcessor) and
-	// CamelFactory. Of the SDK names the generated code imports, only the kind's factory trait
-	// (ExtensionFactory, ExporterFactory, ProcessorFactory) has that shape.
+	// The generated types are CamelConfig, CamelExtension (CamelExporter, CamelProcessor,
+	// CamelReceiver) and CamelFactory. Of the SDK names the generated code imports, only the
+	// kind's factory trait (ExtensionFactory, ExporterFactory, ProcessorFactory,
+	// ReceiverFactory) has that shape.
 	if name == kind {
 		return data, fmt.Errorf("%q would name its factory type %sFactory, which the generated code imports from the SDK; choose another name", name, data.Camel)
 	}
@@ -349,7 +357,7 @@ func (r *repo) templateData(kind, name string) (templateData, error) {
 
 // registeredType returns the file under rust/ that registers name as a type of kind ("" if
 // none): one that declares the type and calls register_extension! (register_exporter!,
-// register_processor!); a doc example declares one too. A type may be of several kinds (the
+// register_processor!, register_receiver!); a doc example declares one too. A type may be of several kinds (the
 // collector tells them apart), so only the same kind's registration counts.
 func (r *repo) registeredType(kind, name string) (string, error) {
 	declaration := fmt.Sprintf("const TYPE: &'static str = %q;", name)

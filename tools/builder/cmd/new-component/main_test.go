@@ -164,6 +164,22 @@ func TestRefusedNamesWriteNothing(t *testing.T) {
 			}
 		}
 	}
+	// A receiver's: the same, with a receiver's registration.
+	for name, want := range map[string]string{
+		"Heartbeat":     "not a valid receiver type: use lower_snake_case",
+		"receiver":      "would name its factory type ReceiverFactory",
+		"rust_otlphttp": `receiver type "rust_otlphttp" already exists: rust/components/rust_otlphttp/src/lib.rs registers it`,
+		"rust_sample":   "rust/Cargo.lock already has a crate rust-sample",
+	} {
+		for _, args := range [][]string{
+			{"--repo", root, "--kind", "receiver", name},
+			{"--repo", root, "--kind=receiver", "--out", out, name},
+		} {
+			if err := run(args, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q: error %v, want it to contain %q", args, err, want)
+			}
+		}
+	}
 	// An extension named like an exporter type: not an extension type, but its crate is taken.
 	if err := run([]string{"--repo", root, "rust_otlphttp"}, &bytes.Buffer{}); err == nil || err.Error() != `"rust_otlphttp" is taken: rust/Cargo.lock already has a crate rust-otlphttp` {
 		t.Errorf("extension rust_otlphttp: %v", err)
@@ -174,9 +190,9 @@ func TestRefusedNamesWriteNothing(t *testing.T) {
 	}
 }
 
-// Guarantees: --kind defaults to extension, takes exporter and processor in either flag form
-// and after NAME, and an unknown kind is a usage error naming the kinds, before anything is
-// read or written.
+// Guarantees: --kind defaults to extension, takes exporter, processor and receiver in either
+// flag form and after NAME, and an unknown kind is a usage error naming the kinds, before
+// anything is read or written.
 func TestKindFlag(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -189,6 +205,8 @@ func TestKindFlag(t *testing.T) {
 		{[]string{"hb", "--kind", "exporter", "--out", "dir"}, "exporter"},
 		{[]string{"--kind", "processor", "hb"}, "processor"},
 		{[]string{"hb", "--kind=processor", "--out", "dir"}, "processor"},
+		{[]string{"--kind", "receiver", "hb"}, "receiver"},
+		{[]string{"hb", "--kind=receiver", "--out", "dir"}, "receiver"},
 	} {
 		opts, err := parseArgs(tc.args)
 		if err != nil || opts.Kind != tc.kind || opts.Name != "hb" {
@@ -197,15 +215,15 @@ func TestKindFlag(t *testing.T) {
 	}
 	root := fakeRepo(t)
 	before := snapshot(t, root)
-	for _, kind := range []string{"receiver", "connector", "Exporter", "processors", ""} {
+	for _, kind := range []string{"connector", "Exporter", "processors", "receivers", ""} {
 		err := run([]string{"--repo", root, "--kind", kind, "hb"}, &bytes.Buffer{})
 		var usage usageError
-		if !errors.As(err, &usage) || err.Error() != `unknown --kind "`+kind+`": use extension (the default), exporter or processor` {
+		if !errors.As(err, &usage) || err.Error() != `unknown --kind "`+kind+`": use extension (the default), exporter, processor or receiver` {
 			t.Errorf("--kind %q: %v (a usage error: %v)", kind, err, errors.As(err, &usage))
 		}
 	}
 	sameFiles(t, before, snapshot(t, root))
-	if !strings.Contains(usageText, "--kind extension|exporter|processor") || !strings.Contains(usageText, "NAME is the component type") {
+	if !strings.Contains(usageText, "--kind extension|exporter|processor|receiver") || !strings.Contains(usageText, "NAME is the component type") {
 		t.Errorf("the usage does not describe --kind and NAME:\n%s", usageText)
 	}
 }
@@ -215,7 +233,9 @@ func TestKindFlag(t *testing.T) {
 // whose export decodes traces, logs at debug, counts with an instrument declared in create and
 // answers an outcome, a factory for the three signals, its registration and unit tests through
 // TestHost; the processor's likewise, with a process that answers edits or Unchanged; the
-// extension's sources are untouched by the other kinds' words.
+// receiver's likewise, with a start that spawns a task sending log batches through its logs
+// consumer and a shutdown that waits for it; the extension's sources are untouched by the
+// other kinds' words.
 func TestTemplatesOfEachKind(t *testing.T) {
 	r := mustRepo(t, fakeRepo(t))
 	rendered := map[string]map[string]string{} // kind -> output path -> text
@@ -364,6 +384,137 @@ func TestTemplatesOfEachKind(t *testing.T) {
 	}
 	if processor["/in-repo/BUILD.bazel"] != strings.ReplaceAll(rendered["extension"]["/in-repo/BUILD.bazel"], "probe_extension", "probe_processor") {
 		t.Errorf("the processor's BUILD.bazel is not the extension's:\n%s", processor["/in-repo/BUILD.bazel"])
+	}
+
+	// The receiver: a factory for logs, a start that takes the logs consumer and spawns the
+	// sending task, a send that answers back-pressure (missed ticks skipped, a retryable batch
+	// kept and sent again, a permanent one dropped), a shutdown bounded by the deadline, its
+	// registration and unit tests through TestHost; the config's keys are interval and body.
+	receiver := rendered["receiver"]
+	lib = receiver["/in-repo/src/lib.rs"]
+	for _, want := range []string{
+		"impl ReceiverFactory for ProbeReceiverFactory {",
+		`const TYPE: &'static str = "probe_receiver";`,
+		"const SIGNALS: &'static [Signal] = &[Signal::Logs];",
+		"type Receiver = ProbeReceiverReceiver;",
+		"impl Receiver for ProbeReceiverReceiver {",
+		"consumers: Consumers,",
+		"consumers.logs().cloned()",
+		"host.spawn(",
+		"ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);",
+		"self.consumer.send_logs(&batch).await",
+		"Err(err) if err.is_retryable() => {",
+		"err.retry_after()",
+		"ctx.remaining()",
+		"otelcol_rust_sdk::register_receiver!(ProbeReceiverFactory);",
+		"use otelcol_rust_sdk::testing::{TestConsumers, TestHost};",
+		"pipeline.set_outcome(Err(ConsumeError::retryable(",
+		"pipeline.wait_for_received(",
+		"host.receiver(&ProbeReceiverFactory,",
+		"host.start_receiver(&mut receiver, &[Signal::Logs])",
+		"host.shutdown_receiver(&mut receiver)",
+	} {
+		if !strings.Contains(lib, want) {
+			t.Errorf("the receiver's src/lib.rs lacks %q:\n%s", want, lib)
+		}
+	}
+	if strings.Contains(lib, "register_extension!") || strings.Contains(lib, "Extension") || strings.Contains(lib, "Exporter") || strings.Contains(lib, "Processor") {
+		t.Errorf("the receiver's src/lib.rs speaks of another kind:\n%s", lib)
+	}
+	config = receiver["/in-repo/src/config.rs"]
+	keys = nil
+	for _, field := range regexp.MustCompile(`(?m)^    pub (\w+):`).FindAllStringSubmatch(config, -1) {
+		keys = append(keys, field[1])
+	}
+	if !slices.Equal(keys, []string{"interval", "body"}) || !strings.Contains(config, "fn validate(&self) -> Result<(), Error> {") {
+		t.Errorf("the receiver's config has the keys %v (want interval, body):\n%s", keys, config)
+	}
+	for _, path := range []string{"/in-repo/Cargo.toml", "/standalone/Cargo.toml"} {
+		cargo.Dependencies, cargo.DevDependencies = nil, nil
+		if _, err := toml.Decode(receiver[path], &cargo); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		// The sending task needs tokio (time, select!, channels) in the crate's own code.
+		if cargo.Package["description"] != "The probe_receiver collector receiver." || cargo.Dependencies["tokio"] == nil || cargo.Dependencies["otelcol-rust-sdk"] == nil {
+			t.Errorf("the receiver's %s: %+v\n%s", path, cargo, receiver[path])
+		}
+	}
+	if tokio, _ := cargo.Dependencies["tokio"].(map[string]any); !reflect.DeepEqual(tokio["features"], []any{"macros", "rt", "sync", "time"}) {
+		t.Errorf("the standalone receiver's tokio: %v", cargo.Dependencies["tokio"])
+	}
+	if receiver["/in-repo/BUILD.bazel"] != strings.ReplaceAll(rendered["extension"]["/in-repo/BUILD.bazel"], "probe_extension", "probe_receiver") {
+		t.Errorf("the receiver's BUILD.bazel is not the extension's:\n%s", receiver["/in-repo/BUILD.bazel"])
+	}
+}
+
+// Guarantees: a standalone receiver's manifest lists the crate under receivers: (and no other
+// receiver, with the debug exporter under exporters: and no extensions: or processors:
+// section), and its config.yaml runs the receiver, with its keys, in a logs pipeline to a
+// detailed debug exporter; its README and the summary speak of a receiver.
+func TestStandaloneReceiver(t *testing.T) {
+	root := fakeRepo(t)
+	out := filepath.Join(t.TempDir(), "ticker")
+	var stdout bytes.Buffer
+	if err := run([]string{"--repo", root, "--kind", "receiver", "--out", out, "--sdk-git", "https://example.invalid/otelcol-rust", "ticker"}, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	var manifest map[string]any
+	if err := yaml.Unmarshal([]byte(read(t, filepath.Join(out, "manifest.yaml"))), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	receivers, _ := manifest["receivers"].([]any)
+	exporters, _ := manifest["exporters"].([]any)
+	if len(receivers) != 1 || !reflect.DeepEqual(receivers[0], map[string]any{"cargo": `ticker = { path = "." }`}) {
+		t.Errorf("manifest.yaml receivers: %v", receivers)
+	}
+	if len(exporters) != 1 || !strings.HasPrefix(fmt.Sprint(exporters[0]), "map[gomod:go.opentelemetry.io/collector/exporter/debugexporter v0.") {
+		t.Errorf("manifest.yaml exporters: %v", exporters)
+	}
+	if _, ok := manifest["extensions"]; ok || manifest["processors"] != nil || manifest["providers"] == nil {
+		t.Errorf("manifest.yaml: %v", manifest)
+	}
+	var config struct {
+		Receivers  map[string]map[string]any `yaml:"receivers"`
+		Processors map[string]any            `yaml:"processors"`
+		Exporters  map[string]map[string]any `yaml:"exporters"`
+		Service    struct {
+			Extensions []string `yaml:"extensions"`
+			Pipelines  map[string]struct {
+				Receivers  []string `yaml:"receivers"`
+				Processors []string `yaml:"processors"`
+				Exporters  []string `yaml:"exporters"`
+			} `yaml:"pipelines"`
+		} `yaml:"service"`
+	}
+	text := read(t, filepath.Join(out, "config.yaml"))
+	if err := yaml.Unmarshal([]byte(text), &config); err != nil {
+		t.Fatal(err)
+	}
+	if config.Receivers["ticker"]["interval"] != "5s" || config.Receivers["ticker"]["body"] != "hello from ticker" || len(config.Receivers) != 1 ||
+		config.Exporters["debug"]["verbosity"] != "detailed" || len(config.Exporters) != 1 || config.Processors != nil {
+		t.Errorf("config.yaml receivers, processors and exporters:\n%s", text)
+	}
+	logs := config.Service.Pipelines["logs"]
+	if len(config.Service.Extensions) != 0 || strings.Contains(text, "extensions:") || len(config.Service.Pipelines) != 1 ||
+		!slices.Equal(logs.Receivers, []string{"ticker"}) || len(logs.Processors) != 0 || !slices.Equal(logs.Exporters, []string{"debug"}) {
+		t.Errorf("config.yaml service:\n%s", text)
+	}
+	if lib := read(t, filepath.Join(out, "src", "lib.rs")); !strings.Contains(lib, "otelcol_rust_sdk::register_receiver!(TickerFactory);") {
+		t.Errorf("src/lib.rs:\n%s", lib)
+	}
+	readme := read(t, filepath.Join(out, "README.md"))
+	for _, want := range []string{"the\nreceiver type is `ticker`", "`components` lists the receiver:", "receivers:\n  - cargo: 'ticker = { git =", "creates the receiver and starts it"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q:\n%s", want, readme)
+		}
+	}
+	if strings.Contains(readme, "extension") || strings.Contains(readme, "exporter") || strings.Contains(readme, "processor") {
+		t.Errorf("README.md speaks of another kind:\n%s", readme)
+	}
+	for _, want := range []string{"wrote the standalone crate ticker (receiver type ticker)", "src/config.rs   " + kinds["receiver"].config, "src/lib.rs      " + kinds["receiver"].lib} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("the summary lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }
 
@@ -745,7 +896,7 @@ func TestOutInsideAWorkspaceIsRefused(t *testing.T) {
 // checkout's root (the cd stays in a subshell), and their comments line up for any name; the
 // summary names the kind, and the manifest section to ship the component in is the kind's.
 func TestInRepoNextCommands(t *testing.T) {
-	for _, kind := range []string{"extension", "exporter", "processor"} {
+	for _, kind := range []string{"extension", "exporter", "processor", "receiver"} {
 		for _, name := range []string{"hb", "a_rather_long_component_name_for_the_columns"} {
 			data, err := mustRepo(t, fakeRepo(t)).templateData(kind, name)
 			if err != nil {
