@@ -18,9 +18,11 @@
 //! The data path is hand-written C ABI instead: [`export::otelcol_rust_export`] and
 //! [`process::otelcol_rust_process`] (with [`process::otelcol_rust_process_release`]). rust2go's
 //! g2r would copy the batch into an owned `Vec<u8>`; these calls read Go's bytes in place
-//! (docs/boundary.md has the figures).
+//! (docs/boundary.md has the figures). Receivers deliver the other way: Go registers a
+//! function with [`receive::otelcol_rust_set_deliver`], which Rust's delivery threads call.
 // The g2r macro expands to the unsafe `extern "C"` shims; the other unsafe items here are
-// `otelcol_rust_drop_reply`, `otelcol_rust_export` and the two process calls.
+// `otelcol_rust_drop_reply`, `otelcol_rust_export`, the two process calls,
+// `otelcol_rust_set_deliver` and the call through the delivery function it registers.
 #![allow(unsafe_code)]
 #![allow(missing_docs)] // The macro also emits undocumented items; the trait itself is documented.
 
@@ -420,7 +422,9 @@ pub mod export {
     /// The longest reason an export answers; a longer one is cut at a char boundary.
     pub const EXPORT_MESSAGE_CAPACITY: usize = 1024;
 
-    /// What [`otelcol_rust_export`] answers, written into memory Go owns:
+    /// What [`otelcol_rust_export`] answers, written into memory Go owns (and, the other way,
+    /// what Go answers a receiver's delivery in, written into memory Rust owns: see
+    /// [`receive::DeliverFn`](super::receive::DeliverFn), where `outcome` 3 is malformed):
     ///
     /// ```c
     /// typedef struct {
@@ -897,5 +901,161 @@ pub mod process {
         let output = unsafe { Box::from_raw(output as usize as *mut RunOutput) };
         // Dropping vectors cannot panic, but nothing may unwind into Go.
         let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
+    }
+}
+
+/// The receivers' data path, the other way round: Rust calls Go. Go registers its exported
+/// delivery function once, at init, with
+/// [`otelcol_rust_set_deliver`](receive::otelcol_rust_set_deliver); the delivery threads
+/// (`crate::delivery`) call it through [`deliver_to_go`](receive::deliver_to_go), one batch
+/// per call. Hand-written C ABI beside [`export`] (and in a module for the same reason).
+pub mod receive {
+    use std::sync::{PoisonError, RwLock};
+    use std::time::Duration;
+
+    use otelcol_rust_sdk::{ConsumeError, Encoding, Payload, Signal};
+
+    // The result is the export's: the same type, so the layout Go's C declaration must match
+    // is the one asserted beside `ExportResult` (and TestExportResultLayout on the Go side).
+    use super::export::{ExportResult, EXPORT_MESSAGE_CAPACITY};
+
+    /// The outcome values Go writes into the result of a delivery (the export result's
+    /// `outcome` field, which means this for a delivery).
+    pub const DELIVER_ACCEPTED: u32 = 0;
+    /// See [`DELIVER_ACCEPTED`].
+    pub const DELIVER_RETRYABLE: u32 = 1;
+    /// See [`DELIVER_ACCEPTED`].
+    pub const DELIVER_PERMANENT: u32 = 2;
+    /// See [`DELIVER_ACCEPTED`].
+    pub const DELIVER_MALFORMED: u32 = 3;
+
+    /// What a result holds before Go writes it: an outcome Go never writes, so a callback
+    /// that returns without answering fails closed (permanent) instead of reading as accepted.
+    const UNANSWERED: u32 = u32::MAX;
+
+    /// Go's delivery function, as registered:
+    ///
+    /// ```c
+    /// typedef void (*otelcol_rust_deliver_fn)(uint64_t receiver,
+    ///         uint32_t signal /*0 traces,1 metrics,2 logs*/, uint32_t encoding /*0 protobuf, 1 json*/,
+    ///         const uint8_t *data, size_t len, otelcol_rust_export_result *out);
+    /// ```
+    ///
+    /// - `receiver` is the token Go gave the instance at start (host_json's
+    ///   `"receiver": {"token": .., "signals": [..]}`); Go answers an unknown one retryable
+    ///   `receiver is shut down`.
+    /// - OWNERSHIP: `data` (`len` bytes: an OTLP `Export*ServiceRequest` in `encoding`; may be
+    ///   null when `len` is 0) and `out` are Rust's, lent to Go for the call only. Go copies
+    ///   what it keeps, writes `out` (`outcome`: 0 accepted, 1 retryable, 2 permanent,
+    ///   3 malformed; `retry_after_ns`: 0 none; `rejected`: 0; `message_len` bytes of UTF-8
+    ///   `message`), returns, and keeps no pointer to either.
+    /// - Called from the delivery threads (plain Rust threads, many at once), never from a
+    ///   thread that holds a Go call. Go must not unwind (panic) out of it.
+    pub type DeliverFn = unsafe extern "C" fn(
+        receiver: u64,
+        signal: u32,
+        encoding: u32,
+        data: *const u8,
+        len: usize,
+        out: *mut ExportResult,
+    );
+
+    /// The registered delivery function. Read on every delivery, written once per process
+    /// (Go's init), so a read lock costs nothing that matters beside the call into Go.
+    static DELIVER: RwLock<Option<DeliverFn>> = RwLock::new(None);
+
+    /// Registers Go's delivery function (null: none), for every receiver instance:
+    ///
+    /// ```c
+    /// void otelcol_rust_set_deliver(otelcol_rust_deliver_fn f);   // idempotent; the last one wins
+    /// ```
+    ///
+    /// Until a function is registered, every send of a Rust receiver answers retryable
+    /// `no delivery callback registered`.
+    ///
+    /// # Safety
+    /// `f` is null or a function with [`DeliverFn`]'s signature that keeps its contract and
+    /// stays callable, from any thread, for the rest of the process.
+    #[no_mangle]
+    pub unsafe extern "C" fn otelcol_rust_set_deliver(f: Option<DeliverFn>) {
+        // Storing a pointer cannot panic; the lock cannot be poisoned by this code either way.
+        *DELIVER.write().unwrap_or_else(PoisonError::into_inner) = f;
+    }
+
+    /// Whether a delivery function is registered.
+    pub fn deliver_registered() -> bool {
+        registered().is_some()
+    }
+
+    fn registered() -> Option<DeliverFn> {
+        *DELIVER.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Calls Go's delivery function with one batch for the Go receiver `token` and answers
+    /// its outcome; `None` when no function is registered.
+    pub fn deliver_to_go(
+        token: u64,
+        signal: Signal,
+        payload: &Payload,
+    ) -> Option<Result<(), ConsumeError>> {
+        let deliver = registered()?;
+        let signal = match signal {
+            Signal::Traces => 0,
+            Signal::Metrics => 1,
+            Signal::Logs => 2,
+        };
+        let encoding = match payload.encoding() {
+            Encoding::Protobuf => 0,
+            Encoding::Json => 1,
+        };
+        let bytes = payload.bytes();
+        // On the delivery thread's stack (1 KiB): Go writes it during the call only.
+        let mut out = ExportResult {
+            outcome: UNANSWERED,
+            retry_after_ns: 0,
+            rejected: 0,
+            message_len: 0,
+            message: [0; EXPORT_MESSAGE_CAPACITY],
+        };
+        // SAFETY: `deliver` was registered through `otelcol_rust_set_deliver`, whose caller
+        // promised a function of this signature that keeps the `DeliverFn` contract. `bytes`
+        // is valid for reads of `bytes.len()` bytes and `out` is an initialised result; both
+        // live across the call, nothing else touches them during it, and Go keeps no pointer
+        // to either after returning.
+        unsafe {
+            deliver(
+                token,
+                signal,
+                encoding,
+                bytes.as_ptr(),
+                bytes.len(),
+                &mut out,
+            );
+        }
+        Some(read(&out))
+    }
+
+    /// The outcome Go wrote into `out`.
+    fn read(out: &ExportResult) -> Result<(), ConsumeError> {
+        let len = usize::try_from(out.message_len)
+            .unwrap_or(usize::MAX)
+            .min(EXPORT_MESSAGE_CAPACITY);
+        let message = String::from_utf8_lossy(&out.message[..len]).into_owned();
+        let retry_after =
+            (out.retry_after_ns > 0).then(|| Duration::from_nanos(out.retry_after_ns));
+        let refused = match out.outcome {
+            DELIVER_ACCEPTED => return Ok(()),
+            DELIVER_RETRYABLE => ConsumeError::retryable(message),
+            DELIVER_PERMANENT => ConsumeError::permanent(message),
+            DELIVER_MALFORMED => ConsumeError::malformed(message),
+            UNANSWERED => ConsumeError::permanent("the delivery callback wrote no outcome"),
+            other => ConsumeError::permanent(format!(
+                "malformed delivery result from Go: outcome {other}: {message}"
+            )),
+        };
+        Err(match retry_after {
+            Some(after) => refused.with_retry_after(after),
+            None => refused,
+        })
     }
 }

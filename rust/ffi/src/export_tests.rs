@@ -599,8 +599,8 @@ fn shutdown_waits_for_exports_in_flight() {
     assert_eq!(SHUT_DOWN.get("stuck"), 1);
 }
 
-/// Guarantees: the exporter kind is listed with its signals, before the extensions and the
-/// processors.
+/// Guarantees: the exporter kind is listed with its signals, before the extensions, the
+/// processors and the receivers.
 #[test]
 fn exporters_are_listed_with_their_signals() {
     let reply = Rust::component_types();
@@ -627,6 +627,6 @@ fn exporters_are_listed_with_their_signals() {
         .collect();
     assert!(kinds
         .iter()
-        .all(|kind| ["extension", "processor"].contains(kind)));
+        .all(|kind| ["extension", "processor", "receiver"].contains(kind)));
     assert!(kinds.is_sorted(), "{kinds:?}");
 }

@@ -15,16 +15,19 @@ use std::time::{Duration, Instant};
 
 use otelcol_rust_sdk::{
     exporter_factories, extension_factories, find_exporter_factory, find_extension_factory,
-    find_processor_factory, guarded_export, guarded_process, processor_factories, scope, BoxFuture,
-    ComponentId, CreateSettings, ErasedExporter, ErasedExporterFactory, ErasedExtension,
-    ErasedExtensionFactory, ErasedFactory, ErasedProcessor, ErasedProcessorFactory, ExportContext,
-    ExportEnd, ExportOutcome, Host, LifecycleContext, Meter, ProcessBatch, ProcessContext,
-    ProcessEnd, ProcessError, ProcessRun, Processed, RunOutput, Signal, SpawnedTasks, Status,
-    StatusReporter,
+    find_processor_factory, find_receiver_factory, guarded_export, guarded_process,
+    processor_factories, receiver_factories, scope, BoxFuture, ComponentId, Consumer, Consumers,
+    CreateSettings, ErasedExporter, ErasedExporterFactory, ErasedExtension, ErasedExtensionFactory,
+    ErasedFactory, ErasedProcessor, ErasedProcessorFactory, ErasedReceiver, ErasedReceiverFactory,
+    ExportContext, ExportEnd, ExportOutcome, Host, LifecycleContext, Meter, ProcessBatch,
+    ProcessContext, ProcessEnd, ProcessError, ProcessRun, Processed, RunOutput, Signal,
+    SpawnedTasks, Status, StatusReporter,
 };
 use serde::Deserialize;
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
+
+use crate::delivery::{self, ReceiverSink};
 
 pub use otelcol_rust_sdk::panic_message;
 
@@ -64,6 +67,15 @@ pub enum Error {
     /// The component panicked; the panic was contained.
     #[error("rust component panicked: {0}")]
     Panic(String),
+    /// A receiver's shutdown ended, but batches it had handed to the pipeline were still being
+    /// delivered at the deadline.
+    #[error("{in_flight} batch(es) still being delivered to the pipeline after {waited:?}")]
+    DeliveriesInFlight {
+        /// How many.
+        in_flight: usize,
+        /// How long shutdown waited for them.
+        waited: Duration,
+    },
 }
 
 /// How many status reports of one instance wait for Go at most (Go collects them every
@@ -102,18 +114,22 @@ enum Component {
     Extension(Box<dyn ErasedExtension>),
     Exporter(Box<dyn ErasedExporter>),
     Processor(Box<dyn ErasedProcessor>),
+    Receiver(Box<dyn ErasedReceiver>),
 }
 
 impl Component {
+    /// Starts the component; a receiver is given `consumers`, the other kinds take none.
     fn start<'a>(
         &'a mut self,
         ctx: &'a LifecycleContext,
         host: &'a Host,
+        consumers: Consumers,
     ) -> BoxFuture<'a, Result<(), otelcol_rust_sdk::Error>> {
         match self {
             Self::Extension(extension) => extension.start(ctx, host),
             Self::Exporter(exporter) => exporter.start(ctx, host),
             Self::Processor(processor) => processor.start(ctx, host),
+            Self::Receiver(receiver) => receiver.start(ctx, host, consumers),
         }
     }
 
@@ -125,6 +141,7 @@ impl Component {
             Self::Extension(extension) => extension.shutdown(ctx),
             Self::Exporter(exporter) => exporter.shutdown(ctx),
             Self::Processor(processor) => processor.shutdown(ctx),
+            Self::Receiver(receiver) => receiver.shutdown(ctx),
         }
     }
 }
@@ -135,6 +152,7 @@ enum Factory {
     Extension(&'static dyn ErasedExtensionFactory),
     Exporter(&'static dyn ErasedExporterFactory),
     Processor(&'static dyn ErasedProcessorFactory),
+    Receiver(&'static dyn ErasedReceiverFactory),
 }
 
 /// A started component, as the table holds it.
@@ -146,6 +164,9 @@ enum Running {
     Exporter(Arc<RunningExporter>),
     /// Shared with the process calls in flight.
     Processor(Arc<RunningProcessor>),
+    /// Behind a mutex like an extension; its consumers deliver through the sink, which its
+    /// shutdown closes.
+    Receiver(Mutex<Box<dyn ErasedReceiver>>, ReceiverSink),
 }
 
 /// A started exporter or processor, which serves data calls (exports, process calls) from
@@ -627,6 +648,8 @@ pub enum Kind {
     Exporter,
     /// `processor`
     Processor,
+    /// `receiver`
+    Receiver,
 }
 
 impl Kind {
@@ -636,10 +659,11 @@ impl Kind {
             "extension" => Ok(Self::Extension),
             "exporter" => Ok(Self::Exporter),
             "processor" => Ok(Self::Processor),
+            "receiver" => Ok(Self::Receiver),
             _ => Err(Error::BadRequest {
                 what: "component kind",
                 reason: format!(
-                    "unknown kind {name:?} (want \"extension\", \"exporter\" or \"processor\")"
+                    "unknown kind {name:?} (want \"extension\", \"exporter\", \"processor\" or \"receiver\")"
                 ),
             }),
         }
@@ -650,15 +674,17 @@ impl Kind {
             Self::Extension => "extension",
             Self::Exporter => "exporter",
             Self::Processor => "processor",
+            Self::Receiver => "receiver",
         }
     }
 }
 
 /// The registered component types of every kind, sorted by kind then type, each as
 /// `{"kind":..,"type":..,"stability":..,"factory":..,"sdk_version":..}` plus, for an
-/// exporter or a processor, `"signals":[..]`: the level the factory declares (named as Go's
-/// `component.StabilityLevel` reads it), its Rust path and the SDK version its registration
-/// recorded, which the Go module checks against the SDK version it speaks
+/// exporter, a processor or a receiver, `"signals":[..]`, and for a receiver `"transport":..`
+/// (receiverhelper's attribute, possibly empty): the level the factory declares (named as
+/// Go's `component.StabilityLevel` reads it), its Rust path and the SDK version its
+/// registration recorded, which the Go module checks against the SDK version it speaks
 /// (docs/versioning.md). A malformed or duplicate type refuses the whole list.
 pub fn component_types() -> Result<Vec<serde_json::Value>, Error> {
     let describe = |kind: Kind, factory: &dyn ErasedFactory, sdk_version: &str| {
@@ -670,7 +696,8 @@ pub fn component_types() -> Result<Vec<serde_json::Value>, Error> {
             "sdk_version": sdk_version,
         })
     };
-    // "exporter" sorts before "extension", before "processor"; each registry is sorted by type.
+    // "exporter" sorts before "extension", before "processor", before "receiver"; each registry
+    // is sorted by type.
     let mut types: Vec<serde_json::Value> = exporter_factories()?
         .iter()
         .map(|registration| {
@@ -699,6 +726,16 @@ pub fn component_types() -> Result<Vec<serde_json::Value>, Error> {
         entry["signals"] = serde_json::json!(registration.factory.signals());
         entry
     }));
+    types.extend(receiver_factories()?.iter().map(|registration| {
+        let mut entry = describe(
+            Kind::Receiver,
+            registration.factory,
+            registration.sdk_version,
+        );
+        entry["signals"] = serde_json::json!(registration.factory.signals());
+        entry["transport"] = serde_json::json!(registration.factory.transport());
+        entry
+    }));
     Ok(types)
 }
 
@@ -708,6 +745,7 @@ fn find_factory(kind: &str, component_type: &str) -> Result<&'static dyn ErasedF
         Kind::Extension => find_extension_factory(component_type)?,
         Kind::Exporter => find_exporter_factory(component_type)?,
         Kind::Processor => find_processor_factory(component_type)?,
+        Kind::Receiver => find_receiver_factory(component_type)?,
     })
 }
 
@@ -757,9 +795,17 @@ pub fn create_and_start(
         Kind::Extension => Factory::Extension(find_extension_factory(component_type)?),
         Kind::Exporter => Factory::Exporter(find_exporter_factory(component_type)?),
         Kind::Processor => Factory::Processor(find_processor_factory(component_type)?),
+        Kind::Receiver => Factory::Receiver(find_receiver_factory(component_type)?),
     };
     let call = call_context(context_json)?;
     let mut host: Host = parse("host info", host_json)?;
+    let (sink, consumers) = match factory {
+        Factory::Receiver(factory) => {
+            let (sink, consumers) = receiver_consumers(factory, host_json)?;
+            (Some(sink), consumers)
+        }
+        _ => (None, Consumers::default()),
+    };
     let settings = CreateSettings::new(call.context.id.clone());
     let mut component = {
         let _scope = scope::enter(call.scope);
@@ -773,12 +819,16 @@ pub fn create_and_start(
             Factory::Processor(factory) => {
                 Component::Processor(factory.create(&settings, config_json)?)
             }
+            Factory::Receiver(factory) => {
+                Component::Receiver(factory.create(&settings, config_json)?)
+            }
         }
     };
     let signals = match factory {
         Factory::Extension(_) => &[][..],
         Factory::Exporter(factory) => factory.signals(),
         Factory::Processor(factory) => factory.signals(),
+        Factory::Receiver(factory) => factory.signals(),
     };
     let meter = settings.meter;
     meter.seal();
@@ -801,7 +851,7 @@ pub fn create_and_start(
         let started = run_guarded(
             &task_context,
             cancellation,
-            component.start(&task_context, &host),
+            component.start(&task_context, &host, consumers),
         )
         .await;
         (component, started)
@@ -824,6 +874,11 @@ pub fn create_and_start(
                     signals,
                     processor,
                 ))),
+                Component::Receiver(receiver) => match sink {
+                    Some(sink) => Running::Receiver(Mutex::new(receiver), sink),
+                    // Unreachable: a receiver's sink was made with its component.
+                    None => return Err(Error::Runtime("a receiver started without a sink".into())),
+                },
             };
             let instance = Instance {
                 context,
@@ -837,10 +892,17 @@ pub fn create_and_start(
             Ok((handle, instruments))
         }
         Ok((component, Err(err))) => {
+            // Go forgets the token of a receiver that did not start: nothing more reaches it.
+            if let Some(sink) = &sink {
+                sink.close();
+            }
             runtime.spawn(clean_up(component, context, scope, tasks));
             Err(err)
         }
         Err((err, still_running)) => {
+            if let Some(sink) = &sink {
+                sink.close();
+            }
             // The task ends soon: its own deadline or the cancellation stops the start (unless
             // the component blocks its thread); then it is cleaned up like any failed start.
             runtime.spawn(async move {
@@ -858,6 +920,76 @@ pub fn create_and_start(
     }
 }
 
+/// What host_json says to a receiver (`"receiver": {"token": .., "signals": [..]}`); the
+/// SDK's [`Host`] does not show it to the component.
+#[derive(Deserialize)]
+struct WireReceiverHost {
+    receiver: Option<WireReceiver>,
+}
+
+#[derive(Deserialize)]
+struct WireReceiver {
+    /// The Go receiver's token, passed back with every delivery.
+    token: u64,
+    /// The signals with a pipeline: the receiver gets a consumer for each.
+    signals: Vec<String>,
+}
+
+/// The sink of a receiver instance and its consumers, for exactly the signals host_json
+/// names; each must be one the factory declares (Go creates a receiver only for those, so
+/// another one is a Go bug).
+fn receiver_consumers(
+    factory: &dyn ErasedReceiverFactory,
+    host_json: &str,
+) -> Result<(ReceiverSink, Consumers), Error> {
+    let malformed = |reason: String| Error::BadRequest {
+        what: "host info",
+        reason,
+    };
+    let wire: WireReceiverHost = parse("host info", host_json)?;
+    let Some(wire) = wire.receiver else {
+        return Err(malformed(
+            "a receiver needs \"receiver\": {\"token\": .., \"signals\": [..]}".to_owned(),
+        ));
+    };
+    if wire.token == 0 {
+        return Err(malformed("receiver token 0".to_owned()));
+    }
+    if wire.signals.is_empty() {
+        return Err(malformed("a receiver with no signals".to_owned()));
+    }
+    let declared = factory.signals();
+    let mut signals = Vec::new();
+    for name in &wire.signals {
+        let signal = declared
+            .iter()
+            .copied()
+            .find(|signal| signal.as_str() == name);
+        let Some(signal) = signal else {
+            let declared: Vec<&str> = declared.iter().map(|signal| signal.as_str()).collect();
+            return Err(malformed(format!(
+                "signal {name:?}: receiver type {:?} declares {}",
+                factory.component_type(),
+                declared.join(", ")
+            )));
+        };
+        signals.push(signal);
+    }
+    let sink = ReceiverSink::new(wire.token);
+    let deliver: Arc<dyn otelcol_rust_sdk::Deliver> = Arc::new(sink.clone());
+    let consumer = |signal: Signal| {
+        signals
+            .contains(&signal)
+            .then(|| Consumer::new(signal, Arc::clone(&deliver)))
+    };
+    let consumers = Consumers::new(
+        consumer(Signal::Traces),
+        consumer(Signal::Metrics),
+        consumer(Signal::Logs),
+    );
+    Ok((sink, consumers))
+}
+
 /// Shuts down the instance behind `handle` within the context's deadline. The handle is
 /// forgotten whatever the outcome, and nothing of the instance outlives the answer: every task
 /// it spawned with `Host::spawn` is aborted, and a shutdown still running at the deadline (or
@@ -871,6 +1003,13 @@ pub fn create_and_start(
 /// and dropped in the background once they end: each ends by its own deadline or
 /// cancellation. A processor's shutdown waits the same way for the process calls running its
 /// stages (they have no deadline: a processor is synchronous CPU work that returns).
+///
+/// A receiver's shutdown is followed, whatever its outcome, by the closing of its consumers
+/// (a send answers retryable `receiver is shut down` without reaching Go); then the answer
+/// waits for the batches it already handed to the delivery threads, until the context's
+/// deadline (`CLEANUP_TIMEOUT`, 5 s, without one). Batches still being delivered then make the
+/// answer [`Error::DeliveriesInFlight`] (unless shutdown failed already); they finish in the
+/// background, and Go answers them retryable once it has forgotten the receiver's token.
 ///
 /// Answers, beside the outcome, the fatal errors the instance reported that Go has not
 /// collected: those queued since Go's last poll and those reported while it shut down.
@@ -909,6 +1048,7 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
     let runtime = runtime()?;
     let task_context = call.context.clone();
     let signal = Arc::clone(&call.signal);
+    let mut sink = None;
     let (owned, in_service) = match running {
         Running::Extension(extension) => (
             Some(Component::Extension(
@@ -920,6 +1060,17 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
         ),
         Running::Exporter(exporter) => (None, Some(InService::Exporter(exporter))),
         Running::Processor(processor) => (None, Some(InService::Processor(processor))),
+        Running::Receiver(receiver, receiver_sink) => {
+            sink = Some(receiver_sink);
+            (
+                Some(Component::Receiver(
+                    receiver
+                        .into_inner()
+                        .unwrap_or_else(PoisonError::into_inner),
+                )),
+                None,
+            )
+        }
     };
     let served = in_service.clone();
     let stop = async move {
@@ -933,10 +1084,19 @@ fn stop(instance: Instance, context_json: &str) -> Result<(), Error> {
         };
         shut_down(component, &task_context, signal.cancellation()).await
     };
-    let (result, still_running) = match run_until_deadline(runtime, &call, stop) {
+    let (mut result, still_running) = match run_until_deadline(runtime, &call, stop) {
         Ok(stopped) => (stopped, None),
         Err((err, task)) => (Err(err), task),
     };
+    if let Some(sink) = sink {
+        // Waited for from this thread: the delivery threads are not the runtime's, and a
+        // component blocking the runtime's workers cannot hold the answer past the deadline.
+        let waited = call.context.remaining().unwrap_or(CLEANUP_TIMEOUT);
+        let in_flight = sink.close_and_wait(waited);
+        if in_flight > 0 && result.is_ok() {
+            result = Err(Error::DeliveriesInFlight { in_flight, waited });
+        }
+    }
     if let (Some(in_service), Err(_)) = (in_service, &result) {
         // Calls still in flight kept the exporter or processor (or the stop was cut short): it
         // is shut down once they end, unless the stop took it already.
@@ -1382,6 +1542,15 @@ pub struct LibraryMetrics {
     /// The stages whose processor panicked (also counted in `panics_caught` and
     /// `process_errors`).
     pub process_panics: u64,
+    /// Batches Rust receivers handed to Go (calls of the delivery callback).
+    pub receive_deliveries: u64,
+    /// Receivers' sends the pipeline accepted.
+    pub receive_accepted: u64,
+    /// Receivers' sends refused: retryable, permanent or malformed, by Go or by Rust without
+    /// calling Go (a shut-down receiver, no delivery callback).
+    pub receive_refused: u64,
+    /// Receivers' sends waiting for or in a delivery slot now (a gauge).
+    pub receive_pending: u64,
 }
 
 /// Reads the library's own counters.
@@ -1399,6 +1568,10 @@ pub fn library_metrics() -> LibraryMetrics {
         process_stages: PROCESS_STAGES.load(Ordering::Relaxed),
         process_errors: PROCESS_ERRORS.load(Ordering::Relaxed),
         process_panics: PROCESS_PANICS.load(Ordering::Relaxed),
+        receive_deliveries: delivery::RECEIVE_DELIVERIES.load(Ordering::Relaxed),
+        receive_accepted: delivery::RECEIVE_ACCEPTED.load(Ordering::Relaxed),
+        receive_refused: delivery::RECEIVE_REFUSED.load(Ordering::Relaxed),
+        receive_pending: delivery::RECEIVE_PENDING.load(Ordering::Relaxed),
     }
 }
 

@@ -1,5 +1,6 @@
-//! The Go collector's view of the Rust components: the rust2go boundary in [`boundary`] and the
-//! runtime and instance table behind it in [`host`].
+//! The Go collector's view of the Rust components: the rust2go boundary in [`boundary`], the
+//! runtime and instance table behind it in [`host`], and the threads that deliver receivers'
+//! batches to Go in [`delivery`].
 //!
 //! This crate holds no components. Go links exactly one Rust staticlib (two would duplicate
 //! Rust's std), so an aggregating crate links this one together with every component crate:
@@ -9,6 +10,7 @@
 #[cfg(feature = "bench-abi")]
 pub mod bench_abi;
 pub mod boundary;
+pub mod delivery;
 pub mod host;
 pub mod logs;
 
@@ -44,6 +46,8 @@ mod export_tests;
 mod lifecycle_tests;
 #[cfg(test)]
 mod process_tests;
+#[cfg(test)]
+mod receive_tests;
 #[cfg(test)]
 mod telemetry_tests;
 #[cfg(test)]

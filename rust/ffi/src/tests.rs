@@ -182,9 +182,14 @@ fn config_calls_answer_json_or_errors() {
         kind: "receiver".to_owned(),
         ..config_request("rust_sample", "")
     });
+    assert_eq!(reply.error, r#"unknown receiver type "rust_sample""#);
+    let reply = Rust::default_config(ConfigRequest {
+        kind: "connector".to_owned(),
+        ..config_request("rust_sample", "")
+    });
     assert_eq!(
         reply.error,
-        r#"malformed component kind sent by Go: unknown kind "receiver" (want "extension", "exporter" or "processor")"#
+        r#"malformed component kind sent by Go: unknown kind "connector" (want "extension", "exporter", "processor" or "receiver")"#
     );
 
     let reply = Rust::dependencies(config_request(
