@@ -261,7 +261,16 @@ func registerLibraryMetrics(mp metric.MeterProvider, logger *zap.Logger) metric.
 		metric.WithDescription("Rust processor stages that answered retryable or permanent (panics included)."), metric.WithUnit("{stage}"))
 	processPanics, err12 := meter.Int64ObservableCounter("otelcol_rust_process_panics",
 		metric.WithDescription("Rust processor stages that panicked (each answered permanent)."), metric.WithUnit("{panic}"))
-	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12); err != nil {
+	// Receivers: batches Rust receivers handed to the Go pipeline, and the sends waiting.
+	deliveries, err13 := meter.Int64ObservableCounter("otelcol_rust_receive_deliveries",
+		metric.WithDescription("Batches Rust receivers handed to the Go pipeline (calls of the delivery callback)."), metric.WithUnit("{batch}"))
+	accepted, err14 := meter.Int64ObservableCounter("otelcol_rust_receive_accepted",
+		metric.WithDescription("Rust receivers' batches the pipeline accepted."), metric.WithUnit("{batch}"))
+	refused, err15 := meter.Int64ObservableCounter("otelcol_rust_receive_refused",
+		metric.WithDescription("Rust receivers' batches refused: retryable, permanent or malformed in Go, or refused in Rust (receiver shut down)."), metric.WithUnit("{batch}"))
+	pending, err16 := meter.Int64ObservableUpDownCounter("otelcol_rust_receive_pending",
+		metric.WithDescription("Rust receivers' sends waiting for or in a delivery slot now."), metric.WithUnit("{batch}"))
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12, err13, err14, err15, err16); err != nil {
 		logger.Warn("Cannot create the Rust library metrics", zap.Error(err))
 		return nil
 	}
@@ -282,8 +291,13 @@ func registerLibraryMetrics(mp metric.MeterProvider, logger *zap.Logger) metric.
 		o.ObserveInt64(stages, saturate(counts.ProcessStages))
 		o.ObserveInt64(processErrors, saturate(counts.ProcessErrors))
 		o.ObserveInt64(processPanics, saturate(counts.ProcessPanics))
+		o.ObserveInt64(deliveries, saturate(counts.ReceiveDeliveries))
+		o.ObserveInt64(accepted, saturate(counts.ReceiveAccepted))
+		o.ObserveInt64(refused, saturate(counts.ReceiveRefused))
+		o.ObserveInt64(pending, saturate(counts.ReceivePending))
 		return nil
-	}, calls, errs, panics, live, dropped, exports, exportErrors, exportPanics, crossings, stages, processErrors, processPanics)
+	}, calls, errs, panics, live, dropped, exports, exportErrors, exportPanics, crossings, stages, processErrors, processPanics,
+		deliveries, accepted, refused, pending)
 	if err != nil {
 		logger.Warn("Cannot register the Rust library metrics", zap.Error(err))
 		return nil
