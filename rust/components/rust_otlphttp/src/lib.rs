@@ -1,5 +1,8 @@
 //! `rust_otlphttp`: an OpenTelemetry Collector exporter, written in Rust, that sends traces,
-//! metrics and logs over OTLP/HTTP (protobuf) like the collector's Go `otlphttp` exporter.
+//! metrics and logs over OTLP/HTTP (protobuf) like the collector's Go `otlphttp` exporter; and
+//! a receiver that takes them in over OTLP/HTTP (protobuf and JSON, gzip) like the HTTP side
+//! of the Go `otlpreceiver`: see the [`receiver`] module for its configuration and answers.
+//! The rest of this page is about the exporter.
 //!
 //! Each batch the collector hands over is already the OTLP protobuf export request; it is sent
 //! as the body of one `POST` (gzip-compressed straight from the borrowed bytes, or copied
@@ -84,16 +87,20 @@
 
 mod config;
 mod exporter;
+pub mod receiver;
 mod response;
 #[cfg(test)]
 mod test_server;
 #[cfg(test)]
 mod tests;
 
-use otelcol_rust_sdk::{CreateSettings, Error, ExporterFactory, Signal, Stability};
+use otelcol_rust_sdk::{
+    CreateSettings, Error, ExporterFactory, ReceiverFactory, Signal, Stability,
+};
 
 pub use config::{Compression, DEFAULT_ENDPOINT, OtlpHttpConfig};
 pub use exporter::OtlpHttpExporter;
+pub use receiver::{OtlpHttpReceiver, OtlpHttpReceiverConfig};
 
 /// Creates `rust_otlphttp` exporters, for traces, metrics and logs pipelines.
 pub struct OtlpHttpFactory;
@@ -116,3 +123,27 @@ impl ExporterFactory for OtlpHttpFactory {
 }
 
 otelcol_rust_sdk::register_exporter!(OtlpHttpFactory);
+
+/// Creates `rust_otlphttp` receivers, for traces, metrics and logs pipelines (see the
+/// [`receiver`] module).
+pub struct OtlpHttpReceiverFactory;
+
+impl ReceiverFactory for OtlpHttpReceiverFactory {
+    const TYPE: &'static str = "rust_otlphttp";
+    const STABILITY: Stability = Stability::Development;
+    const SIGNALS: &'static [Signal] = &[Signal::Traces, Signal::Metrics, Signal::Logs];
+    // receiverhelper's `transport` attribute, as Go's otlpreceiver sets it for HTTP.
+    const TRANSPORT: &'static str = "http";
+    type Config = OtlpHttpReceiverConfig;
+    type Receiver = OtlpHttpReceiver;
+
+    fn create(
+        &self,
+        settings: &CreateSettings,
+        config: OtlpHttpReceiverConfig,
+    ) -> Result<OtlpHttpReceiver, Error> {
+        OtlpHttpReceiver::new(settings, config)
+    }
+}
+
+otelcol_rust_sdk::register_receiver!(OtlpHttpReceiverFactory);

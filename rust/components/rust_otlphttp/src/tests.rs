@@ -51,7 +51,7 @@ fn resource() -> Option<Resource> {
 
 /// An export request of `signal` with `items` spans, data points or log records, encoded as
 /// the collector marshals it.
-fn request(signal: Signal, items: u32) -> Vec<u8> {
+pub(crate) fn request(signal: Signal, items: u32) -> Vec<u8> {
     match signal {
         Signal::Traces => ExportTraceServiceRequest {
             resource_spans: vec![ResourceSpans {
