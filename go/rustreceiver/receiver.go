@@ -2,6 +2,8 @@ package rustreceiver
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 
 	"go.opentelemetry.io/collector/component"
@@ -13,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
+	"go.uber.org/zap"
 
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustcomponent"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
@@ -28,6 +31,7 @@ import (
 type rustReceiver struct {
 	instance *rustcomponent.Instance
 	obsrecv  *receiverhelper.ObsReport
+	logger   *zap.Logger
 	// forget removes the receiver from the shared map (set by shared).
 	forget func()
 
@@ -78,6 +82,7 @@ func newReceiver(set receiver.Settings, config *Config, transport string) (*rust
 	return &rustReceiver{
 		instance: rustcomponent.NewInstance(set.ID, config, set.TelemetrySettings, set.BuildInfo, identity...),
 		obsrecv:  obsrecv,
+		logger:   set.Logger,
 		hosts:    &statusFanout{},
 	}, nil
 }
@@ -166,15 +171,15 @@ func (r *rustReceiver) Deliver(signal rustffi.Signal, encoding rustffi.Encoding,
 	switch signal {
 	case rustffi.SignalTraces:
 		if r.traces != nil {
-			return deliver(encoding, data, tracesData, r.obsrecv.StartTracesOp, r.traces.ConsumeTraces, r.obsrecv.EndTracesOp)
+			return deliver(r, encoding, data, tracesData, r.obsrecv.StartTracesOp, r.traces.ConsumeTraces, r.obsrecv.EndTracesOp)
 		}
 	case rustffi.SignalMetrics:
 		if r.metrics != nil {
-			return deliver(encoding, data, metricsData, r.obsrecv.StartMetricsOp, r.metrics.ConsumeMetrics, r.obsrecv.EndMetricsOp)
+			return deliver(r, encoding, data, metricsData, r.obsrecv.StartMetricsOp, r.metrics.ConsumeMetrics, r.obsrecv.EndMetricsOp)
 		}
 	case rustffi.SignalLogs:
 		if r.logs != nil {
-			return deliver(encoding, data, logsData, r.obsrecv.StartLogsOp, r.logs.ConsumeLogs, r.obsrecv.EndLogsOp)
+			return deliver(r, encoding, data, logsData, r.obsrecv.StartLogsOp, r.logs.ConsumeLogs, r.obsrecv.EndLogsOp)
 		}
 	}
 	// Rust gets a consumer only for the signals Start named.
@@ -197,8 +202,9 @@ var (
 // deliver is Deliver for one signal, as otlpreceiver's HTTP and gRPC handlers do it: a batch
 // pdata refuses is malformed and not counted; an empty one is accepted without reaching the
 // pipeline; any other goes to consume between start and end of a receive operation, counted
-// accepted or refused by its error.
-func deliver[T any](encoding rustffi.Encoding, data []byte, of dataOf[T],
+// accepted or refused by its error. A permanent error or a panic is answered permanent, any
+// other error retryable.
+func deliver[T any](r *rustReceiver, encoding rustffi.Encoding, data []byte, of dataOf[T],
 	start func(context.Context) context.Context,
 	consume func(context.Context, T) error,
 	end func(context.Context, string, int, error),
@@ -216,14 +222,34 @@ func deliver[T any](encoding rustffi.Encoding, data []byte, of dataOf[T],
 		return rustffi.DeliverResult{Outcome: rustffi.DeliverAccepted}
 	}
 	ctx := start(context.Background())
-	err = consume(ctx, batch)
+	err = consumeSafely(r, ctx, batch, consume)
 	end(ctx, encoding.String(), items, err)
+	var panicked *pipelinePanic
 	switch {
 	case err == nil:
 		return rustffi.DeliverResult{Outcome: rustffi.DeliverAccepted}
-	case consumererror.IsPermanent(err):
+	case consumererror.IsPermanent(err), errors.As(err, &panicked):
 		return rustffi.DeliverResult{Outcome: rustffi.DeliverPermanent, Message: err.Error()}
 	default:
 		return rustffi.DeliverResult{Outcome: rustffi.DeliverRetryable, Message: err.Error()}
 	}
+}
+
+// pipelinePanic is a panic of the pipeline on a delivered batch: the batch's permanent failure.
+type pipelinePanic struct{ value any }
+
+func (p *pipelinePanic) Error() string { return fmt.Sprintf("pipeline panicked: %v", p.value) }
+
+// consumeSafely is consume, with a panic turned into an error: it must not unwind into Rust,
+// and the receive operation must end (counted refused) as the collector survives it. Go's
+// otlpreceiver leaves that to net/http, which logs the panic and drops the connection.
+func consumeSafely[T any](r *rustReceiver, ctx context.Context, batch T, consume func(context.Context, T) error) (err error) {
+	defer func() {
+		if value := recover(); value != nil {
+			r.logger.Error("The pipeline panicked on a batch a Rust receiver delivered; the batch is refused for good",
+				zap.Any("panic", value), zap.Stack("stack"))
+			err = &pipelinePanic{value}
+		}
+	}()
+	return consume(ctx, batch)
 }

@@ -38,7 +38,7 @@ func config(id, rustEndpoint, otlpEndpoint, rustSection string) string {
 func TestBuiltBinary(t *testing.T) {
 	bin := testutil.BuildCollector(t, t.TempDir(), "")
 
-	t.Run("components lists each Rust extension, exporter and processor at its declared stability", func(t *testing.T) {
+	t.Run("components lists each Rust extension, receiver, processor and exporter at its declared stability", func(t *testing.T) {
 		out, err := exec.Command(bin, "components").Output()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -50,10 +50,10 @@ func TestBuiltBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, typ := range types {
-			// An extension has one level; an exporter or a processor one per signal,
-			// Undefined for the signals it does not declare.
+			// An extension has one level; any other kind one per signal, Undefined for the
+			// signals it does not declare.
 			want := map[string]string{"extension": typ.Stability}
-			if typ.Kind == rustffi.KindExporter || typ.Kind == rustffi.KindProcessor {
+			if typ.Kind != rustffi.KindExtension {
 				want = map[string]string{"traces": "Undefined", "metrics": "Undefined", "logs": "Undefined"}
 				for _, signal := range typ.Signals {
 					want[signal] = typ.Stability
@@ -70,9 +70,13 @@ func TestBuiltBinary(t *testing.T) {
 		if got, want := listed["exporter"]["rust_otlphttp"], (map[string]string{"traces": "Development", "metrics": "Development", "logs": "Development"}); !maps.Equal(got, want) {
 			t.Errorf("rust_otlphttp at %v, want %v:\n%s", got, want, out)
 		}
+		// The sample receiver takes every signal, as the Go otlpreceiver does.
+		if got, want := listed["receiver"]["rust_otlphttp"], (map[string]string{"traces": "Development", "metrics": "Development", "logs": "Development"}); !maps.Equal(got, want) {
+			t.Errorf("the rust_otlphttp receiver at %v, want %v:\n%s", got, want, out)
+		}
 		// The Go components are still there beside the Rust ones.
 		// (otlpexporter's type is otlp_grpc; `otlp` is its deprecated alias.)
-		for kind, names := range map[string][]string{"exporter": {"debug", "otlp_grpc"}, "extension": {"zpages"}} {
+		for kind, names := range map[string][]string{"exporter": {"debug", "otlp_grpc"}, "extension": {"zpages"}, "receiver": {"otlp"}} {
 			for _, name := range names {
 				if _, ok := listed[kind][name]; !ok {
 					t.Errorf("the Go %s %s is not listed:\n%s", kind, name, out)
@@ -90,6 +94,40 @@ func TestBuiltBinary(t *testing.T) {
 		for _, want := range []string{"timeout_ms", "must be greater than 0"} {
 			if !strings.Contains(string(out), want) {
 				t.Fatalf("Rust's message (%q) missing:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("validate and print-config judge a Rust receiver's config by Rust", func(t *testing.T) {
+		receiverConfig := func(section string) string {
+			return testutil.WriteConfig(t, testutil.Config{Pipeline: testutil.Pipeline{
+				Sections: "receivers:\n  rust_otlphttp/in:\n" + section + "exporters:\n  debug:\n",
+				Receiver: "rust_otlphttp/in",
+				Exporter: "debug",
+			}}.YAML())
+		}
+		bad := receiverConfig("    max_concurrent_requests: 0\n    endpoint: nowhere\n")
+		for _, command := range []string{"validate", "print-config"} {
+			out, err := exec.Command(bin, command, "--config", bad).CombinedOutput()
+			if want := "receivers::rust_otlphttp/in: endpoint: \"nowhere\" is not host:port"; err == nil || !strings.Contains(string(out), want) {
+				t.Errorf("%s: %v, want %q:\n%s", command, err, want, out)
+			}
+			if want := "max_concurrent_requests: must be at least 1"; !strings.Contains(string(out), want) {
+				t.Errorf("%s does not say %q:\n%s", command, want, out)
+			}
+		}
+		good := receiverConfig("    max_concurrent_requests: 9\n    endpoint: localhost:0\n")
+		if out, err := exec.Command(bin, "validate", "--config", good).CombinedOutput(); err != nil {
+			t.Fatalf("validate: %v\n%s", err, out)
+		}
+		out, err := exec.Command(bin, "print-config", "--config", good).CombinedOutput()
+		if err != nil {
+			t.Fatalf("print-config: %v\n%s", err, out)
+		}
+		// Rust's keys, the one set and the defaulted ones.
+		for _, want := range []string{"max_concurrent_requests: 9", "traces_url_path: /v1/traces", "retry_after: 1s"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("print-config lacks %q:\n%s", want, out)
 			}
 		}
 	})
@@ -191,9 +229,9 @@ func TestBuiltBinary(t *testing.T) {
 	})
 }
 
-// listedComponents parses `components` output: by kind ("extension", "exporter", "processor"), each
-// component's stability levels by type, as listed (an extension's under "extension", an
-// exporter's or a processor's per signal).
+// listedComponents parses `components` output: by kind ("extension", "receiver", "processor",
+// "exporter"), each component's stability levels by type, as listed (an extension's under
+// "extension", the others' per signal).
 func listedComponents(t *testing.T, components []byte) map[string]map[string]map[string]string {
 	t.Helper()
 	retrieved, err := confmap.NewRetrievedFromYAML(components)
@@ -210,6 +248,7 @@ func listedComponents(t *testing.T, components []byte) map[string]map[string]map
 	}
 	var parsed struct {
 		Extensions []entry `mapstructure:"extensions"`
+		Receivers  []entry `mapstructure:"receivers"`
 		Exporters  []entry `mapstructure:"exporters"`
 		Processors []entry `mapstructure:"processors"`
 	}
@@ -217,7 +256,7 @@ func listedComponents(t *testing.T, components []byte) map[string]map[string]map
 		t.Fatalf("%v\n%s", err, components)
 	}
 	listed := map[string]map[string]map[string]string{}
-	for kind, entries := range map[string][]entry{"extension": parsed.Extensions, "exporter": parsed.Exporters, "processor": parsed.Processors} {
+	for kind, entries := range map[string][]entry{"extension": parsed.Extensions, "receiver": parsed.Receivers, "exporter": parsed.Exporters, "processor": parsed.Processors} {
 		listed[kind] = map[string]map[string]string{}
 		for _, e := range entries {
 			listed[kind][e.Name] = e.Stability

@@ -49,7 +49,8 @@ func TestComponentTypesListsSample(t *testing.T) {
 	if !slices.ContainsFunc(types, func(typ ComponentType) bool { return reflect.DeepEqual(typ, sample) }) {
 		t.Fatalf("%+v missing from %+v", sample, types)
 	}
-	// Sorted by kind, then type; an exporter or a processor lists its signals, nothing else does.
+	// Sorted by kind, then type; every kind but extensions lists its signals; only receivers
+	// name a transport.
 	sorted := slices.IsSortedFunc(types, func(a, b ComponentType) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Type, b.Type))
 	})
@@ -57,8 +58,11 @@ func TestComponentTypesListsSample(t *testing.T) {
 		t.Errorf("not sorted by kind and type: %+v", types)
 	}
 	for _, typ := range types {
-		if (typ.Kind == KindExporter || typ.Kind == KindProcessor) != (len(typ.Signals) > 0) {
-			t.Errorf("%+v: signals are for exporters and processors, and every one has some", typ)
+		if (typ.Kind != KindExtension) != (len(typ.Signals) > 0) {
+			t.Errorf("%+v: signals are for every kind but extensions, and every one has some", typ)
+		}
+		if typ.Kind != KindReceiver && typ.Transport != "" {
+			t.Errorf("%+v: a transport is a receiver's", typ)
 		}
 	}
 	extensions, err := ExtensionTypes()
