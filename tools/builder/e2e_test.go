@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,7 +39,13 @@ import (
 // the collector as processors and, configured as the example config configures them and in
 // its order (batch, rust_redaction, rust_filter), do what it says: attributes not allowed
 // removed, card numbers masked, health checks dropped, both processors in one crossing per
-// batch, each counting its items under its own id.
+// batch, each counting its items under its own id. The Rust receiver it lists under receivers:
+// (the crate of the Rust exporter, listed under both) is in the collector as a receiver, and
+// the example's Rust pipelines (rust_otlphttp receiver -> rust_redaction -> rust_filter ->
+// rust_otlphttp exporter) carry a trace in OTLP/HTTP JSON and gzipped log records in protobuf
+// from an HTTP client to a Go receiver, redacted and filtered, each answered 200 once the
+// pipeline took it, a signal without a pipeline 404 and a body that does not decode 400, with
+// the receiver's standard metrics (transport http) and the library's delivery counters.
 func TestBuildExampleDistribution(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a collector")
@@ -75,6 +83,14 @@ func TestBuildExampleDistribution(t *testing.T) {
 		if !strings.Contains(components, want) {
 			t.Errorf("components lacks %q:\n%s", want, components)
 		}
+	}
+	var listed struct {
+		Receivers []struct{ Name string } `yaml:"receivers"`
+		Exporters []struct{ Name string } `yaml:"exporters"`
+	}
+	isOTLPHTTP := func(c struct{ Name string }) bool { return c.Name == "rust_otlphttp" }
+	if yaml.Unmarshal([]byte(components), &listed) != nil || !slices.ContainsFunc(listed.Receivers, isOTLPHTTP) || !slices.ContainsFunc(listed.Exporters, isOTLPHTTP) {
+		t.Errorf("components does not list rust_otlphttp as a receiver and an exporter:\n%s", components)
 	}
 
 	rustEndpoint, zpagesEndpoint, otlpEndpoint := freeEndpoint(t), freeEndpoint(t), freeEndpoint(t)
@@ -136,6 +152,10 @@ service:
 		requireExampleProcessorsWork(t, binary, filepath.Join(repo, "examples", "config.yaml"))
 	})
 
+	t.Run("the example's Rust receiver, processors and exporter carry data end to end", func(t *testing.T) {
+		requireExampleRustPipelineWorks(t, binary, filepath.Join(repo, "examples", "config.yaml"))
+	})
+
 	t.Run("the example config validates and prints", func(t *testing.T) {
 		example := filepath.Join(repo, "examples", "config.yaml")
 		if out := run(t, binary, "validate", "--config", example); out != "" {
@@ -143,7 +163,7 @@ service:
 		}
 		printed := run(t, binary, "print-config", "--config", example)
 		var config struct {
-			Receivers  map[string]any            `yaml:"receivers"`
+			Receivers  map[string]map[string]any `yaml:"receivers"`
 			Processors map[string]map[string]any `yaml:"processors"`
 			Exporters  map[string]map[string]any `yaml:"exporters"`
 			Service    struct {
@@ -169,6 +189,18 @@ service:
 				t.Errorf("print-config lacks rust_otlphttp's %s:\n%s", key, printed)
 			}
 		}
+		// The Rust receiver's keys: what was set, and its defaults.
+		receiver := config.Receivers["rust_otlphttp"]
+		for key, want := range map[string]any{"endpoint": "localhost:4320", "traces_url_path": "/v1/traces", "max_concurrent_requests": 128} {
+			if receiver[key] != want {
+				t.Errorf("print-config shows the rust_otlphttp receiver's %s as %v, want %v:\n%s", key, receiver[key], want, printed)
+			}
+		}
+		for _, key := range []string{"metrics_url_path", "logs_url_path", "max_request_body_size", "retry_after"} {
+			if _, ok := receiver[key]; !ok {
+				t.Errorf("print-config lacks the rust_otlphttp receiver's %s:\n%s", key, printed)
+			}
+		}
 		// The Rust processors' keys: what was set, and their defaults.
 		redaction, filter := config.Processors["rust_redaction"], config.Processors["rust_filter"]
 		if redaction["summary"] != "debug" || redaction["allow_all_keys"] != false || redaction["hash_function"] != "" || filter["traces"] == nil || filter["logs"] == nil {
@@ -181,6 +213,11 @@ service:
 			if !slices.Equal(in.Processors, []string{"batch", "rust_redaction", "rust_filter"}) || !slices.Contains(in.Exporters, "rust_otlphttp") ||
 				!slices.Equal(loopback.Receivers, []string{"otlp/loopback"}) || !slices.Equal(loopback.Exporters, []string{"debug"}) {
 				t.Errorf("%s pipelines: %+v then %+v", signal, in, loopback)
+			}
+			// And Rust from end to end: the Rust receiver, the Rust processors, the Rust exporter.
+			if rust := config.Service.Pipelines[signal+"/rust"]; !slices.Equal(rust.Receivers, []string{"rust_otlphttp"}) ||
+				!slices.Equal(rust.Processors, []string{"rust_redaction", "rust_filter"}) || !slices.Equal(rust.Exporters, []string{"rust_otlphttp"}) {
+				t.Errorf("%s/rust pipeline: %+v", signal, rust)
 			}
 		}
 	})
@@ -360,11 +397,203 @@ func requireExampleProcessorsWork(t *testing.T, binary, exampleConfig string) {
 	stopCollector(t, collector, exited, logs)
 }
 
+// requireExampleRustPipelineWorks runs binary with the example config's Rust pipelines (their
+// receiver, processors and exporter as written there, the processors' settings too) for traces
+// and logs, the rust_otlphttp receiver and the loopback receiver on free ports, and the
+// loopback pipelines printing to a detailed debug. An HTTP client sends a trace in OTLP/JSON
+// and log records in gzipped OTLP protobuf, each with an item rust_filter drops and one
+// carrying a card number and attributes rust_redaction's allow list lacks: each is answered
+// 200 with Go's otlpreceiver's response in its encoding once the pipeline took it, and debug prints what
+// the example promises after the crossing back into Go. A signal without a pipeline is 404, a
+// body that does not decode 400. The collector's metrics show the receiver's standard counts
+// (transport http), both processors fused, the exporter's sends and the library's deliveries;
+// SIGTERM stops it and frees the receiver's port.
+func requireExampleRustPipelineWorks(t *testing.T, binary, exampleConfig string) {
+	var example struct {
+		Processors map[string]any `yaml:"processors"`
+		Service    struct {
+			Pipelines map[string]struct {
+				Receivers  []string `yaml:"receivers"`
+				Processors []string `yaml:"processors"`
+				Exporters  []string `yaml:"exporters"`
+			} `yaml:"pipelines"`
+		} `yaml:"service"`
+	}
+	if err := yaml.Unmarshal([]byte(read(t, exampleConfig)), &example); err != nil {
+		t.Fatal(err)
+	}
+	pipelines := map[string]any{}
+	for _, signal := range []string{"traces", "logs"} {
+		rust := example.Service.Pipelines[signal+"/rust"]
+		if !slices.Equal(rust.Receivers, []string{"rust_otlphttp"}) || !slices.Equal(rust.Processors, []string{"rust_redaction", "rust_filter"}) || !slices.Equal(rust.Exporters, []string{"rust_otlphttp"}) {
+			t.Fatalf("the example's %s/rust pipeline is %+v; this test checks rust_otlphttp -> rust_redaction, rust_filter -> rust_otlphttp", signal, rust)
+		}
+		pipelines[signal+"/rust"] = map[string]any{"receivers": rust.Receivers, "processors": rust.Processors, "exporters": rust.Exporters}
+		pipelines[signal+"/loopback"] = map[string]any{"receivers": []string{"otlp/loopback"}, "exporters": []string{"debug"}}
+	}
+	rustEndpoint, loopbackEndpoint, metricsEndpoint := freeEndpoint(t), freeEndpoint(t), freeEndpoint(t)
+	metricsHost, port, err := net.SplitHostPort(metricsEndpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsPort, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config, err := yaml.Marshal(map[string]any{
+		"receivers": map[string]any{
+			"rust_otlphttp": map[string]any{"endpoint": rustEndpoint},
+			"otlp/loopback": map[string]any{"protocols": map[string]any{"http": map[string]any{"endpoint": loopbackEndpoint}}},
+		},
+		"processors": example.Processors,
+		"exporters": map[string]any{
+			"rust_otlphttp": map[string]any{"endpoint": "http://" + loopbackEndpoint},
+			"debug":         map[string]any{"verbosity": "detailed"},
+		},
+		"service": map[string]any{
+			"telemetry": map[string]any{
+				"logs": map[string]any{"sampling": map[string]any{"enabled": false}},
+				"metrics": map[string]any{"readers": []any{map[string]any{"pull": map[string]any{"exporter": map[string]any{
+					"prometheus": map[string]any{"host": metricsHost, "port": metricsPort},
+				}}}}},
+			},
+			"pipelines": pipelines,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	collector, exited, logs := startCollector(t, binary, writeFile(t, "rust-pipeline.yaml", string(config)))
+	waitForLog(t, logs, "Everything is ready.", exited)
+
+	// The trace of requireExampleProcessorsWork: a checkout span with a Visa number and a
+	// password, and a health check, in OTLP/JSON.
+	const traces = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"shop"}},{"key":"host.arch","value":{"stringValue":"amd64"}}]},` +
+		`"scopeSpans":[{"spans":[` +
+		`{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"POST /checkout","startTimeUnixNano":"1","endTimeUnixNano":"2",` +
+		`"attributes":[{"key":"payment.card","value":{"stringValue":"4111111111111111"}},{"key":"user.password","value":{"stringValue":"hunter2"}}]},` +
+		`{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","name":"GET /health","startTimeUnixNano":"3","endTimeUnixNano":"4"}]}]}]}`
+	status, header, body := post(t, "http://"+rustEndpoint+"/v1/traces", "application/json", "", []byte(traces))
+	// The answers are Go's otlpreceiver's, byte for byte: an ExportTraceServiceResponse with an
+	// empty partial_success.
+	if status != http.StatusOK || header.Get("Content-Type") != "application/json" || body != `{"partialSuccess":{}}` {
+		t.Fatalf("the Rust receiver answered the JSON trace %d (%s) %q", status, header.Get("Content-Type"), body)
+	}
+	// Log records in OTLP protobuf (encoded by hand: this module has no pdata), gzipped: one
+	// with a MasterCard number, one health check.
+	// An AnyValue holding a string, and a KeyValue.
+	str := func(s string) []byte { return protoField(1, []byte(s)) }
+	attribute := func(key, value string) []byte {
+		return slices.Concat(protoField(1, []byte(key)), protoField(2, str(value)))
+	}
+	resource := protoField(1, slices.Concat(protoField(1, attribute("service.name", "shop")), protoField(1, attribute("host.arch", "amd64"))))
+	records := slices.Concat(
+		protoField(2, slices.Concat(protoField(5, str("order 42 placed")), protoField(6, attribute("payment.card", "5555555555554444")))),
+		protoField(2, protoField(5, str("health check ok"))),
+	)
+	request := protoField(1, slices.Concat(resource, protoField(2, records))) // ExportLogsServiceRequest
+	var gzipped bytes.Buffer
+	zw := gzip.NewWriter(&gzipped)
+	if _, err := zw.Write(request); err != nil || zw.Close() != nil {
+		t.Fatal(err)
+	}
+	status, header, body = post(t, "http://"+rustEndpoint+"/v1/logs", "application/x-protobuf", "gzip", gzipped.Bytes())
+	if status != http.StatusOK || header.Get("Content-Type") != "application/x-protobuf" || body != "\x0a\x00" {
+		t.Fatalf("the Rust receiver answered the gzipped protobuf logs %d (%s) %q", status, header.Get("Content-Type"), body)
+	}
+	// No metrics pipeline: the path is not served. A trace that is not JSON: the client's fault.
+	if status, _, body := post(t, "http://"+rustEndpoint+"/v1/metrics", "application/json", "", []byte(`{}`)); status != http.StatusNotFound {
+		t.Errorf("metrics without a pipeline: %d %q, want 404", status, body)
+	}
+	if status, _, body := post(t, "http://"+rustEndpoint+"/v1/traces", "application/json", "", []byte(`{"resourceSpans":[`)); status != http.StatusBadRequest {
+		t.Errorf("a trace that does not decode: %d %q, want 400", status, body)
+	}
+
+	for _, want := range []string{
+		"Name           : POST /checkout",
+		"-> payment.card: Str(****)",
+		"-> redaction.masked.keys: Str(payment.card)",
+		"-> redaction.redacted.keys: Str(user.password)",
+		"-> service.name: Str(shop)",
+		"-> redaction.redacted.keys: Str(host.arch)",
+		"Body: Str(order 42 placed)",
+	} {
+		waitForLog(t, logs, want, exited)
+	}
+	for _, unwanted := range []string{"4111111111111111", "5555555555554444", "hunter2", "-> host.arch:", "GET /health", "health check ok"} {
+		if strings.Contains(logs.String(), unwanted) {
+			t.Errorf("debug printed %q:\n%s", unwanted, tail(logs.String(), 80))
+		}
+	}
+
+	// Two items each taken by the receiver (over HTTP), both processors in one crossing per
+	// batch, one item each sent on by the exporter; three batches delivered into Go (the one
+	// that did not decode refused there).
+	want := map[string]float64{
+		`otelcol_receiver_accepted_spans{receiver="rust_otlphttp",transport="http"`:       2,
+		`otelcol_receiver_accepted_log_records{receiver="rust_otlphttp",transport="http"`: 2,
+		"otelcol_rust_process_crossings":                                                  2,
+		"otelcol_rust_process_stages":                                                     4,
+		`otelcol_processor_outgoing_items{processor="rust_filter"`:                        2,
+		`otelcol_exporter_sent_spans{exporter="rust_otlphttp"`:                            1,
+		`otelcol_exporter_sent_log_records{exporter="rust_otlphttp"`:                      1,
+		"otelcol_rust_receive_deliveries":                                                 3,
+		"otelcol_rust_receive_accepted":                                                   2,
+		"otelcol_rust_receive_refused":                                                    1,
+	}
+	var got map[string]float64
+	deadline := time.Now().Add(30 * time.Second)
+	for got = scrapeSums("http://"+metricsEndpoint+"/metrics", want); !maps.Equal(got, want); got = scrapeSums("http://"+metricsEndpoint+"/metrics", want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the collector's metrics show %v, want %v", got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopCollector(t, collector, exited, logs)
+	listener, err := net.Listen("tcp", rustEndpoint)
+	if err != nil {
+		t.Fatalf("the Rust receiver's %s is still in use after shutdown: %v", rustEndpoint, err)
+	}
+	listener.Close()
+}
+
+// post sends body with the content type (and encoding, if any) and returns the answer.
+func post(t *testing.T, url, contentType, encoding string, body []byte) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if encoding != "" {
+		req.Header.Set("Content-Encoding", encoding)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("POST %s: reading the answer: %v", url, err)
+	}
+	return resp.StatusCode, resp.Header, string(answer)
+}
+
+// protoField is a length-delimited protobuf field: its tag (wire type 2), length and payload.
+func protoField(number int, payload []byte) []byte {
+	field := binary.AppendUvarint(nil, uint64(number)<<3|2)
+	field = binary.AppendUvarint(field, uint64(len(payload)))
+	return append(field, payload...)
+}
+
 // scrapeSums reads a Prometheus text page and sums, for each key of series, the samples of the
 // metrics whose name starts with the key's name (the exporter's _total and unit suffixes do not
-// matter) and whose labels contain what the key has after "{", if anything:
-// `otelcol_processor_incoming_items{processor="x"` sums every series of that processor's
-// counter. A page that does not answer sums to nothing.
+// matter) and whose labels contain each of the comma-separated labels the key has after "{",
+// if any: `otelcol_processor_incoming_items{processor="x"` sums every series of that
+// processor's counter, `otelcol_receiver_accepted_spans{receiver="x",transport="http"` the
+// receiver's with that transport, wherever the labels are in the series'. A page that does
+// not answer sums to nothing.
 func scrapeSums(url string, series map[string]float64) map[string]float64 {
 	sums := map[string]float64{}
 	resp, err := http.Get(url)
@@ -390,14 +619,24 @@ func scrapeSums(url string, series map[string]float64) map[string]float64 {
 			continue
 		}
 		for key := range series {
-			keyName, keyLabel, hasLabel := strings.Cut(key, "{")
-			if !strings.HasPrefix(name, keyName) || (hasLabel && !strings.Contains(labels, keyLabel)) {
+			keyName, keyLabels, _ := strings.Cut(key, "{")
+			if !strings.HasPrefix(name, keyName) || !hasLabels(labels, keyLabels) {
 				continue
 			}
 			sums[key] += value
 		}
 	}
 	return sums
+}
+
+// hasLabels reports whether a series' labels contain every comma-separated label of want.
+func hasLabels(labels, want string) bool {
+	for _, label := range strings.Split(want, ",") {
+		if !strings.Contains(labels, label) {
+			return false
+		}
+	}
+	return true
 }
 
 // Guarantees: a crate that registers an extension, a processor and an exporter of one type
@@ -556,8 +795,9 @@ func TestBuildRejectsDuplicateRustTypes(t *testing.T) {
 
 // Guarantees: a module listed under a section whose kind its crate does not register stops
 // the build at the step that lists the types, before ocb runs, each such module named with
-// its place in the manifest and what its crate registers instead: here an exporter under
-// extensions:, an extension under processors: and a processor under exporters:.
+// its place in the manifest and what its crate registers instead: here a crate of an exporter
+// and a receiver under extensions:, a processor under receivers:, an extension under
+// processors: and a processor under exporters:.
 func TestBuildRefusesModulesOfTheWrongKind(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs cargo")
@@ -568,15 +808,19 @@ func TestBuildRefusesModulesOfTheWrongKind(t *testing.T) {
 		"  - cargo: 'rust-otlphttp = { path = \""+filepath.Join(components, "rust_otlphttp")+"\" }'\n"+
 		"processors:\n"+
 		"  - cargo: 'rust-sample = { path = \""+filepath.Join(components, "rust_sample")+"\" }'\n"+
+		"receivers:\n"+
+		"  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0\n"+
+		"  - cargo: 'rust-redaction = { path = \""+filepath.Join(components, "rust_redaction")+"\" }'\n"+
 		"exporters:\n"+
 		"  - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.164.0\n"+
 		"  - cargo: 'rust-filter = { path = \""+filepath.Join(components, "rust_filter")+"\" }'\n")
 	var progress bytes.Buffer
 	_, err := build(options{Manifest: manifest, Repo: repo}, &progress)
 	want := "step 5/8 (list the Rust component types) failed: " +
-		"extensions[0] (" + manifest + ":5:5, crate rust-otlphttp) registers no extension: its crate registers only the exporter rust_otlphttp; list it under exporters:\n" +
+		"extensions[0] (" + manifest + ":5:5, crate rust-otlphttp) registers no extension: its crate registers only the exporter rust_otlphttp, the receiver rust_otlphttp; list it under exporters: or receivers:\n" +
+		"receivers[1] (" + manifest + ":10:5, crate rust-redaction) registers no receiver: its crate registers only the processor rust_redaction; list it under processors:\n" +
 		"processors[0] (" + manifest + ":7:5, crate rust-sample) registers no processor: its crate registers only the extension rust_sample; list it under extensions:\n" +
-		"exporters[1] (" + manifest + ":10:5, crate rust-filter) registers no exporter: its crate registers only the processor rust_filter; list it under processors:"
+		"exporters[1] (" + manifest + ":13:5, crate rust-filter) registers no exporter: its crate registers only the processor rust_filter; list it under processors:"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error\n got: %v\nwant: %s\noutput:\n%s", err, want, tail(progress.String(), 30))
 	}
@@ -592,7 +836,9 @@ func TestBuildRefusesModulesOfTheWrongKind(t *testing.T) {
 // own manifest is the one built, with its crate taken from its git repository. A processor
 // written by tools/new-component --kind processor --out, from a git repository of its own too,
 // is listed under processors: of the same build and does in a pipeline what its template says
-// (its attribute on every span, printed by debug).
+// (its attribute on every span, printed by debug); so does a receiver written by
+// tools/new-component --kind receiver --out, listed under receivers: (its log records, through
+// that processor, printed by debug).
 func TestBuildGitComponentWithGitSDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a collector")
@@ -616,6 +862,13 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 		t.Fatalf("tools/new-component --kind processor: %v\n%s", err, out)
 	}
 	gitCommit(t, processor)
+	// And a receiver.
+	receiver := filepath.Join(t.TempDir(), "git-gen")
+	newReceiver := exec.Command(filepath.Join(repo, "tools", "new-component"), "--kind", "receiver", "--out", receiver, "--sdk-git", sdkGit, "git_gen")
+	if out, err := newReceiver.CombinedOutput(); err != nil {
+		t.Fatalf("tools/new-component --kind receiver: %v\n%s", err, out)
+	}
+	gitCommit(t, receiver)
 	manifest := filepath.Join(component, "manifest.yaml")
 	standalone := read(t, manifest)
 	pathLine := `  - cargo: 'git-beat = { path = "." }'` + "\n"
@@ -626,7 +879,11 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 	// by git instead, beside rust-sample, and building it as written as well would cost another
 	// distribution build (1-2 min). Only its other lines (dist, Go modules, providers) are
 	// built as written.
-	writeTo(t, manifest, strings.Replace(standalone, pathLine,
+	withReceiver := strings.Replace(standalone, "\nreceivers:\n", "\nreceivers:\n  - cargo: 'git-gen = { git = \"file://"+receiver+"\" }'\n", 1)
+	if withReceiver == standalone {
+		t.Fatalf("manifest.yaml has no receivers: section:\n%s", standalone)
+	}
+	writeTo(t, manifest, strings.Replace(withReceiver, pathLine,
 		"  - cargo: 'git-beat = { git = \"file://"+component+"\" }'\n"+
 			"  - cargo: 'rust-sample = { path = \""+filepath.Join(repo, "rust", "components", "rust_sample")+"\" }'\n", 1)+
 		"processors:\n  - cargo: 'git-tag = { git = \"file://"+processor+"\" }'\n")
@@ -636,7 +893,7 @@ func TestBuildGitComponentWithGitSDK(t *testing.T) {
 		t.Fatalf("%v\n%s", err, tail(progress.String(), 40))
 	}
 	components := run(t, binary, "components")
-	for _, want := range []string{"- name: rust_sample", "- name: git_beat", "- name: git_tag"} {
+	for _, want := range []string{"- name: rust_sample", "- name: git_beat", "- name: git_tag", "- name: git_gen"} {
 		if !strings.Contains(components, want) {
 			t.Errorf("components lacks %q:\n%s", want, components)
 		}
@@ -654,6 +911,9 @@ receivers:
     protocols:
       http:
         endpoint: %s
+  git_gen:
+    interval: 100ms
+    body: generated in git
 processors:
   git_tag:
 exporters:
@@ -669,6 +929,10 @@ service:
       receivers: [otlp]
       processors: [git_tag]
       exporters: [debug]
+    logs:
+      receivers: [git_gen]
+      processors: [git_tag]
+      exporters: [debug]
 `, rustEndpoint, otlpEndpoint))
 	collector, exited, logs := startCollector(t, binary, config)
 
@@ -680,6 +944,10 @@ service:
 	}
 	resp.Body.Close()
 	waitForLog(t, logs, "-> processed.by: Str(git_tag)", exited)
+	// The receiver's first batches, through the processor.
+	for _, want := range []string{"Body: Str(generated in git)", "-> git_gen.sequence: Int(1)", "-> git_gen.sequence: Int(2)"} {
+		waitForLog(t, logs, want, exited)
+	}
 	var status struct {
 		ComponentID string `json:"component_id"`
 	}
