@@ -64,7 +64,7 @@ test-new-component:
 # Bounded versions of the reliability suite (go/reliability, docs/reliability.md).
 test-reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -race -count=1 -tags $(TEST_TAGS) ./reliability/ ./internal/rustffi/ ./internal/rusttelemetry/ ./rustextension/ ./rustexporter/ ./rustprocessor/
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured|TestExporterLifecycleChurn|TestReloadsWithTrafficFlowing)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -v -tags $(TEST_TAGS) -run '^(TestChurn|TestDeadlinesAreHonoured|TestExporterLifecycleChurn|TestReloadsWithTrafficFlowing|TestReceiverLifecycleChurn|TestReceiverBackPressure|TestReceiverMalformedAndHugeRequests)$$' -fuzz '^FuzzRustConfig$$' -fuzztime 10s ./reliability/
 	tools/leakcheck.sh
 
 ## reliability: the long runs (fuzzing for minutes, 10x churn) behind docs/reliability.md, and
@@ -74,6 +74,7 @@ reliability: rust-testlib
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzRustConfig$$' -fuzztime 5m ./reliability/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzExportBatch$$' -fuzztime 2m ./reliability/
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzProcessBatch$$' -fuzztime 2m ./reliability/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -run '^$$' -fuzz '^FuzzReceiverRequest$$' -fuzztime 2m ./reliability/
 	cd rust && FUZZ_EXECS=2000000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_entry_points -- --nocapture
 	cd rust && FUZZ_EXECS=500000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_export -- --nocapture
 	cd rust && FUZZ_EXECS=500000 cargo test --release --locked -p otelcol-rust-ffi --test fuzz_process -- --nocapture
