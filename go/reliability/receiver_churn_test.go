@@ -4,6 +4,7 @@ package reliability
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"runtime"
 	"testing"
@@ -14,8 +15,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
+	"github.com/otelcol-rust/otelcol-rust/go/internal/rusttelemetry"
 	"github.com/otelcol-rust/otelcol-rust/go/rustreceiver"
 )
 
@@ -32,11 +36,12 @@ func receiverChurnCycles() int {
 	return 10_000
 }
 
-// Scenario: 10,000 lifecycles (1,000 under -race; RELIABILITY_LONG=1: 100,000) of a rust_otlphttp receiver
-// built by the real factory as the collector builds one in a traces and a logs pipeline:
-// created for both signals with one config (one shared Go receiver and Rust instance), started
-// twice (once per pipeline), one post of a one-item batch (traces and logs in turn; a fresh
-// port each time), shut down twice.
+// Scenario: 10,000 lifecycles (1,000 under -race; RELIABILITY_LONG=1: 100,000) of a
+// rust_otlphttp receiver built by the real factory as the collector builds one in a traces and
+// a logs pipeline: created for both signals with one config (one shared Go receiver and Rust
+// instance), started twice (once per pipeline), one post of a one-item batch (traces and logs
+// in turn) to the port it was given (endpoint port 0; the port read from its log record), shut
+// down twice.
 // Guarantees: every lifecycle serves its post (200, the item in the sink once); afterwards the
 // live-instance count is back where it was, no goroutine is left, the open file descriptors
 // are as many as before (within 16), and RSS grew by less than 16 MiB (checked without the
@@ -56,12 +61,14 @@ func TestReceiverLifecycleChurn(t *testing.T) {
 	ctx := context.Background()
 
 	cycle := func(i int) {
-		endpoint := testutil.FreeEndpoint(t)
 		cfg := factory.CreateDefaultConfig()
-		if err := cfg.(confmap.Unmarshaler).Unmarshal(confmap.NewFromStringMap(map[string]any{"endpoint": endpoint})); err != nil {
+		if err := cfg.(confmap.Unmarshaler).Unmarshal(confmap.NewFromStringMap(map[string]any{"endpoint": "127.0.0.1:0"})); err != nil {
 			t.Fatal(err)
 		}
 		set := receivertest.NewNopSettings(factory.Type())
+		// The receiver logs the port it was given; its records reach this logger.
+		core, records := observer.New(zapcore.InfoLevel)
+		set.Logger = zap.New(core)
 		traces, err := factory.CreateTraces(ctx, set, cfg, next)
 		if err != nil {
 			t.Fatal(err)
@@ -76,6 +83,12 @@ func TestReceiverLifecycleChurn(t *testing.T) {
 		if err := logs.Start(ctx, host); err != nil {
 			t.Fatalf("cycle %d: start: %v", i, err)
 		}
+		rusttelemetry.Flush() // the records Rust wrote so far, now
+		listening := records.FilterMessage("listening for OTLP/HTTP").All()
+		if len(listening) != 1 {
+			t.Fatalf("cycle %d: %d records of the listening address: %v", i, len(listening), records.All())
+		}
+		endpoint := fmt.Sprint(listening[0].ContextMap()["endpoint"])
 		var batch any = spansWithSeq(int64(i), 1)
 		if i%2 == 1 {
 			ld := plog.NewLogs()
