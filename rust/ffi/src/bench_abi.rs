@@ -320,3 +320,435 @@ pub unsafe extern "C" fn otelcol_rust_bench_export_copy(
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Receivers' delivery: PUSH (the product, `delivery.rs`) against PULL (built only here).
+//
+// A run has `senders` tokio tasks on the library's runtime (where a receiver's tasks run) send
+// `batches` copies of one payload in total through a `Consumer`, each timing its sends (from
+// the call to the outcome), then writes a byte to Go's `done` pipe: Go waits for it in its
+// netpoller, not in a cgo call, so no goroutine holds a P while the run lasts.
+//
+// - PUSH: the consumer's sink is the product's `ReceiverSink`: the pool's threads call Go's
+//   exported delivery function.
+// - PULL: the sink is a `PullQueue`: a send takes one of its slots (awaited: the bound), queues
+//   the batch and, when the queue was empty, writes a byte to Go's `wake` pipe. A Go goroutine
+//   reading that pipe in its netpoller takes the ready batches (`otelcol_rust_bench_pull_take`,
+//   a short cgo call that lends the bytes), Go goroutines consume them and complete each with
+//   `otelcol_rust_bench_pull_complete`, which resolves the send's future and frees its slot.
+// ---------------------------------------------------------------------------------------------
+
+use std::collections::VecDeque;
+use std::io::Write as _;
+use std::mem::ManuallyDrop;
+use std::os::fd::{FromRawFd as _, RawFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use otelcol_rust_sdk::{BoxFuture, ConsumeError, Consumer, Deliver, Encoding, Payload, Signal};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+
+use crate::boundary::export::ExportResult;
+
+/// Writes one byte to the pipe `fd`, ignoring errors: a full pipe (`EAGAIN` on Go's
+/// non-blocking pipe) already holds a wake-up the reader has not consumed.
+///
+/// # Safety
+/// `fd` is an open file descriptor for the whole call.
+unsafe fn poke(fd: RawFd) {
+    // SAFETY: per the contract; `ManuallyDrop` leaves the descriptor open (it is Go's).
+    let pipe = ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    let _ = (&*pipe).write(&[1]);
+}
+
+/// One batch queued for Go to pull; owned by Go between take and complete.
+pub struct PullJob {
+    token: u64,
+    signal: Signal,
+    payload: Payload,
+    answer: oneshot::Sender<Result<(), ConsumeError>>,
+    /// Held until the batch is completed: the queue's bound.
+    _slot: OwnedSemaphorePermit,
+}
+
+/// The PULL hand-off: at most `slots` batches queued or being consumed in Go.
+pub struct PullQueue {
+    slots: Arc<Semaphore>,
+    ready: Mutex<VecDeque<Box<PullJob>>>,
+    /// The write end of Go's wake pipe.
+    wake: RawFd,
+}
+
+impl PullQueue {
+    async fn send(
+        self: Arc<Self>,
+        token: u64,
+        signal: Signal,
+        payload: Payload,
+    ) -> Result<(), ConsumeError> {
+        let slot = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| ConsumeError::retryable("the pull queue is closed"))?;
+        let (answer, answered) = oneshot::channel();
+        let job = Box::new(PullJob {
+            token,
+            signal,
+            payload,
+            answer,
+            _slot: slot,
+        });
+        let was_empty = {
+            let mut ready = self.ready.lock().unwrap_or_else(PoisonError::into_inner);
+            let was_empty = ready.is_empty();
+            ready.push_back(job);
+            was_empty
+        };
+        // Go's taker drains the queue until it finds it empty (under the same lock), so only
+        // the push that makes it non-empty needs to wake it: one write per burst, not per batch.
+        // The write happens before this send can resolve, so before the run's end, while Go
+        // still holds the pipe open.
+        if was_empty {
+            // SAFETY: Go keeps the wake pipe open until the runs using this queue have ended.
+            unsafe { poke(self.wake) };
+        }
+        answered
+            .await
+            .unwrap_or_else(|_| Err(ConsumeError::retryable("the batch was dropped unanswered")))
+    }
+}
+
+/// One receiver's consumers delivering through a [`PullQueue`].
+struct PullSink {
+    queue: Arc<PullQueue>,
+    token: u64,
+}
+
+impl Deliver for PullSink {
+    fn deliver(
+        &self,
+        signal: Signal,
+        payload: Payload,
+    ) -> BoxFuture<'static, Result<(), ConsumeError>> {
+        Box::pin(Arc::clone(&self.queue).send(self.token, signal, payload))
+    }
+}
+
+/// A pulled batch, as Go sees it. OWNERSHIP: `data` belongs to `job`, lent to Go until it
+/// passes `job` to `otelcol_rust_bench_pull_complete` (exactly once).
+#[repr(C)]
+pub struct BenchPullBatch {
+    pub job: *mut PullJob,
+    pub token: u64,
+    pub signal: u32,
+    pub encoding: u32,
+    pub data: *const u8,
+    pub len: usize,
+}
+
+/// A PULL queue of `slots` slots that wakes Go through the pipe `wake_fd` (non-blocking).
+/// Freed by `otelcol_rust_bench_pull_free`.
+#[no_mangle]
+pub extern "C" fn otelcol_rust_bench_pull_new(wake_fd: i32, slots: u64) -> *const PullQueue {
+    Arc::into_raw(Arc::new(PullQueue {
+        slots: Arc::new(Semaphore::new(usize::try_from(slots).unwrap_or(1).max(1))),
+        ready: Mutex::default(),
+        wake: wake_fd,
+    }))
+}
+
+/// Takes the oldest ready batch into `out`; false (and `out` untouched) when none is ready.
+///
+/// # Safety
+/// `queue` came from `otelcol_rust_bench_pull_new` and is not freed; `out` is valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_pull_take(
+    queue: *const PullQueue,
+    out: *mut BenchPullBatch,
+) -> bool {
+    // SAFETY: per the contract.
+    let queue = unsafe { &*queue };
+    let Some(job) = queue
+        .ready
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop_front()
+    else {
+        return false;
+    };
+    let bytes = job.payload.bytes();
+    let batch = BenchPullBatch {
+        token: job.token,
+        signal: match job.signal {
+            Signal::Traces => 0,
+            Signal::Metrics => 1,
+            Signal::Logs => 2,
+        },
+        encoding: match job.payload.encoding() {
+            Encoding::Protobuf => 0,
+            Encoding::Json => 1,
+        },
+        data: bytes.as_ptr(),
+        len: bytes.len(),
+        // The box's heap address and the payload's buffer stay put until complete.
+        job: Box::into_raw(job),
+    };
+    // SAFETY: per the contract.
+    unsafe { out.write(batch) };
+    true
+}
+
+/// Completes a pulled batch with the outcome Go wrote into `result` (the delivery's result,
+/// read as the PUSH path reads it): frees its slot and resolves the send.
+///
+/// # Safety
+/// `job` came from `otelcol_rust_bench_pull_take` and is completed once; `result` is valid for
+/// reads during the call.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_pull_complete(
+    job: *mut PullJob,
+    result: *const ExportResult,
+) {
+    // SAFETY: per the contract, `job` is the box `take` leaked, handed back once.
+    let job = unsafe { Box::from_raw(job) };
+    // SAFETY: per the contract.
+    let outcome = crate::boundary::receive::read(unsafe { &*result });
+    let PullJob {
+        answer,
+        _slot: slot,
+        ..
+    } = *job;
+    drop(slot);
+    let _ = answer.send(outcome);
+}
+
+/// Frees a queue once every run using it has ended.
+///
+/// # Safety
+/// `queue` came from `otelcol_rust_bench_pull_new` and is freed once.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_pull_free(queue: *const PullQueue) {
+    // SAFETY: per the contract.
+    drop(unsafe { Arc::from_raw(queue) });
+}
+
+/// How many delivery threads the PUSH pool has (or will have).
+#[no_mangle]
+pub extern "C" fn otelcol_rust_bench_delivery_threads() -> u64 {
+    u64::try_from(crate::delivery::threads()).unwrap_or(u64::MAX)
+}
+
+/// What a run measured. Latencies: each send from its call to its outcome, in nanoseconds.
+#[repr(C)]
+pub struct BenchDeliveryStats {
+    pub accepted: u64,
+    pub refused: u64,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+    pub mean_ns: u64,
+    /// From the first send to the last outcome.
+    pub elapsed_ns: u64,
+    /// The first refusal: its kind, retry delay and reason (cut to 256 bytes).
+    pub error_len: u64,
+    pub error: [u8; 256],
+}
+
+/// A run in progress; its stats once ended.
+pub struct DeliveryRun {
+    stats: Mutex<Option<BenchDeliveryStats>>,
+}
+
+/// What one sender saw.
+#[derive(Default)]
+struct Sent {
+    latencies: Vec<Duration>,
+    refused: u64,
+    first_error: Option<String>,
+}
+
+impl Sent {
+    fn merge(&mut self, other: Self) {
+        self.latencies.extend(other.latencies);
+        self.refused += other.refused;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+
+    fn stats(mut self, elapsed: Duration) -> BenchDeliveryStats {
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.latencies.sort_unstable();
+        let count = self.latencies.len();
+        let at = |per_cent: usize| {
+            count
+                .checked_sub(1)
+                .map_or(0, |last| nanos(self.latencies[last * per_cent / 100]))
+        };
+        let total: Duration = self.latencies.iter().sum();
+        let mut stats = BenchDeliveryStats {
+            accepted: count as u64 - self.refused,
+            refused: self.refused,
+            p50_ns: at(50),
+            p99_ns: at(99),
+            max_ns: at(100),
+            mean_ns: nanos(total) / (count as u64).max(1),
+            elapsed_ns: nanos(elapsed),
+            error_len: 0,
+            error: [0; 256],
+        };
+        if let Some(error) = self.first_error {
+            let mut cut = error.len().min(stats.error.len());
+            while !error.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            stats.error[..cut].copy_from_slice(&error.as_bytes()[..cut]);
+            stats.error_len = cut as u64;
+        }
+        stats
+    }
+}
+
+/// One sender: sends copies of `bytes` while the run has batches left, timing each send.
+async fn sender(consumer: Consumer, next: Arc<AtomicU64>, batches: u64, bytes: Arc<[u8]>) -> Sent {
+    let mut sent = Sent::default();
+    while next.fetch_add(1, Ordering::Relaxed) < batches {
+        // A receiver owns its request's body: each send gets its own copy, as from a server.
+        let payload = Payload::protobuf(bytes.to_vec());
+        let began = Instant::now();
+        let outcome = consumer.send(payload).await;
+        sent.latencies.push(began.elapsed());
+        if let Err(err) = outcome {
+            sent.refused += 1;
+            sent.first_error.get_or_insert_with(|| {
+                format!(
+                    "{:?} (retry after {:?}): {err}",
+                    err.kind(),
+                    err.retry_after()
+                )
+            });
+        }
+    }
+    sent
+}
+
+/// Starts a run: `senders` tasks send `batches` protobuf traces payloads (copies of `data`) in
+/// total to the Go receiver `token`, through `pull` (a queue) or, when `pull` is null, the
+/// PUSH pool; once every send has its outcome, one byte is written to `done_fd`, and
+/// `otelcol_rust_bench_delivery_finish` answers the stats. Null when the runtime cannot start.
+///
+/// # Safety
+/// `data` is valid for `len` bytes during the call; `pull` is null or a live queue; `done_fd`
+/// and the queue's wake pipe stay open until the done byte has been read.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_delivery_start(
+    pull: *const PullQueue,
+    token: u64,
+    senders: u64,
+    batches: u64,
+    data: *const u8,
+    len: usize,
+    done_fd: i32,
+) -> *const DeliveryRun {
+    // SAFETY: per the contract (a panic is answered as a run that cannot start).
+    catch_unwind(AssertUnwindSafe(|| unsafe {
+        start_run(pull, token, senders, batches, data, len, done_fd)
+    }))
+    .ok()
+    .flatten()
+    .map_or(std::ptr::null(), Arc::into_raw)
+}
+
+/// `otelcol_rust_bench_delivery_start`'s work.
+///
+/// # Safety
+/// As `otelcol_rust_bench_delivery_start`.
+unsafe fn start_run(
+    pull: *const PullQueue,
+    token: u64,
+    senders: u64,
+    batches: u64,
+    data: *const u8,
+    len: usize,
+    done_fd: i32,
+) -> Option<Arc<DeliveryRun>> {
+    let runtime = crate::host::runtime().ok()?;
+    let bytes: Arc<[u8]> = if len == 0 {
+        Arc::from(Vec::new())
+    } else {
+        // SAFETY: per the contract.
+        Arc::from(unsafe { std::slice::from_raw_parts(data, len) })
+    };
+    let sink: Arc<dyn Deliver> = if pull.is_null() {
+        Arc::new(crate::delivery::ReceiverSink::new(token))
+    } else {
+        // SAFETY: per the contract, `pull` is a live `Arc` from `otelcol_rust_bench_pull_new`:
+        // the run takes a reference of its own.
+        let queue = unsafe {
+            Arc::increment_strong_count(pull);
+            Arc::from_raw(pull)
+        };
+        Arc::new(PullSink { queue, token })
+    };
+    let consumer = Consumer::new(Signal::Traces, sink);
+    let run = Arc::new(DeliveryRun {
+        stats: Mutex::new(None),
+    });
+    let ended = Arc::clone(&run);
+    runtime.spawn(async move {
+        let next = Arc::new(AtomicU64::new(0));
+        let began = Instant::now();
+        let tasks: Vec<_> = (0..senders.max(1))
+            .map(|_| {
+                tokio::spawn(sender(
+                    consumer.clone(),
+                    Arc::clone(&next),
+                    batches,
+                    Arc::clone(&bytes),
+                ))
+            })
+            .collect();
+        let mut sent = Sent::default();
+        for task in tasks {
+            match task.await {
+                Ok(one) => sent.merge(one),
+                Err(err) => {
+                    sent.first_error
+                        .get_or_insert_with(|| format!("a sender failed: {err}"));
+                }
+            }
+        }
+        let stats = sent.stats(began.elapsed());
+        *ended.stats.lock().unwrap_or_else(PoisonError::into_inner) = Some(stats);
+        // SAFETY: per the contract, Go keeps `done_fd` open until it has read this byte.
+        unsafe { poke(done_fd) };
+    });
+    Some(run)
+}
+
+/// Writes a run's stats into `out` (false when it has not ended) and frees the run.
+///
+/// # Safety
+/// `run` came from `otelcol_rust_bench_delivery_start` and is finished once, after its done
+/// byte was read; `out` is valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn otelcol_rust_bench_delivery_finish(
+    run: *const DeliveryRun,
+    out: *mut BenchDeliveryStats,
+) -> bool {
+    // SAFETY: per the contract.
+    let run = unsafe { Arc::from_raw(run) };
+    let stats = run
+        .stats
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    match stats {
+        Some(stats) => {
+            // SAFETY: per the contract.
+            unsafe { out.write(stats) };
+            true
+        }
+        None => false,
+    }
+}

@@ -1036,7 +1036,7 @@ pub mod receive {
     }
 
     /// The outcome Go wrote into `out`.
-    fn read(out: &ExportResult) -> Result<(), ConsumeError> {
+    pub(crate) fn read(out: &ExportResult) -> Result<(), ConsumeError> {
         let len = usize::try_from(out.message_len)
             .unwrap_or(usize::MAX)
             .min(EXPORT_MESSAGE_CAPACITY);
