@@ -86,16 +86,16 @@ BENCH_COUNT ?= 8
 bench: rust-testlib rust
 	mkdir -p $(TOOLS)
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem \
-	  -count $(BENCH_COUNT) ./internal/rustffi/ ./internal/rusttelemetry/ ./internal/exporterbench/ ./internal/processorbench/ > $(TOOLS)/bench.txt
+	  -count $(BENCH_COUNT) ./internal/rustffi/ ./internal/rusttelemetry/ ./internal/exporterbench/ ./internal/processorbench/ ./internal/receiverbench/... > $(TOOLS)/bench.txt
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./benchmarks/ >> $(TOOLS)/bench.txt
 	cd contrib && $(GO_ENV) go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./... >> $(TOOLS)/bench.txt
 	cd tools/benchstat && go tool benchstat -col /side $(TOOLS)/bench.txt
 
 # The benchmarks, one iteration each, so they cannot rot (part of make test); exporterbench's
-# test (each exporter delivers the batch as marshalled) runs with its benchmarks.
+# and receiverbench's tests (what each benchmark takes for granted) run with their benchmarks.
 test-bench: rust-testlib rust
 	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -tags $(TEST_TAGS) -run '^$$' -bench . -benchtime 1x ./internal/rustffi/ ./internal/rusttelemetry/
-	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -bench . -benchtime 1x ./internal/exporterbench/ ./internal/processorbench/
+	cd go && $(call go_env,$(TEST_ARCHIVE)) go test -count=1 -tags $(TEST_TAGS) -bench . -benchtime 1x ./internal/exporterbench/ ./internal/processorbench/ ./internal/receiverbench/...
 	cd go && $(GO_ENV) go test -run '^$$' -bench . -benchtime 1x ./benchmarks/
 
 # contrib/ (its own Go module, so collector-contrib stays out of go/go.mod): rust_redaction and
