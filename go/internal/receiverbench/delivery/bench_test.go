@@ -25,21 +25,32 @@ type mechanism struct {
 
 var mechanisms = []mechanism{{"side=pull", rustffi.DeliverPull}, {"side=push", rustffi.DeliverPush}}
 
-// unmarshaller is the Go consumer of both mechanisms: it decodes each batch with pdata, as
-// every Rust receiver's delivery does (rustreceiver, like otlpreceiver), counts its spans and
-// discards it, answering answer.
-type unmarshaller struct {
+// sink is the Go consumer of both mechanisms. With decode (consumer=pdata) it decodes each
+// batch with pdata, as every Rust receiver's delivery does (rustreceiver, like otlpreceiver),
+// counts its spans and discards it: the realistic case. Without (consumer=none) it only
+// checks the batch's length, so the mechanisms' own costs are not hidden behind pdata's.
+// Either way it answers answer.
+type sink struct {
+	decode bool
+	size   int // the batch's length, checked without decode
 	spans  atomic.Int64
 	answer rustffi.DeliverResult
 }
 
-func (u *unmarshaller) Deliver(_ rustffi.Signal, _ rustffi.Encoding, data []byte) rustffi.DeliverResult {
+func (c *sink) Deliver(_ rustffi.Signal, _ rustffi.Encoding, data []byte) rustffi.DeliverResult {
+	if !c.decode {
+		if len(data) != c.size {
+			return rustffi.DeliverResult{Outcome: rustffi.DeliverMalformed, Message: fmt.Sprintf("%d bytes, want %d", len(data), c.size)}
+		}
+		c.spans.Add(receiverbench.SpansPerBatch)
+		return c.answer
+	}
 	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(data)
 	if err != nil {
 		return rustffi.DeliverResult{Outcome: rustffi.DeliverMalformed, Message: err.Error()}
 	}
-	u.spans.Add(int64(td.SpanCount()))
-	return u.answer
+	c.spans.Add(int64(td.SpanCount()))
+	return c.answer
 }
 
 func payload(tb testing.TB) []byte {
@@ -53,38 +64,44 @@ func payload(tb testing.TB) []byte {
 
 // BenchmarkDelivery has K senders (tokio tasks of the library's runtime, as a receiver's
 // request handlers are) send b.N copies of the 1,000-span batch in total through a Rust
-// Consumer, each waiting for its outcome before sending again, with each mechanism. Besides
-// ns/op (wall clock per batch: the inverse of the throughput) it reports batches/s,
-// cpu-ns/batch (the CPU time of the whole process, every thread: the senders, the hand-off,
-// Go's unmarshalling), and the latency of a send from its call to its outcome, measured in
-// Rust: p50-ns and p99-ns. Both mechanisms bound what is handed over alike (see
-// rustffi.BenchDeliver): at senders=64 most sends wait for room, which is in their latency.
+// Consumer, each waiting for its outcome before sending again, with each mechanism, to the
+// pdata consumer and to the one that does not decode (see sink). Besides ns/op (wall clock
+// per batch: the inverse of the throughput) it reports batches/s, cpu-ns/batch (the CPU time
+// of the whole process, every thread: the senders, the hand-off, Go's unmarshalling),
+// ctxsw/batch (the process's context switches, voluntary or not: where the hand-offs differ
+// most), and the latency of a send from its call to its outcome, measured in Rust: p50-ns and
+// p99-ns. Both mechanisms bound what is handed over alike (see rustffi.BenchDeliver): at
+// senders=64 most sends wait for room, which is in their latency.
 func BenchmarkDelivery(b *testing.B) {
 	data := payload(b)
-	for _, senders := range []int{1, 8, 64} {
-		for _, m := range mechanisms {
-			b.Run(fmt.Sprintf("senders=%d/%s", senders, m.name), func(b *testing.B) {
-				consumer := &unmarshaller{}
-				cpuBefore := cpuTime(b)
-				b.ResetTimer()
-				stats, err := rustffi.BenchDeliver(m.DeliveryMechanism, consumer, senders, b.N, data)
-				b.StopTimer()
-				cpu := cpuTime(b) - cpuBefore
-				if err != nil {
-					b.Fatal(err)
-				}
-				check(b, stats, consumer, b.N)
-				b.ReportMetric(float64(b.N)/stats.Elapsed.Seconds(), "batches/s")
-				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/batch")
-				b.ReportMetric(float64(stats.P50.Nanoseconds()), "p50-ns")
-				b.ReportMetric(float64(stats.P99.Nanoseconds()), "p99-ns")
-			})
+	for _, decode := range []bool{true, false} {
+		for _, senders := range []int{1, 8, 64} {
+			for _, m := range mechanisms {
+				name := fmt.Sprintf("consumer=%s/senders=%d/%s", map[bool]string{true: "pdata", false: "none"}[decode], senders, m.name)
+				b.Run(name, func(b *testing.B) {
+					consumer := &sink{decode: decode, size: len(data)}
+					before := usage(b)
+					b.ResetTimer()
+					stats, err := rustffi.BenchDeliver(m.DeliveryMechanism, consumer, senders, b.N, data)
+					b.StopTimer()
+					after := usage(b)
+					if err != nil {
+						b.Fatal(err)
+					}
+					check(b, stats, consumer, b.N)
+					b.ReportMetric(float64(b.N)/stats.Elapsed.Seconds(), "batches/s")
+					b.ReportMetric(float64((after.cpu-before.cpu).Nanoseconds())/float64(b.N), "cpu-ns/batch")
+					b.ReportMetric(float64(after.switches-before.switches)/float64(b.N), "ctxsw/batch")
+					b.ReportMetric(float64(stats.P50.Nanoseconds()), "p50-ns")
+					b.ReportMetric(float64(stats.P99.Nanoseconds()), "p99-ns")
+				})
+			}
 		}
 	}
 }
 
 // check fails unless every one of batches sends was accepted and the consumer got every span.
-func check(tb testing.TB, stats rustffi.DeliveryStats, consumer *unmarshaller, batches int) {
+func check(tb testing.TB, stats rustffi.DeliveryStats, consumer *sink, batches int) {
 	tb.Helper()
 	if stats.Accepted != uint64(batches) || stats.Refused != 0 {
 		tb.Fatalf("%d sends accepted and %d refused (first: %s), want %d accepted", stats.Accepted, stats.Refused, stats.FirstError, batches)
@@ -102,14 +119,14 @@ func TestMechanismsDeliverEveryBatch(t *testing.T) {
 	data := payload(t)
 	for _, m := range mechanisms {
 		t.Run(m.name, func(t *testing.T) {
-			consumer := &unmarshaller{}
+			consumer := &sink{decode: true}
 			stats, err := rustffi.BenchDeliver(m.DeliveryMechanism, consumer, 64, 200, data)
 			if err != nil {
 				t.Fatal(err)
 			}
 			check(t, stats, consumer, 200)
 
-			consumer = &unmarshaller{answer: rustffi.DeliverResult{Outcome: rustffi.DeliverRetryable, RetryAfter: time.Second, Message: "queue is full"}}
+			consumer = &sink{decode: true, answer: rustffi.DeliverResult{Outcome: rustffi.DeliverRetryable, RetryAfter: time.Second, Message: "queue is full"}}
 			stats, err = rustffi.BenchDeliver(m.DeliveryMechanism, consumer, 8, 20, data)
 			if err != nil {
 				t.Fatal(err)
@@ -124,12 +141,18 @@ func TestMechanismsDeliverEveryBatch(t *testing.T) {
 	}
 }
 
-// cpuTime is the CPU time (user and system) every thread of this process has used so far.
-func cpuTime(tb testing.TB) time.Duration {
+// used is what every thread of this process has used so far: CPU time (user and system) and
+// context switches (voluntary and not).
+type used struct {
+	cpu      time.Duration
+	switches int64
+}
+
+func usage(tb testing.TB) used {
 	tb.Helper()
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
 		tb.Fatal(err)
 	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+	return used{cpu: time.Duration(u.Utime.Nano() + u.Stime.Nano()), switches: u.Nvcsw + u.Nivcsw}
 }
