@@ -5,8 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::BodyExt;
 use hyper::body::{Body, Bytes};
-use hyper::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
+use hyper::header::{
+    CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue,
+};
 use hyper::{Method, Request, StatusCode};
 use otelcol_rust_sdk::tracing::debug;
 use otelcol_rust_sdk::{ConsumeError, ConsumeErrorKind, Consumer, Encoding, Payload};
@@ -49,12 +52,36 @@ impl Handler {
 
     /// Answers `request`. Never fails and never panics on anything a client sends: every
     /// outcome is an HTTP answer.
+    ///
+    /// An answer given before the body was read to its end (429, 413, 415, 404, ...) first
+    /// reads and discards what is left of it, up to `max_request_body_size` plus
+    /// [`DISCARD_LIMIT`] bytes within [`DISCARD_TIME`] (Go reads a body up to its limit, then
+    /// its `net/http` server discards up to 256 KiB more): a client still sending its body
+    /// then reads the answer instead of a reset (most clients do not retry a POST after a
+    /// broken pipe), and its connection stays usable. A longer rest is not read: the answer
+    /// says `Connection: close`, and the connection is closed after it. Discarding holds no
+    /// memory and no request slot.
     pub(crate) async fn handle<B>(&self, request: Request<B>) -> Answer
     where
         B: Body<Data = Bytes> + Unpin,
         B::Error: fmt::Display,
     {
-        let (parts, body) = request.into_parts();
+        let (parts, mut body) = request.into_parts();
+        let mut answer = self.answer(parts, &mut body).await;
+        let discard = self.body_limit.saturating_add(DISCARD_LIMIT);
+        if !body.is_end_stream() && !discard_rest(&mut body, discard).await {
+            answer
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        answer
+    }
+
+    async fn answer<B>(&self, parts: hyper::http::request::Parts, body: &mut B) -> Answer
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: fmt::Display,
+    {
         let media = media_type(&parts.headers);
 
         // confighttp's decompressor runs before the router: an unknown coding is 400
@@ -180,6 +207,39 @@ impl Handler {
             ),
         }
     }
+}
+
+/// How much more than `max_request_body_size` of an unread body is read and discarded before
+/// an early answer (Go's `net/http` server discards up to 256 KiB).
+const DISCARD_LIMIT: usize = 256 * 1024;
+
+/// How long discarding may take: a client that sends slowly is not waited for.
+const DISCARD_TIME: Duration = Duration::from_secs(1);
+
+/// Reads and drops the rest of `body`; true when it ended within `limit` bytes and
+/// [`DISCARD_TIME`].
+async fn discard_rest<B>(body: &mut B, limit: usize) -> bool
+where
+    B: Body<Data = Bytes> + Unpin,
+{
+    let discard = async {
+        let mut read = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return false;
+            };
+            if let Some(data) = frame.data_ref() {
+                read = read.saturating_add(data.len());
+                if read > limit {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DISCARD_TIME, discard)
+        .await
+        .unwrap_or(false)
 }
 
 /// An error answer, logged at debug level (the collector counts refused items itself).
