@@ -27,7 +27,7 @@ GO_ENV = $(call go_env,$(ARCHIVE))
 
 ## run: build the sample collector and run it with examples/config.yaml
 run: build
-	@echo "otelcol-rust: rust_sample answers on http://localhost:8080/ and http://localhost:8081/; OTLP in on localhost:4317 (gRPC) and :4318 (HTTP), sent on by rust_otlphttp to the loopback receiver on :4319 (Ctrl-C stops)"
+	@echo "otelcol-rust: rust_sample answers on http://localhost:8080/ and http://localhost:8081/; OTLP in on localhost:4317 (gRPC) and :4318 (HTTP), sent on by rust_otlphttp to the loopback receiver on :4319; the Rust receiver rust_otlphttp takes OTLP/HTTP on :4320 (Ctrl-C stops)"
 	$(COLLECTOR) --config $(CURDIR)/examples/config.yaml
 
 ## build: the sample distribution (examples/manifest.yaml), through tools/builder as users do

@@ -244,7 +244,7 @@ where
 
 /// An error answer, logged at debug level (the collector counts refused items itself).
 fn refuse(status: StatusCode, encoding: Encoding, code: Code, message: &str) -> Answer {
-    debug!(%status, message, "request refused");
+    debug!(%status, reason = message, "request refused");
     answer::status(status, encoding, code, message)
 }
 
