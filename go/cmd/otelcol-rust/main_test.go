@@ -210,6 +210,11 @@ func TestBuiltBinary(t *testing.T) {
 		if err := os.WriteFile(path, []byte(config("rust_sample/reloaded", endpoint, otlpEndpoint, "")), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		// The collector logs "Everything is ready" before it subscribes to SIGHUP
+		// (otelcol v0.164.0 collector.go: setupConfigurationComponents, then signal.Notify),
+		// and nothing it does afterwards can be observed from outside: a SIGHUP sent in
+		// between kills it (seen once under a loaded CI). A moment's grace covers that gap.
+		time.Sleep(250 * time.Millisecond)
 		collector.signal(t, syscall.SIGHUP)
 		collector.waitForLog(t, ready, 2)
 		requireServedBy(t, collector, endpoint, "rust_sample/reloaded")
