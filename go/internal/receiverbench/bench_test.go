@@ -17,7 +17,6 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/otelcol-rust/otelcol-rust/go/internal/rustffi"
 	"github.com/otelcol-rust/otelcol-rust/go/internal/testutil"
 	"github.com/otelcol-rust/otelcol-rust/go/rustreceiver"
 )
@@ -26,30 +25,24 @@ import (
 // connection: a few exporters sending to one receiver.
 const clients = 4
 
-// side is one of the receivers compared; its name is the benchstat column (`benchstat -col
-// /side`): base is the collector's Go otlpreceiver, rust is rust_otlphttp as the product runs
-// it (PUSH delivery), rust-pull the same receiver delivering by PULL (benchmark only, see
-// rustffi.BenchPullInstead), to compare the two mechanisms end to end.
+// side is one of the two receivers compared; its name is the benchstat column (`benchstat
+// -col /side`): base is the collector's Go otlpreceiver, rust is rust_otlphttp.
 type side struct {
 	name    string
 	factory func() receiver.Factory
 	// config is the receiver's config listening on endpoint (host:port), HTTP only.
 	config func(endpoint string) map[string]any
-	pull   bool
 }
 
 var sides = []side{
-	{name: "side=base", factory: otlpreceiver.NewFactory, config: func(endpoint string) map[string]any {
+	{"side=base", otlpreceiver.NewFactory, func(endpoint string) map[string]any {
 		// Only the HTTP protocol (gRPC stays off), with its defaults otherwise.
 		return map[string]any{"protocols": map[string]any{"http": map[string]any{"endpoint": endpoint}}}
 	}},
-	{name: "side=rust", factory: rustOTLPHTTP, config: rustConfig},
-	{name: "side=rust-pull", factory: rustOTLPHTTP, config: rustConfig, pull: true},
+	{"side=rust", func() receiver.Factory { return rustreceiver.NewFactory("rust_otlphttp") }, func(endpoint string) map[string]any {
+		return map[string]any{"endpoint": endpoint}
+	}},
 }
-
-func rustOTLPHTTP() receiver.Factory { return rustreceiver.NewFactory("rust_otlphttp") }
-
-func rustConfig(endpoint string) map[string]any { return map[string]any{"endpoint": endpoint} }
 
 // spanCounter is the consumer behind both receivers: it counts the spans it is given.
 type spanCounter struct{ spans atomic.Int64 }
@@ -99,14 +92,6 @@ func startReceiver(tb testing.TB, s side, next consumer.Traces) string {
 			tb.Error(err)
 		}
 	})
-	if s.pull {
-		restore, err := rustffi.BenchPullInstead()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		// Cleanups run last-in first-out: PUSH again once the load is over, before shutdown.
-		tb.Cleanup(restore)
-	}
 	return "http://" + endpoint + "/v1/traces"
 }
 

@@ -2,9 +2,8 @@
 // the collector's Go otlpreceiver over OTLP/HTTP in one run: the same pre-built 1,000-span
 // protobuf batch (NewBatch, plain and gzipped) posted by the same Go net/http client, from a
 // few parallel connections over loopback, to each receiver built from its factory, with the
-// same consumer (counting spans) behind both; and rust_otlphttp again with its batches
-// delivered by PULL instead of the product's PUSH. Subpackage delivery compares the two ways a
-// Rust receiver's batches can reach the Go pipeline (PUSH and PULL) on their own. The benchmarks
+// same consumer (counting spans) behind both. Subpackage delivery compares the two ways a Rust
+// receiver's batches can reach the Go pipeline (PUSH, the product, and PULL). The benchmarks
 // are test code, built with the test archive; `make bench` runs them and docs/performance.md
 // holds the figures.
 package receiverbench

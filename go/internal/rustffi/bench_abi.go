@@ -69,7 +69,6 @@ uint64_t otelcol_rust_bench_delivery_threads(void);
 const void *otelcol_rust_bench_delivery_start(const void *pull, uint64_t token, uint64_t senders,
 	uint64_t batches, const uint8_t *data, size_t len, int32_t done_fd);
 bool otelcol_rust_bench_delivery_finish(const void *run, BenchDeliveryStats *out);
-void otelcol_rust_bench_pull_instead(const void *queue);
 // The two calls of every pulled batch: short, and Rust keeps no pointer to Go's memory.
 #cgo noescape otelcol_rust_bench_pull_take
 #cgo nocallback otelcol_rust_bench_pull_take
@@ -246,11 +245,16 @@ func BenchDeliver(mechanism DeliveryMechanism, d Deliverer, senders, batches int
 	defer done.close()
 	var queue unsafe.Pointer
 	if mechanism == DeliverPull {
-		var stop func()
-		if queue, stop, err = startPull(); err != nil {
+		wake, err := newPipe()
+		if err != nil {
 			return DeliveryStats{}, err
 		}
-		defer stop()
+		defer wake.close()
+		threads := BenchDeliveryThreads()
+		queue = unsafe.Pointer(C.otelcol_rust_bench_pull_new(C.int32_t(wake.w), C.uint64_t(2*threads)))
+		defer C.otelcol_rust_bench_pull_free(queue)
+		// Deferred last, so run first: the pullers stop before the queue and pipe go away.
+		defer pull(queue, wake.r, threads)()
 	}
 	run := C.otelcol_rust_bench_delivery_start(queue, C.uint64_t(token), C.uint64_t(senders), C.uint64_t(batches),
 		(*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(payload))), C.size_t(len(payload)), C.int32_t(done.w))
@@ -274,38 +278,6 @@ func BenchDeliver(mechanism DeliveryMechanism, d Deliverer, senders, batches int
 		Mean:       time.Duration(out.mean_ns),
 		Elapsed:    time.Duration(out.elapsed_ns),
 		FirstError: string(C.GoBytes(unsafe.Pointer(&out.error[0]), C.int(out.error_len))),
-	}, nil
-}
-
-// BenchPullInstead makes every Rust receiver instance deliver by PULL, as BenchDeliver's
-// DeliverPull does, instead of through the PUSH pool, until restore is called (once no send
-// is in flight), so a real receiver can be measured with either mechanism.
-func BenchPullInstead() (restore func(), err error) {
-	queue, stop, err := startPull()
-	if err != nil {
-		return nil, err
-	}
-	C.otelcol_rust_bench_pull_instead(queue)
-	return func() {
-		C.otelcol_rust_bench_pull_instead(nil)
-		stop()
-	}, nil
-}
-
-// startPull makes a PULL queue (2 x BenchDeliveryThreads() slots) with its wake pipe and
-// starts its goroutines; stop stops them and frees both, once every batch is completed.
-func startPull() (queue unsafe.Pointer, stop func(), err error) {
-	wake, err := newPipe()
-	if err != nil {
-		return nil, nil, err
-	}
-	threads := BenchDeliveryThreads()
-	queue = unsafe.Pointer(C.otelcol_rust_bench_pull_new(C.int32_t(wake.w), C.uint64_t(2*threads)))
-	stopPullers := pull(queue, wake.r, threads)
-	return queue, func() {
-		stopPullers()
-		C.otelcol_rust_bench_pull_free(queue)
-		wake.close()
 	}, nil
 }
 

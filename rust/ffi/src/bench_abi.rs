@@ -343,7 +343,7 @@ use std::io::Write as _;
 use std::mem::ManuallyDrop;
 use std::os::fd::{FromRawFd as _, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use otelcol_rust_sdk::{BoxFuture, ConsumeError, Consumer, Deliver, Encoding, Payload, Signal};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
@@ -380,7 +380,7 @@ pub struct PullQueue {
 }
 
 impl PullQueue {
-    pub(crate) async fn send(
+    async fn send(
         self: Arc<Self>,
         token: u64,
         signal: Signal,
@@ -416,35 +416,6 @@ impl PullQueue {
             .await
             .unwrap_or_else(|_| Err(ConsumeError::retryable("the batch was dropped unanswered")))
     }
-}
-
-/// While set, every receiver instance's sends go through this queue instead of the PUSH pool
-/// (`delivery.rs` asks on each send), so a real receiver can be measured with either.
-static PULL_INSTEAD: RwLock<Option<Arc<PullQueue>>> = RwLock::new(None);
-
-/// The queue receivers send through instead of the PUSH pool, if one is set.
-pub(crate) fn pull_instead() -> Option<Arc<PullQueue>> {
-    PULL_INSTEAD
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-}
-
-/// Makes every receiver instance send through `queue` (null: through the PUSH pool again).
-///
-/// # Safety
-/// `queue` is null or a live queue from `otelcol_rust_bench_pull_new` (this takes a reference
-/// of its own, dropped when another is set); its wake pipe stays open while sends may use it.
-#[no_mangle]
-pub unsafe extern "C" fn otelcol_rust_bench_pull_instead(queue: *const PullQueue) {
-    let queue = (!queue.is_null()).then(|| {
-        // SAFETY: per the contract.
-        unsafe {
-            Arc::increment_strong_count(queue);
-            Arc::from_raw(queue)
-        }
-    });
-    *PULL_INSTEAD.write().unwrap_or_else(PoisonError::into_inner) = queue;
 }
 
 /// One receiver's consumers delivering through a [`PullQueue`].

@@ -350,11 +350,6 @@ impl Deliver for ReceiverSink {
         signal: Signal,
         payload: Payload,
     ) -> BoxFuture<'static, Result<(), ConsumeError>> {
-        // Benchmark only: PULL instead of this pool, to compare them end to end.
-        #[cfg(feature = "bench-abi")]
-        if let Some(queue) = crate::bench_abi::pull_instead() {
-            return Box::pin(queue.send(self.token(), signal, payload));
-        }
         Box::pin(self.clone().send(signal, payload))
     }
 }
